@@ -1,0 +1,39 @@
+# Short commands for df_engine. CMake does the building; see README.md.
+#   make        build build/df_engine (release)
+#   make run    install what is missing, build, run on the embedded default config
+#   make test   install what is missing, build release (gcc) and ASan+UBSan+fuzz
+#               (clang) and run every test through ctest
+#   make format apply .clang-format
+
+JOBS ?= $(shell nproc)
+BUILD := build
+CHECK_BUILD := build-asan
+
+.PHONY: all build run test deps format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+run: deps build
+	./$(BUILD)/df_engine
+
+# The release tests run first; the sanitizer build (clang, ASan+UBSan, with
+# the fuzz targets) runs the same tests and the fuzzers, and its ctest
+# summary is the last thing printed.
+test: deps build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@CC=clang cmake -S . -B $(CHECK_BUILD) -DCMAKE_BUILD_TYPE=Debug -DDF_SANITIZE=ON -DDF_FUZZ=ON >/dev/null
+	@cmake --build $(CHECK_BUILD) -j $(JOBS)
+	@cd $(CHECK_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+format:
+	@git ls-files '*.c' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(CHECK_BUILD)

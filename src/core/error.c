@@ -1,0 +1,80 @@
+/* Error codes and the fixed-capacity diagnostic collector (df/error.h). */
+#include "df/error.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+const char *df_strerror(int code)
+{
+    switch (code) {
+#define DF_ERR_CASE(name, value, text)                                                             \
+    case value:                                                                                    \
+        return text;
+        DF_ERRORS(DF_ERR_CASE)
+#undef DF_ERR_CASE
+    }
+    return "unknown error";
+}
+
+void df_diags_reset(struct df_diags *d)
+{
+    d->count = 0;
+    d->dropped = 0;
+}
+
+void df_diags_add(struct df_diags *d, const struct df_mark *mark, const char *path, const char *fmt,
+                  ...)
+{
+    if (d->count == DF_DIAGS_MAX) {
+        d->dropped++;
+        return;
+    }
+    struct df_error *e = &d->items[d->count++];
+    e->code = DF_EINVAL;
+    e->mark = mark ? *mark : (struct df_mark){0};
+    if (e->mark.file) {
+        snprintf(e->file, sizeof e->file, "%s", e->mark.file);
+        e->mark.file = e->file;
+    }
+    snprintf(e->path, sizeof e->path, "%s", path ? path : "");
+    e->hint[0] = '\0';
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+}
+
+void df_diags_hint(struct df_diags *d, const char *fmt, ...)
+{
+    if (d->count == 0 || d->dropped > 0)
+        return;
+    struct df_error *e = &d->items[d->count - 1];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->hint, sizeof e->hint, fmt, ap);
+    va_end(ap);
+}
+
+void df_diags_print(const struct df_diags *d, FILE *out)
+{
+    for (size_t i = 0; i < d->count; i++) {
+        const struct df_error *e = &d->items[i];
+        if (e->mark.file && e->mark.line && e->mark.col)
+            fprintf(out, "%s:%u:%u: ", e->mark.file, e->mark.line, e->mark.col);
+        else if (e->mark.file && e->mark.line)
+            fprintf(out, "%s:%u: ", e->mark.file, e->mark.line);
+        else if (e->mark.file)
+            fprintf(out, "%s: ", e->mark.file);
+        fprintf(out, "error: ");
+        if (e->path[0])
+            fprintf(out, "%s: ", e->path);
+        fprintf(out, "%s\n", e->msg);
+        if (e->hint[0])
+            fprintf(out, "    hint: %s\n", e->hint);
+    }
+    size_t total = df_diags_total(d);
+    if (d->dropped)
+        fprintf(out, "... and %zu more\n", d->dropped);
+    if (total)
+        fprintf(out, "%zu error%s\n", total, total == 1 ? "" : "s");
+}

@@ -1,0 +1,16 @@
+/* core/suggest.h — "did you mean" suggestions for misspelt names. */
+#ifndef DF_CORE_SUGGEST_H
+#define DF_CORE_SUGGEST_H
+
+#include <stddef.h>
+
+/* Returns the edit (Levenshtein) distance between two strings, capped at
+ * 255; strings longer than 127 bytes compare as distance 255. */
+unsigned df_edit_distance(const char *a, const char *b);
+
+/* Returns the candidate nearest to `word` when it is close enough to be a
+ * likely typo (distance <= 2, or <= a third of the word's length for long
+ * words), else NULL. `candidates` has `n` entries; NULL entries are skipped. */
+const char *df_suggest(const char *word, const char *const *candidates, size_t n);
+
+#endif

@@ -1,0 +1,382 @@
+/* `df_engine catalog` (registry/catalog.h).
+ *
+ * The catalog is built once as a JSON document (the --format json output);
+ * the text and markdown renderings walk that document, so the three forms
+ * cannot disagree. */
+#include "registry/catalog.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry/registry.h"
+
+int df_catalog_format_parse(const char *name, enum df_catalog_format *out)
+{
+#define DF_CATALOG_FORMAT_MATCH(e, text)                                                           \
+    if (!strcmp(name, text)) {                                                                     \
+        *out = e;                                                                                  \
+        return 0;                                                                                  \
+    }
+    DF_CATALOG_FORMATS(DF_CATALOG_FORMAT_MATCH)
+#undef DF_CATALOG_FORMAT_MATCH
+    return DF_EINVAL;
+}
+
+/* ---- building the JSON document ------------------------------------------ */
+
+static json_t *options_json(const struct df_option_table *t);
+
+static void format_duration(char *buf, size_t n, int64_t ns)
+{
+    static const struct {
+        const char *unit;
+        int64_t mult;
+    } units[] = {{"d", 86400000000000LL}, {"h", 3600000000000LL}, {"m", 60000000000LL},
+                 {"s", 1000000000LL},     {"ms", 1000000LL},      {"us", 1000LL}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (ns >= units[i].mult && ns % units[i].mult == 0) {
+            snprintf(buf, n, "%" PRId64 "%s", ns / units[i].mult, units[i].unit);
+            return;
+        }
+    }
+    snprintf(buf, n, "%" PRId64 "ns", ns);
+}
+
+static void format_bound(char *buf, size_t n, const struct df_option *o, int64_t v)
+{
+    if (o->type == DF_OPT_DURATION)
+        format_duration(buf, n, v);
+    else
+        snprintf(buf, n, "%" PRId64, v);
+}
+
+static json_t *option_json(const struct df_option *o)
+{
+    json_t *j = json_object();
+    if (o->name)
+        json_object_set_new(j, "name", json_string(o->name));
+    json_object_set_new(j, "type", json_string(df_opt_type_name(o->type)));
+    if (o->flags & DF_OPT_REQUIRED)
+        json_object_set_new(j, "required", json_true());
+    if (o->flags & DF_OPT_NULLABLE)
+        json_object_set_new(j, "nullable", json_true());
+    if (o->def)
+        json_object_set_new(j, "default", json_string(o->def));
+    if (o->flags & DF_OPT_BOUNDED) {
+        char lo[32], hi[32];
+        format_bound(lo, sizeof lo, o, o->min);
+        format_bound(hi, sizeof hi, o, o->max);
+        const char *what = (o->type == DF_OPT_LIST || o->type == DF_OPT_MAP) ? "count" : "range";
+        json_object_set_new(j, what, json_pack("[s,s]", lo, hi));
+    }
+    if (o->flags & DF_OPT_FBOUNDED)
+        json_object_set_new(j, "range", json_pack("[f,f]", o->fmin, o->fmax));
+    if (o->enums) {
+        json_t *vals = json_array();
+        for (const char *const *e = o->enums; *e; e++)
+            json_array_append_new(vals, json_string(*e));
+        json_object_set_new(j, "values", vals);
+    }
+    if (o->elem)
+        json_object_set_new(j, "element", option_json(o->elem));
+    if (o->type == DF_OPT_TABLE)
+        json_object_set_new(j, "options", options_json(o->table));
+    if (o->desc)
+        json_object_set_new(j, "description", json_string(o->desc));
+    return j;
+}
+
+static json_t *options_json(const struct df_option_table *t)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; t && i < t->count; i++)
+        json_array_append_new(arr, option_json(&t->options[i]));
+    return arr;
+}
+
+static json_t *names_json(const char *const *list)
+{
+    json_t *arr = json_array();
+    for (; list && *list; list++)
+        json_array_append_new(arr, json_string(*list));
+    return arr;
+}
+
+static int cmp_node(const void *a, const void *b)
+{
+    return strcmp((*(const struct df_node_desc *const *)a)->urn,
+                  (*(const struct df_node_desc *const *)b)->urn);
+}
+
+static int cmp_ext(const void *a, const void *b)
+{
+    return strcmp((*(const struct df_extension_desc *const *)a)->urn,
+                  (*(const struct df_extension_desc *const *)b)->urn);
+}
+
+static int cmp_cap(const void *a, const void *b)
+{
+    return strcmp((*(const struct df_capability_desc *const *)a)->name,
+                  (*(const struct df_capability_desc *const *)b)->name);
+}
+
+/* Returns a malloc'd sorted copy of a registry section (NULL when empty). */
+static void *sorted(const void *items, size_t n, int (*cmp)(const void *, const void *))
+{
+    if (!n)
+        return NULL;
+    void *copy = malloc(n * sizeof(void *));
+    if (!copy)
+        return NULL;
+    memcpy(copy, items, n * sizeof(void *));
+    qsort(copy, n, sizeof(void *), cmp);
+    return copy;
+}
+
+static json_t *catalog_json(void)
+{
+    json_t *root = json_object();
+    const struct df_capability_desc *const *caps;
+    size_t ncaps = df_registry_capabilities(&caps);
+    const struct df_capability_desc **scaps = sorted(caps, ncaps, cmp_cap);
+    json_t *jcaps = json_array();
+    for (size_t i = 0; scaps && i < ncaps; i++)
+        json_array_append_new(jcaps, json_pack("{s:s,s:i,s:s}", "name", scaps[i]->name, "version",
+                                               (int)scaps[i]->version, "description",
+                                               scaps[i]->description));
+    free(scaps);
+    json_object_set_new(root, "capabilities", jcaps);
+
+    const struct df_extension_desc *const *exts;
+    size_t nexts = df_registry_extensions(&exts);
+    const struct df_extension_desc **sexts = sorted(exts, nexts, cmp_ext);
+    json_t *jexts = json_array();
+    for (size_t i = 0; sexts && i < nexts; i++) {
+        const struct df_extension_desc *e = sexts[i];
+        json_array_append_new(
+            jexts, json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:o}", "urn", e->urn, "description",
+                             e->description, "documentation_url", e->documentation_url,
+                             "capabilities", names_json(e->capabilities), "execution_model",
+                             df_exec_model_name(e->exec_model), "lifecycle",
+                             df_lifecycle_name(e->lifecycle), "config", options_json(e->options)));
+    }
+    free(sexts);
+    json_object_set_new(root, "extensions", jexts);
+
+    const struct df_node_desc *const *nodes;
+    size_t nnodes = df_registry_nodes(&nodes);
+    const struct df_node_desc **snodes = sorted(nodes, nnodes, cmp_node);
+    json_t *jnodes = json_array();
+    for (size_t i = 0; snodes && i < nnodes; i++) {
+        const struct df_node_desc *n = snodes[i];
+        json_array_append_new(
+            jnodes, json_pack("{s:s,s:s,s:s,s:s,s:o,s:o}", "urn", n->urn, "kind",
+                              df_node_kind_name(n->kind), "description", n->description,
+                              "documentation_url", n->documentation_url, "consumes",
+                              names_json(n->consumes), "config", options_json(n->options)));
+    }
+    free(snodes);
+    json_object_set_new(root, "nodes", jnodes);
+    return root;
+}
+
+/* ---- rendering ------------------------------------------------------------ */
+
+/* One-line type summary of an option: "list of string", "enum: a|b", ... */
+static void type_summary(const json_t *o, char *buf, size_t n)
+{
+    const char *type = json_string_value(json_object_get(o, "type"));
+    const json_t *elem = json_object_get(o, "element");
+    const json_t *vals = json_object_get(o, "values");
+    size_t len = 0;
+    if (elem) {
+        char inner[128];
+        type_summary(elem, inner, sizeof inner);
+        len = (size_t)snprintf(buf, n, "%s of %s", type, inner);
+    } else if (vals) {
+        len = (size_t)snprintf(buf, n, "%s", type);
+        size_t i;
+        const json_t *v;
+        json_array_foreach(vals, i, v)
+        {
+            if (len < n)
+                len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? "|" : ": ",
+                                        json_string_value(v));
+        }
+    } else {
+        len = (size_t)snprintf(buf, n, "%s", type);
+    }
+    const json_t *range = json_object_get(o, "range");
+    const json_t *count = json_object_get(o, "count");
+    const json_t *b = range ? range : count;
+    if (b && len < n) {
+        const json_t *lo = json_array_get(b, 0), *hi = json_array_get(b, 1);
+        if (json_is_string(lo))
+            snprintf(buf + len, n - len, ", %s%s..%s", count ? "count " : "", json_string_value(lo),
+                     json_string_value(hi));
+        else
+            snprintf(buf + len, n - len, ", %g..%g", json_real_value(lo), json_real_value(hi));
+    }
+}
+
+/* Writes one row per option, recursing into tables with dotted names
+ * (`a.b`), list elements (`a[].b`) and map values (`a.<name>.b`). */
+static void render_options(FILE *out, const json_t *opts, const char *prefix, bool markdown,
+                           int indent)
+{
+    size_t i;
+    const json_t *o;
+    json_array_foreach(opts, i, o)
+    {
+        char name[256], type[256];
+        snprintf(name, sizeof name, "%s%s", prefix, json_string_value(json_object_get(o, "name")));
+        type_summary(o, type, sizeof type);
+        const char *def = json_string_value(json_object_get(o, "default"));
+        const char *desc = json_string_value(json_object_get(o, "description"));
+        bool req = json_is_true(json_object_get(o, "required"));
+        if (markdown)
+            fprintf(out, "| `%s` | %s | %s%s%s | %s |\n", name, type, def ? "`" : "",
+                    def ? def : (req ? "required" : ""), def ? "`" : "", desc ? desc : "");
+        else
+            fprintf(out, "%*s%s (%s%s%s%s)%s%s\n", indent, "", name, type, req ? ", required" : "",
+                    def ? ", default " : "", def ? def : "", desc ? " — " : "", desc ? desc : "");
+        const json_t *sub = json_object_get(o, "options");
+        const json_t *elem = json_object_get(o, "element");
+        const char *type_name = json_string_value(json_object_get(o, "type"));
+        char p[300];
+        if (sub) {
+            snprintf(p, sizeof p, "%s.", name);
+            render_options(out, sub, p, markdown, indent);
+        } else if (elem && json_object_get(elem, "options")) {
+            snprintf(p, sizeof p, "%s%s", name, !strcmp(type_name, "map") ? ".<name>." : "[].");
+            render_options(out, json_object_get(elem, "options"), p, markdown, indent);
+        }
+    }
+}
+
+static void render_names(FILE *out, const json_t *arr)
+{
+    size_t i;
+    const json_t *v;
+    if (!json_array_size(arr))
+        fprintf(out, "none");
+    json_array_foreach(arr, i, v) fprintf(out, "%s%s", i ? ", " : "", json_string_value(v));
+}
+
+#define S(obj, key) json_string_value(json_object_get((obj), (key)))
+
+static void render_text(FILE *out, const json_t *root)
+{
+    size_t i;
+    const json_t *v;
+    fprintf(out, "Capabilities:\n");
+    json_array_foreach(json_object_get(root, "capabilities"), i, v)
+        fprintf(out, "  %s (v%d) — %s\n", S(v, "name"),
+                (int)json_integer_value(json_object_get(v, "version")), S(v, "description"));
+    if (!json_array_size(json_object_get(root, "capabilities")))
+        fprintf(out, "  (none)\n");
+    fprintf(out, "\nExtension providers:\n");
+    json_array_foreach(json_object_get(root, "extensions"), i, v)
+    {
+        fprintf(out, "  %s\n    %s\n    capabilities: ", S(v, "urn"), S(v, "description"));
+        render_names(out, json_object_get(v, "capabilities"));
+        fprintf(out, "; execution model: %s; lifecycle: %s\n    documentation: %s\n",
+                S(v, "execution_model"), S(v, "lifecycle"), S(v, "documentation_url"));
+        render_options(out, json_object_get(v, "config"), "", false, 6);
+    }
+    if (!json_array_size(json_object_get(root, "extensions")))
+        fprintf(out, "  (none)\n");
+    fprintf(out, "\nNodes:\n");
+    json_array_foreach(json_object_get(root, "nodes"), i, v)
+    {
+        fprintf(out, "  %s (%s)\n    %s\n    documentation: %s\n", S(v, "urn"), S(v, "kind"),
+                S(v, "description"), S(v, "documentation_url"));
+        if (json_array_size(json_object_get(v, "consumes"))) {
+            fprintf(out, "    consumes: ");
+            render_names(out, json_object_get(v, "consumes"));
+            fprintf(out, "\n");
+        }
+        render_options(out, json_object_get(v, "config"), "", false, 6);
+    }
+    if (!json_array_size(json_object_get(root, "nodes")))
+        fprintf(out, "  (none)\n");
+}
+
+static void render_markdown_config(FILE *out, const json_t *config)
+{
+    if (!json_array_size(config)) {
+        fprintf(out, "Takes no `config:` keys.\n\n");
+        return;
+    }
+    fprintf(out, "| key | type | default | description |\n|---|---|---|---|\n");
+    render_options(out, config, "", true, 0);
+    fprintf(out, "\n");
+}
+
+static void render_markdown(FILE *out, const json_t *root)
+{
+    size_t i;
+    const json_t *v;
+    fprintf(out, "# df_engine catalog\n\n"
+                 "Generated by `df_engine catalog --format markdown`; do not edit by hand.\n\n"
+                 "## Capabilities\n\n");
+    if (json_array_size(json_object_get(root, "capabilities")))
+        fprintf(out, "| name | version | description |\n|---|---|---|\n");
+    else
+        fprintf(out, "None in this build.\n");
+    json_array_foreach(json_object_get(root, "capabilities"), i, v)
+        fprintf(out, "| `%s` | %d | %s |\n", S(v, "name"),
+                (int)json_integer_value(json_object_get(v, "version")), S(v, "description"));
+    fprintf(out, "\n## Extension providers\n\n");
+    if (!json_array_size(json_object_get(root, "extensions")))
+        fprintf(out, "None in this build.\n\n");
+    json_array_foreach(json_object_get(root, "extensions"), i, v)
+    {
+        fprintf(out, "### `%s`\n\n%s\n\n- capabilities: ", S(v, "urn"), S(v, "description"));
+        render_names(out, json_object_get(v, "capabilities"));
+        fprintf(out, "\n- execution model: %s\n- lifecycle: %s\n- documentation: %s\n\n",
+                S(v, "execution_model"), S(v, "lifecycle"), S(v, "documentation_url"));
+        render_markdown_config(out, json_object_get(v, "config"));
+    }
+    fprintf(out, "## Nodes\n\n");
+    if (!json_array_size(json_object_get(root, "nodes")))
+        fprintf(out, "None in this build.\n\n");
+    json_array_foreach(json_object_get(root, "nodes"), i, v)
+    {
+        fprintf(out, "### `%s`\n\n%s\n\n- kind: %s\n- documentation: %s\n", S(v, "urn"),
+                S(v, "description"), S(v, "kind"), S(v, "documentation_url"));
+        if (json_array_size(json_object_get(v, "consumes"))) {
+            fprintf(out, "- consumes: ");
+            render_names(out, json_object_get(v, "consumes"));
+            fprintf(out, "\n");
+        }
+        fprintf(out, "\n");
+        render_markdown_config(out, json_object_get(v, "config"));
+    }
+}
+
+int df_catalog_write(FILE *out, enum df_catalog_format fmt)
+{
+    json_t *root = catalog_json();
+    if (!root)
+        return DF_ENOMEM;
+    int rc = 0;
+    switch (fmt) {
+    case DF_CATALOG_JSON:
+        rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ? DF_EIO : 0;
+        fputc('\n', out);
+        break;
+    case DF_CATALOG_TEXT:
+        render_text(out, root);
+        break;
+    case DF_CATALOG_MARKDOWN:
+        render_markdown(out, root);
+        break;
+    }
+    json_decref(root);
+    if (ferror(out))
+        rc = DF_EIO;
+    return rc;
+}
