@@ -27,16 +27,27 @@ struct cli {
     bool has_admin_bind;
 };
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Lists the URNs compiled in, sorted (as the catalog is). */
 static void print_components(FILE *out)
 {
     const struct df_node_desc *const *nodes;
     const struct df_extension_desc *const *exts;
     size_t nn = df_registry_nodes(&nodes), ne = df_registry_extensions(&exts);
+    const char *urns[512];
+    size_t n = 0;
+    for (size_t i = 0; i < nn && n < DF_COUNTOF(urns); i++)
+        urns[n++] = nodes[i]->urn;
+    for (size_t i = 0; i < ne && n < DF_COUNTOF(urns); i++)
+        urns[n++] = exts[i]->urn;
+    qsort(urns, n, sizeof *urns, cmp_str);
     fprintf(out, "\nComponents in this build (%zu node types, %zu extension providers):\n", nn, ne);
-    for (size_t i = 0; i < nn; i++)
-        fprintf(out, "  %s\n", nodes[i]->urn);
-    for (size_t i = 0; i < ne; i++)
-        fprintf(out, "  %s\n", exts[i]->urn);
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "  %s\n", urns[i]);
     fprintf(out, "Run `df_engine catalog` for their options.\n");
 }
 
@@ -126,7 +137,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
     static struct df_arena cli_arena; /* lives for the process */
     char err[200];
     int c;
-    while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
+    opterr = 0; /* unknown options are reported below, with a pointer to --help */
+    while ((c = getopt_long(argc, argv, ":c:hV", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
             cli->config_path = optarg;
@@ -141,7 +153,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
             break;
         case OPT_CORE_RANGE:
             if (parse_core_range(optarg, cli))
-                return usage_error("--core-id-range takes A-B with 0 <= A <= B, not '%s'", optarg);
+                return usage_error("--core-id-range takes A-B with 0 <= A <= B <= 4095, not '%s'",
+                                   optarg);
             break;
         case OPT_ADMIN_BIND:
             if (df_parse_sockaddr(optarg, &cli_arena, &cli->admin_bind, err, sizeof err))
@@ -154,8 +167,10 @@ static int parse_args(int argc, char **argv, struct cli *cli)
         case 'V':
             printf("df_engine %s (%s)\n", DF_VERSION, DF_GIT_DESCRIBE);
             exit(EXIT_OK);
+        case ':':
+            return usage_error("option '%s' needs a value", argv[optind - 1]);
         default:
-            return EXIT_INVALID;
+            return usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)

@@ -81,7 +81,8 @@ void df_diags_add(struct df_diags *d, const struct df_mark *mark, const char *pa
  * stored). */
 void df_diags_hint(struct df_diags *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Prints every diagnostic as `file:line:col: error: path: message` with an
+/* Prints every diagnostic, in file:line:col order, as
+ * `file:line:col: error: path: message` with an
  * indented `hint:` line, then a summary line. */
 void df_diags_print(const struct df_diags *d, FILE *out);
 

@@ -161,6 +161,13 @@ int df_parse_float(const char *s, double *out, char *err, size_t errlen);
 int df_parse_duration(const char *s, uint64_t *ns, char *err, size_t errlen);
 /* `512KiB`, `4MiB`, `1GiB`, `10MB`, `1024`, `2B`; binary and decimal units. */
 int df_parse_size(const char *s, uint64_t *bytes, char *err, size_t errlen);
+/* Formatting for messages and the catalog: the largest exact unit
+ * (`90s` -> "90s", 5400e9 ns -> "90m", 4194304 -> "4MiB"). */
+void df_format_duration(char *buf, size_t n, uint64_t ns);
+void df_format_size(char *buf, size_t n, uint64_t bytes);
+/* Formats an option's bound in the option's own unit. */
+void df_format_bound(char *buf, size_t n, const struct df_option *o, int64_t v);
+
 /* `host:port`, `[v6]:port`; the host is stored in the arena. */
 int df_parse_sockaddr(const char *s, struct df_arena *a, struct df_sockaddr *out, char *err,
                       size_t errlen);

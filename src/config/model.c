@@ -171,6 +171,17 @@ static int check_core_allocation(void *obj, const struct df_value *src, const ch
         df_diags_hint(d, "set: [{start: 0, end: 1}]");
         rc = DF_EINVAL;
     }
+    const struct df_core_range *r = c->set.items;
+    for (size_t i = 0; i < c->set.count; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (r[i].start <= r[j].end && r[j].start <= r[i].end) {
+                df_diags_add(d, &c->set.src->u.seq.items[i]->mark, path,
+                             "core range %lld-%lld overlaps %lld-%lld", (long long)r[i].start,
+                             (long long)r[i].end, (long long)r[j].start, (long long)r[j].end);
+                rc = DF_EINVAL;
+            }
+        }
+    }
     if (c->strategy != DF_CORES_SET && c->set.count) {
         df_diags_add(d, m, path, "'set' is only valid with strategy core_set");
         rc = DF_EINVAL;

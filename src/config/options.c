@@ -147,6 +147,13 @@ int df_parse_duration(const char *s, uint64_t *ns, char *err, size_t errlen)
                 goto overflow;
             n = n * 10 + (uint64_t)(*p++ - '0');
         }
+        if (*p == '.') {
+            snprintf(err, errlen,
+                     "invalid duration '%s': fractions are not supported; use a smaller unit "
+                     "(1500ms rather than 1.5s)",
+                     s);
+            return DF_EINVAL;
+        }
         while (*p == ' ')
             p++;
         const char *u = p;
@@ -294,7 +301,8 @@ int df_parse_sockaddr(const char *s, struct df_arena *a, struct df_sockaddr *out
             snprintf(err, errlen, "invalid socket address '%s': '%s' is not an IPv6 address", s, h);
             return DF_EINVAL;
         }
-    } else if (!valid_hostname(h)) {
+    } else if (!valid_hostname(h) || (strspn(h, "0123456789.") == strlen(h) &&
+                                      inet_pton(AF_INET, h, &(struct in_addr){0}) != 1)) {
         snprintf(err, errlen, "invalid socket address '%s': '%s' is not a valid host", s, h);
         return DF_EINVAL;
     }
@@ -363,26 +371,81 @@ static void child_path(char *buf, size_t n, const char *parent, const char *key)
         snprintf(buf, n, "%s", key);
 }
 
+/* Writes "a, b, c" into buf, truncating with "..." when it does not fit. */
+static void join_names(char *buf, size_t n, const char *const *names, size_t count)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < count; i++) {
+        int w = snprintf(buf + len, n - len, "%s%s", i ? ", " : "", names[i]);
+        if (w < 0 || (size_t)w >= n - len) {
+            snprintf(buf + (len < n - 4 ? len : n - 4), 4, "...");
+            return;
+        }
+        len += (size_t)w;
+    }
+}
+
 static void wrong_kind(struct walk *w, const struct df_option *o, const struct df_value *v,
                        const char *path)
 {
     df_diags_add(w->d, &v->mark, path, "expected %s, found %s", df_opt_type_name(o->type),
                  v->kind == DF_VALUE_SCALAR ? "a scalar" : df_value_kind_name(v->kind));
+    if (o->type == DF_OPT_ENUM) {
+        size_t n = 0;
+        while (o->enums[n])
+            n++;
+        char list[DF_ERROR_HINT_MAX - 24];
+        join_names(list, sizeof list, o->enums, n);
+        df_diags_hint(w->d, "one of: %s", list);
+    }
+}
+
+void df_format_duration(char *buf, size_t n, uint64_t ns)
+{
+    static const struct unit units[] = {{"d", 86400000000000ULL}, {"h", 3600000000000ULL},
+                                        {"m", 60000000000ULL},    {"s", 1000000000ULL},
+                                        {"ms", 1000000ULL},       {"us", 1000ULL}};
+    for (size_t i = 0; i < DF_COUNTOF(units); i++) {
+        if (ns >= units[i].mult && ns % units[i].mult == 0) {
+            snprintf(buf, n, "%" PRIu64 "%s", ns / units[i].mult, units[i].name);
+            return;
+        }
+    }
+    snprintf(buf, n, "%" PRIu64 "%s", ns, ns ? "ns" : "");
+}
+
+void df_format_size(char *buf, size_t n, uint64_t bytes)
+{
+    static const struct unit units[] = {
+        {"TiB", 1ULL << 40}, {"GiB", 1ULL << 30}, {"MiB", 1ULL << 20}, {"KiB", 1ULL << 10}};
+    for (size_t i = 0; i < DF_COUNTOF(units); i++) {
+        if (bytes >= units[i].mult && bytes % units[i].mult == 0) {
+            snprintf(buf, n, "%" PRIu64 "%s", bytes / units[i].mult, units[i].name);
+            return;
+        }
+    }
+    snprintf(buf, n, "%" PRIu64, bytes);
+}
+
+void df_format_bound(char *buf, size_t n, const struct df_option *o, int64_t v)
+{
+    if (o->type == DF_OPT_DURATION)
+        df_format_duration(buf, n, (uint64_t)v);
+    else if (o->type == DF_OPT_SIZE)
+        df_format_size(buf, n, (uint64_t)v);
+    else
+        snprintf(buf, n, "%" PRId64, v);
 }
 
 static void out_of_range(struct walk *w, const struct df_option *o, const struct df_value *v,
                          const char *path, const char *what)
 {
-    switch (o->type) {
-    case DF_OPT_DURATION:
-        df_diags_add(w->d, &v->mark, path, "%s '%s' is out of range (%" PRId64 "ms..%" PRId64 "ms)",
-                     what, v->u.scalar.text, o->min / 1000000, o->max / 1000000);
-        break;
-    default:
-        df_diags_add(w->d, &v->mark, path, "%s %s is out of range (%" PRId64 "..%" PRId64 ")", what,
-                     v->u.scalar.text, o->min, o->max);
-        break;
-    }
+    char lo[32], hi[32];
+    df_format_bound(lo, sizeof lo, o, o->min);
+    df_format_bound(hi, sizeof hi, o, o->max);
+    df_diags_add(w->d, &v->mark, path, "%s %s is out of range (%s..%s)", what, v->u.scalar.text, lo,
+                 hi);
 }
 
 static int parse_scalar(struct walk *w, const struct df_option *o, const struct df_value *v,
@@ -453,11 +516,8 @@ static int parse_scalar(struct walk *w, const struct df_option *o, const struct 
                 return 0;
             }
         }
-        char list[256] = "";
-        size_t len = 0;
-        for (size_t i = 0; i < n && len < sizeof list; i++)
-            len +=
-                (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", o->enums[i]);
+        char list[256];
+        join_names(list, sizeof list, o->enums, n);
         df_diags_add(w->d, &v->mark, path, "unknown value '%s'; expected one of: %s", s, list);
         const char *near = df_suggest(s, o->enums, n);
         if (near)
@@ -668,8 +728,11 @@ static int parse_table(struct walk *w, const struct df_option_table *t, const st
         const char *near = df_suggest(ent->key, names, nnames);
         if (near)
             df_diags_hint(w->d, "did you mean '%s'?", near);
-        else if (t->count)
-            df_diags_hint(w->d, "valid keys here: %s%s", names[0], t->count > 1 ? ", ..." : "");
+        else if (t->count) {
+            char list[DF_ERROR_HINT_MAX - 24];
+            join_names(list, sizeof list, names, nnames);
+            df_diags_hint(w->d, "valid keys here: %s", list);
+        }
     }
 
     for (size_t i = 0; i < t->count; i++) {

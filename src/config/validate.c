@@ -55,50 +55,55 @@ static void resolve_policies(struct df_config *cfg, struct df_group_cfg *g,
 
 /* ---- components ---------------------------------------------------------- */
 
-/* Lists the registered URNs of one kind, comma separated, into buf. */
-static void list_types(char *buf, size_t n, int urn_kind)
+static int cmp_str(const void *a, const void *b)
 {
-    size_t len = 0;
-    buf[0] = '\0';
-    if (urn_kind == DF_URN_EXTENSION) {
-        const struct df_extension_desc *const *v;
-        size_t c = df_registry_extensions(&v);
-        for (size_t i = 0; i < c && len < n; i++)
-            len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? ", " : "", v[i]->urn);
-    } else {
-        const struct df_node_desc *const *v;
-        size_t c = df_registry_nodes(&v);
-        for (size_t i = 0; i < c && len < n; i++) {
-            if ((int)v[i]->kind == urn_kind)
-                len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? ", " : "", v[i]->urn);
-        }
-    }
-    if (!buf[0])
-        snprintf(buf, n, "none");
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void suggest_type(struct df_diags *d, const char *canonical, int urn_kind)
+/* Collects the registered URNs of one kind, sorted; returns the count. */
+static size_t types_of_kind(const char **out, size_t max, int urn_kind)
 {
-    const char *cands[256];
-    size_t nc = 0;
+    size_t n = 0;
     if (urn_kind == DF_URN_EXTENSION) {
         const struct df_extension_desc *const *v;
         size_t c = df_registry_extensions(&v);
-        for (size_t i = 0; i < c && nc < DF_COUNTOF(cands); i++)
-            cands[nc++] = v[i]->urn;
+        for (size_t i = 0; i < c && n < max; i++)
+            out[n++] = v[i]->urn;
     } else {
         const struct df_node_desc *const *v;
         size_t c = df_registry_nodes(&v);
-        for (size_t i = 0; i < c && nc < DF_COUNTOF(cands); i++)
-            cands[nc++] = v[i]->urn;
+        for (size_t i = 0; i < c && n < max; i++) {
+            if ((int)v[i]->kind == urn_kind)
+                out[n++] = v[i]->urn;
+        }
     }
-    const char *near = df_suggest(canonical, cands, nc);
-    char list[DF_ERROR_HINT_MAX - 32];
-    list_types(list, sizeof list, urn_kind);
+    qsort(out, n, sizeof *out, cmp_str);
+    return n;
+}
+
+/* Hints at the registered types of the same kind: a near miss first (the
+ * id compared within the same namespace), then the list. */
+static void suggest_type(struct df_diags *d, const struct df_urn *urn)
+{
+    const char *types[256];
+    size_t n = types_of_kind(types, DF_COUNTOF(types), (int)urn->kind);
+    const char *id = strrchr(urn->canonical, ':') + 1;
+    size_t prefix = (size_t)(id - urn->canonical);
+    const char *ids[256];
+    for (size_t i = 0; i < n; i++)
+        ids[i] = strncmp(types[i], urn->canonical, prefix) ? NULL : types[i] + prefix;
+    const char *near = df_suggest(id, ids, n);
+    char list[DF_ERROR_HINT_MAX - 64];
+    size_t len = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < n && len < sizeof list; i++)
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", types[i]);
     if (near)
-        df_diags_hint(d, "did you mean '%s'?", near);
+        df_diags_hint(d, "did you mean '%.*s%s'? (this build has %s)", (int)prefix, urn->canonical,
+                      near, n ? list : "none");
     else
-        df_diags_hint(d, "this build has %s types: %s", df_urn_kind_name(urn_kind), list);
+        df_diags_hint(d, "this build has %s types: %s", df_urn_kind_name(urn->kind),
+                      n ? list : "none");
 }
 
 /* Parses a component's `config:` against its option table. */
@@ -126,6 +131,17 @@ static void *parse_component_options(struct pctx *c, const struct df_option_tabl
     return obj;
 }
 
+/* Node and extension ids appear in connection selectors and config paths:
+ * they must be non-empty and free of brackets, quotes and white space. */
+static void check_id(struct pctx *c, const struct df_map *m, size_t i, const char *what)
+{
+    const char *id = m->keys[i];
+    if (*id && !id[strcspn(id, "[]\"' \t")])
+        return;
+    df_diags_add(c->d, entry_key_mark(m, i), c->path, "invalid %s id '%s'", what, id);
+    df_diags_hint(c->d, "an id is non-empty, without brackets, quotes or spaces");
+}
+
 static void resolve_extensions(struct pctx *c)
 {
     struct df_map *m = &c->pl->extensions;
@@ -134,6 +150,7 @@ static void resolve_extensions(struct pctx *c)
         char path[PATHLEN], err[256], hint[128];
         snprintf(path, sizeof path, "%s.extensions.%s", c->path, m->keys[i]);
         e->id = m->keys[i];
+        check_id(c, m, i, "extension");
         const struct df_value *tv = df_value_get(e->src, "type");
         char tpath[PATHLEN];
         snprintf(tpath, sizeof tpath, "%s.type", path);
@@ -149,7 +166,7 @@ static void resolve_extensions(struct pctx *c)
         e->desc = df_registry_find_extension(e->urn.canonical);
         if (!e->desc) {
             df_diags_add(c->d, &tv->mark, tpath, "unknown extension type '%s'", e->type);
-            suggest_type(c->d, e->urn.canonical, DF_URN_EXTENSION);
+            suggest_type(c->d, &e->urn);
             continue;
         }
         e->options =
@@ -225,6 +242,7 @@ static void resolve_nodes(struct pctx *c)
         snprintf(path, sizeof path, "%s.nodes.%s", c->path, m->keys[i]);
         snprintf(tpath, sizeof tpath, "%s.type", path);
         n->id = m->keys[i];
+        check_id(c, m, i, "node");
         const struct df_value *tv = df_value_get(n->src, "type");
         bool urn_ok = df_urn_parse(n->type, DF_URN_NODE_KINDS, &n->urn, err, sizeof err, hint,
                                    sizeof hint) == 0;
@@ -237,7 +255,7 @@ static void resolve_nodes(struct pctx *c)
             if (!n->desc) {
                 df_diags_add(c->d, &tv->mark, tpath, "unknown %s type '%s'",
                              df_urn_kind_name(n->urn.kind), n->type);
-                suggest_type(c->d, n->urn.canonical, (int)n->urn.kind);
+                suggest_type(c->d, &n->urn);
             } else {
                 n->options = parse_component_options(c, n->desc->options, n->config, n->src,
                                                      n->desc->urn, path);
@@ -247,20 +265,26 @@ static void resolve_nodes(struct pctx *c)
         const char **outs = n->outputs.items;
         for (size_t a = 0; a < n->outputs.count; a++) {
             for (size_t b = 0; b < a; b++) {
-                if (!strcmp(outs[a], outs[b]))
-                    df_diags_add(c->d, &n->outputs.src->u.seq.items[a]->mark, path,
-                                 "output port '%s' is declared twice", outs[a]);
+                if (strcmp(outs[a], outs[b]))
+                    continue;
+                char p[PATHLEN];
+                snprintf(p, sizeof p, "%s.outputs[%zu]", path, a);
+                df_diags_add(c->d, &n->outputs.src->u.seq.items[a]->mark, p,
+                             "output port '%s' is declared twice", outs[a]);
             }
         }
-        if (n->default_output && n->outputs.count) {
+        if (n->default_output) {
             bool found = false;
             for (size_t a = 0; a < n->outputs.count; a++)
                 found |= !strcmp(outs[a], n->default_output);
             if (!found) {
+                char p[PATHLEN];
+                snprintf(p, sizeof p, "%s.default_output", path);
                 const struct df_value *dv = df_value_get(n->src, "default_output");
-                df_diags_add(c->d, &dv->mark, path,
+                df_diags_add(c->d, &dv->mark, p,
                              "default_output '%s' is not one of the declared outputs",
                              n->default_output);
+                df_diags_hint(c->d, "declare it: outputs: [%s]", n->default_output);
             }
         }
         check_bindings(c, n, path);
@@ -444,11 +468,22 @@ static void check_graph(struct pctx *c)
                              "'%s' is an exporter and cannot be a connection source", sn->id);
                 continue;
             }
+            bool implicit = !port;
+            if (!port && (sn->outputs.count || sn->default_output)) {
+                /* No selector: the node's default port. */
+                port = sn->default_output ? sn->default_output : "default";
+                port_len = strlen(port);
+            }
             if (port && !port_declared(sn, port, port_len)) {
                 df_diags_add(c->d, &fv->mark, p, "node '%s' has no output port '%.*s'", sn->id,
                              (int)port_len, port);
-                if (sn->outputs.count)
-                    df_diags_hint(c->d, "its outputs are declared in %s.nodes.%s.outputs", c->path,
+                if (sn->outputs.count && implicit)
+                    df_diags_hint(c->d,
+                                  "select a declared port, like %s[\"%s\"], or set %s's "
+                                  "default_output",
+                                  sn->id, ((const char **)sn->outputs.items)[0], sn->id);
+                else if (sn->outputs.count)
+                    df_diags_hint(c->d, "its ports are declared in %s.nodes.%s.outputs", c->path,
                                   sn->id);
                 else
                     df_diags_hint(c->d, "declare it: outputs: [\"%.*s\"]", (int)port_len, port);

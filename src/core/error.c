@@ -55,10 +55,33 @@ void df_diags_hint(struct df_diags *d, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Orders diagnostics by file, then line, then column; unmarked ones last. */
+static int before(const struct df_error *a, const struct df_error *b)
+{
+    if (!a->mark.file || !b->mark.file)
+        return a->mark.file && !b->mark.file;
+    int c = strcmp(a->mark.file, b->mark.file);
+    if (c)
+        return c < 0;
+    if (a->mark.line != b->mark.line)
+        return a->mark.line < b->mark.line;
+    return a->mark.col < b->mark.col;
+}
+
 void df_diags_print(const struct df_diags *d, FILE *out)
 {
+    /* Stable insertion sort of indices, so errors read in document order. */
+    size_t order[DF_DIAGS_MAX];
     for (size_t i = 0; i < d->count; i++) {
-        const struct df_error *e = &d->items[i];
+        size_t j = i;
+        while (j > 0 && before(&d->items[i], &d->items[order[j - 1]])) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
+    for (size_t i = 0; i < d->count; i++) {
+        const struct df_error *e = &d->items[order[i]];
         if (e->mark.file && e->mark.line && e->mark.col)
             fprintf(out, "%s:%u:%u: ", e->mark.file, e->mark.line, e->mark.col);
         else if (e->mark.file && e->mark.line)

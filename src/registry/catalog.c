@@ -28,30 +28,6 @@ int df_catalog_format_parse(const char *name, enum df_catalog_format *out)
 
 static json_t *options_json(const struct df_option_table *t);
 
-static void format_duration(char *buf, size_t n, int64_t ns)
-{
-    static const struct {
-        const char *unit;
-        int64_t mult;
-    } units[] = {{"d", 86400000000000LL}, {"h", 3600000000000LL}, {"m", 60000000000LL},
-                 {"s", 1000000000LL},     {"ms", 1000000LL},      {"us", 1000LL}};
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (ns >= units[i].mult && ns % units[i].mult == 0) {
-            snprintf(buf, n, "%" PRId64 "%s", ns / units[i].mult, units[i].unit);
-            return;
-        }
-    }
-    snprintf(buf, n, "%" PRId64 "ns", ns);
-}
-
-static void format_bound(char *buf, size_t n, const struct df_option *o, int64_t v)
-{
-    if (o->type == DF_OPT_DURATION)
-        format_duration(buf, n, v);
-    else
-        snprintf(buf, n, "%" PRId64, v);
-}
-
 static json_t *option_json(const struct df_option *o)
 {
     json_t *j = json_object();
@@ -66,8 +42,8 @@ static json_t *option_json(const struct df_option *o)
         json_object_set_new(j, "default", json_string(o->def));
     if (o->flags & DF_OPT_BOUNDED) {
         char lo[32], hi[32];
-        format_bound(lo, sizeof lo, o, o->min);
-        format_bound(hi, sizeof hi, o, o->max);
+        df_format_bound(lo, sizeof lo, o, o->min);
+        df_format_bound(hi, sizeof hi, o, o->max);
         const char *what = (o->type == DF_OPT_LIST || o->type == DF_OPT_MAP) ? "count" : "range";
         json_object_set_new(j, what, json_pack("[s,s]", lo, hi));
     }
@@ -221,6 +197,16 @@ static void type_summary(const json_t *o, char *buf, size_t n)
     }
 }
 
+/* Writes text into a markdown table cell, escaping the column separator. */
+static void put_cell(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '|')
+            fputc('\\', out);
+        fputc(*s, out);
+    }
+}
+
 /* Writes one row per option, recursing into tables with dotted names
  * (`a.b`), list elements (`a[].b`) and map values (`a.<name>.b`). */
 static void render_options(FILE *out, const json_t *opts, const char *prefix, bool markdown,
@@ -236,12 +222,18 @@ static void render_options(FILE *out, const json_t *opts, const char *prefix, bo
         const char *def = json_string_value(json_object_get(o, "default"));
         const char *desc = json_string_value(json_object_get(o, "description"));
         bool req = json_is_true(json_object_get(o, "required"));
-        if (markdown)
-            fprintf(out, "| `%s` | %s | %s%s%s | %s |\n", name, type, def ? "`" : "",
-                    def ? def : (req ? "required" : ""), def ? "`" : "", desc ? desc : "");
-        else
+        if (markdown) {
+            fprintf(out, "| `%s` | ", name);
+            put_cell(out, type);
+            fprintf(out, " | %s", def ? "`" : "");
+            put_cell(out, def ? def : (req ? "required" : ""));
+            fprintf(out, "%s | ", def ? "`" : "");
+            put_cell(out, desc ? desc : "");
+            fprintf(out, " |\n");
+        } else {
             fprintf(out, "%*s%s (%s%s%s%s)%s%s\n", indent, "", name, type, req ? ", required" : "",
                     def ? ", default " : "", def ? def : "", desc ? " — " : "", desc ? desc : "");
+        }
         const json_t *sub = json_object_get(o, "options");
         const json_t *elem = json_object_get(o, "element");
         const char *type_name = json_string_value(json_object_get(o, "type"));
@@ -371,9 +363,25 @@ int df_catalog_write(FILE *out, enum df_catalog_format fmt)
     case DF_CATALOG_TEXT:
         render_text(out, root);
         break;
-    case DF_CATALOG_MARKDOWN:
-        render_markdown(out, root);
+    case DF_CATALOG_MARKDOWN: {
+        /* Rendered into memory first so the file ends with exactly one
+         * newline (editors that trim trailing blank lines keep it fresh). */
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&buf, &len);
+        if (!mem) {
+            rc = DF_ENOMEM;
+            break;
+        }
+        render_markdown(mem, root);
+        fclose(mem);
+        while (len > 0 && buf[len - 1] == '\n')
+            len--;
+        fwrite(buf, 1, len, out);
+        fputc('\n', out);
+        free(buf);
         break;
+    }
     }
     json_decref(root);
     if (ferror(out))

@@ -804,7 +804,8 @@ static void test_error_marks_and_paths(void **state)
     expect_diag(f, 2, 1, "grups", "unknown key 'grups'", "did you mean 'groups'?");
     expect_diag(f, 4, 16, "engine.http_admin.bind_adress", "unknown key 'bind_adress'",
                 "did you mean 'bind_address'?");
-    expect_diag(f, 6, 25, "engine.telemetry.reporting_interval", "'5ms' is out of range", NULL);
+    expect_diag(f, 6, 25, "engine.telemetry.reporting_interval",
+                "duration 5ms is out of range (100ms..1h)", NULL);
     expect_diag(f, 11, 16, "groups.g.pipelines.p.nodes", "expected map, found sequence", NULL);
 
     /* Version problems. */

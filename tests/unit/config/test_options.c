@@ -656,7 +656,7 @@ static void test_duration_parser(void **state)
         {"5 parsecs", "unknown unit 'parsecs'"},
         {"5s!", "expected a number followed by a unit"},
         {"-5s", "expected a number followed by a unit"},
-        {"1.5s", "a number needs a unit"},
+        {"1.5s", "fractions are not supported"},
         {"ms", "expected a number followed by a unit"},
         {"", "invalid duration ''"},
         {"   ", "invalid duration '   '"},
@@ -693,7 +693,7 @@ static void test_duration_option(void **state)
 
     const struct df_error *e =
         expect_one(f, run(f, &scalar_table, "timeout: 1h30m", &s), "cfg.timeout", "out of range");
-    assert_string_equal(e->msg, "duration '1h30m' is out of range (1ms..3600000ms)");
+    assert_string_equal(e->msg, "duration 1h30m is out of range (1ms..1h)");
     assert_false(s.timeout_set);
     expect_one(f, run(f, &scalar_table, "timeout: 0", &s), "cfg.timeout", "out of range");
     expect_one(f, run(f, &scalar_table, "timeout: 999us", &s), "cfg.timeout", "out of range");
@@ -796,7 +796,7 @@ static void test_size_option(void **state)
     assert_int_equal(s.buffer, 10000000);
     const struct df_error *e =
         expect_one(f, run(f, &scalar_table, "buffer: 1023", &s), "cfg.buffer", "out of range");
-    assert_string_equal(e->msg, "size 1023 is out of range (1024..1073741824)");
+    assert_string_equal(e->msg, "size 1023 is out of range (1KiB..1GiB)");
     expect_one(f, run(f, &scalar_table, "buffer: 2GiB", &s), "cfg.buffer", "out of range");
     e = expect_one(f, run(f, &scalar_table, "buffer: 4 megs", &s), "cfg.buffer",
                    "unknown unit 'megs'");
