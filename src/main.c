@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config/model.h"
+#include "core/suggest.h"
 #include "df_version.h"
 #include "registry/catalog.h"
 #include "registry/registry.h"
@@ -27,11 +28,6 @@ struct cli {
     bool has_admin_bind;
 };
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Lists the URNs compiled in, sorted (as the catalog is). */
 static void print_components(FILE *out)
 {
@@ -44,7 +40,7 @@ static void print_components(FILE *out)
         urns[n++] = nodes[i]->urn;
     for (size_t i = 0; i < ne && n < DF_COUNTOF(urns); i++)
         urns[n++] = exts[i]->urn;
-    qsort(urns, n, sizeof *urns, cmp_str);
+    qsort(urns, n, sizeof *urns, df_cmp_strptr);
     fprintf(out, "\nComponents in this build (%zu node types, %zu extension providers):\n", nn, ne);
     for (size_t i = 0; i < n; i++)
         fprintf(out, "  %s\n", urns[i]);

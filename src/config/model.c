@@ -17,13 +17,15 @@
 
 /* ---- policies ------------------------------------------------------------ */
 
+typedef __typeof__(((struct df_channel_capacity *)0)->control) control_capacity_cfg;
+
 static const struct df_option control_capacity_opts[] = {
     {.name = "node",
      .type = DF_OPT_INT,
      .flags = DF_OPT_BOUNDED,
      .min = 1,
      .max = 1 << 20,
-     .offset = 0,
+     .offset = OFF(control_capacity_cfg, node),
      .def = "256",
      .desc = "capacity of each node's control channel"},
     {.name = "pipeline",
@@ -31,7 +33,7 @@ static const struct df_option control_capacity_opts[] = {
      .flags = DF_OPT_BOUNDED,
      .min = 1,
      .max = 1 << 20,
-     .offset = sizeof(int64_t),
+     .offset = OFF(control_capacity_cfg, pipeline),
      .def = "256",
      .desc = "capacity of the pipeline's orchestration control channel"},
     {.name = "completion",
@@ -39,20 +41,13 @@ static const struct df_option control_capacity_opts[] = {
      .flags = DF_OPT_BOUNDED,
      .min = 1,
      .max = 1 << 20,
-     .offset = 2 * sizeof(int64_t),
+     .offset = OFF(control_capacity_cfg, completion),
      .def = "512",
      .desc = "capacity of the Ack/Nack completion channel"},
 };
 
-struct control_capacity {
-    int64_t node, pipeline, completion;
-};
-_Static_assert(sizeof(struct control_capacity) ==
-                   sizeof(((struct df_channel_capacity *)0)->control),
-               "control capacity layout");
-
 static const struct df_option_table control_capacity_table =
-    DF_OPTION_TABLE(struct control_capacity, control_capacity_opts, "Control channel capacities.");
+    DF_OPTION_TABLE(control_capacity_cfg, control_capacity_opts, "Control channel capacities.");
 
 static const struct df_option channel_capacity_opts[] = {
     {.name = "control",

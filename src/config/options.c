@@ -371,21 +371,6 @@ static void child_path(char *buf, size_t n, const char *parent, const char *key)
         snprintf(buf, n, "%s", key);
 }
 
-/* Writes "a, b, c" into buf, truncating with "..." when it does not fit. */
-static void join_names(char *buf, size_t n, const char *const *names, size_t count)
-{
-    size_t len = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < count; i++) {
-        int w = snprintf(buf + len, n - len, "%s%s", i ? ", " : "", names[i]);
-        if (w < 0 || (size_t)w >= n - len) {
-            snprintf(buf + (len < n - 4 ? len : n - 4), 4, "...");
-            return;
-        }
-        len += (size_t)w;
-    }
-}
-
 static void wrong_kind(struct walk *w, const struct df_option *o, const struct df_value *v,
                        const char *path)
 {
@@ -396,7 +381,7 @@ static void wrong_kind(struct walk *w, const struct df_option *o, const struct d
         while (o->enums[n])
             n++;
         char list[DF_ERROR_HINT_MAX - 24];
-        join_names(list, sizeof list, o->enums, n);
+        df_join_names(list, sizeof list, o->enums, n);
         df_diags_hint(w->d, "one of: %s", list);
     }
 }
@@ -517,7 +502,7 @@ static int parse_scalar(struct walk *w, const struct df_option *o, const struct 
             }
         }
         char list[256];
-        join_names(list, sizeof list, o->enums, n);
+        df_join_names(list, sizeof list, o->enums, n);
         df_diags_add(w->d, &v->mark, path, "unknown value '%s'; expected one of: %s", s, list);
         const char *near = df_suggest(s, o->enums, n);
         if (near)
@@ -730,7 +715,7 @@ static int parse_table(struct walk *w, const struct df_option_table *t, const st
             df_diags_hint(w->d, "did you mean '%s'?", near);
         else if (t->count) {
             char list[DF_ERROR_HINT_MAX - 24];
-            join_names(list, sizeof list, names, nnames);
+            df_join_names(list, sizeof list, names, nnames);
             df_diags_hint(w->d, "valid keys here: %s", list);
         }
     }

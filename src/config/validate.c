@@ -55,11 +55,6 @@ static void resolve_policies(struct df_config *cfg, struct df_group_cfg *g,
 
 /* ---- components ---------------------------------------------------------- */
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Collects the registered URNs of one kind, sorted; returns the count. */
 static size_t types_of_kind(const char **out, size_t max, int urn_kind)
 {
@@ -77,7 +72,7 @@ static size_t types_of_kind(const char **out, size_t max, int urn_kind)
                 out[n++] = v[i]->urn;
         }
     }
-    qsort(out, n, sizeof *out, cmp_str);
+    qsort(out, n, sizeof *out, df_cmp_strptr);
     return n;
 }
 
@@ -94,10 +89,7 @@ static void suggest_type(struct df_diags *d, const struct df_urn *urn)
         ids[i] = strncmp(types[i], urn->canonical, prefix) ? NULL : types[i] + prefix;
     const char *near = df_suggest(id, ids, n);
     char list[DF_ERROR_HINT_MAX - 64];
-    size_t len = 0;
-    list[0] = '\0';
-    for (size_t i = 0; i < n && len < sizeof list; i++)
-        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", types[i]);
+    df_join_names(list, sizeof list, types, n);
     if (near)
         df_diags_hint(d, "did you mean '%.*s%s'? (this build has %s)", (int)prefix, urn->canonical,
                       near, n ? list : "none");

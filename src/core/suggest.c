@@ -1,6 +1,7 @@
 /* Nearest-name suggestions (core/suggest.h). */
 #include "core/suggest.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define SUGGEST_MAX_LEN 127
@@ -49,4 +50,23 @@ const char *df_suggest(const char *word, const char *const *candidates, size_t n
         }
     }
     return best;
+}
+
+void df_join_names(char *buf, size_t n, const char *const *names, size_t count)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < count; i++) {
+        int w = snprintf(buf + len, n - len, "%s%s", i ? ", " : "", names[i]);
+        if (w < 0 || (size_t)w >= n - len) {
+            snprintf(buf + (len < n - 4 ? len : n - 4), 4, "...");
+            return;
+        }
+        len += (size_t)w;
+    }
+}
+
+int df_cmp_strptr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
 }

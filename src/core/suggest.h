@@ -13,4 +13,11 @@ unsigned df_edit_distance(const char *a, const char *b);
  * words), else NULL. `candidates` has `n` entries; NULL entries are skipped. */
 const char *df_suggest(const char *word, const char *const *candidates, size_t n);
 
+/* Writes "a, b, c" into buf[n], ending with "..." when the names do not
+ * fit. */
+void df_join_names(char *buf, size_t n, const char *const *names, size_t count);
+
+/* qsort comparator for arrays of `const char *`. */
+int df_cmp_strptr(const void *a, const void *b);
+
 #endif
