@@ -513,6 +513,8 @@ static int dispatch(struct df_http_conn *c, struct df_http_out *out)
     bool keep = http_should_keep_alive(p) && !p->upgrade;
     bool head = p->method == HTTP_HEAD;
     bool http10 = p->http_major == 1 && p->http_minor == 0;
+    if (!c->head) /* http-parser rejects an empty URL; be sure */
+        return fail_response(c, out, 400, "no URL");
     size_t url_len = strlen(c->head);
     if (url_len > UINT16_MAX) /* http_parser_url offsets are 16 bits */
         return fail_response(c, out, 414, NULL);
