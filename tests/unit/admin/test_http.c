@@ -29,6 +29,8 @@
 
 /* ---- the handler used everywhere ---------------------------------------- */
 
+#define BIG_BODY 30000
+
 struct ctx {
     atomic_int calls;
 };
@@ -53,6 +55,15 @@ static void handler(void *ud, const struct df_http_request *req, struct df_http_
     }
     if (strcmp(req->path, "/bad-type") == 0) {
         df_http_response_text(res, 200, "text/plain\r\nX-Injected: 1", "x");
+        return;
+    }
+    if (strcmp(req->path, "/big") == 0) {
+        res->status = 200;
+        res->body = malloc(BIG_BODY);
+        if (res->body) {
+            memset(res->body, 'z', BIG_BODY);
+            res->body_len = BIG_BODY;
+        }
         return;
     }
     if (strcmp(req->path, "/headers") == 0) {
@@ -876,6 +887,37 @@ static void test_server_oversized(void **state)
     stop_server(f);
 }
 
+/* A client that pipelines requests for large answers without reading:
+ * the server stops reading while its output is backed up, and resumes once
+ * the client catches up, answering everything in order. */
+static void test_server_backpressure(void **state)
+{
+    (void)state;
+    struct fixture *f = start_server(NULL);
+    struct client *c = client_open(f->port);
+    static char reqs[300 * 32];
+    size_t n = 0;
+    for (int i = 0; i < 300; i++)
+        n += (size_t)snprintf(reqs + n, sizeof reqs - n, "GET /big HTTP/1.1\r\n\r\n");
+    assert_true(client_send_n(c, reqs, n)); /* 9 MB of answers */
+    double deadline = now_ms() + 5000;
+    while (atomic_load(&f->ctx.calls) < 300 && now_ms() < deadline)
+        usleep(1000);
+    assert_int_equal(atomic_load(&f->ctx.calls), 300);
+    /* Sent while the server is backed up: read only after it resumes. */
+    assert_true(client_send(c, "GET /last HTTP/1.1\r\n\r\n"));
+    struct response r;
+    for (int i = 0; i < 300; i++) {
+        assert_true(read_response(c, &r, false));
+        assert_int_equal(r.status, 200);
+        assert_int_equal(r.body_len, BIG_BODY);
+    }
+    assert_true(read_response(c, &r, false));
+    assert_string_equal(r.body, "GET /last - - 0:");
+    client_close(c);
+    stop_server(f);
+}
+
 static void test_server_too_many_connections(void **state)
 {
     (void)state;
@@ -1026,6 +1068,7 @@ int main(void)
         cmocka_unit_test(test_server_connection_close_and_http10),
         cmocka_unit_test(test_server_malformed),
         cmocka_unit_test(test_server_oversized),
+        cmocka_unit_test(test_server_backpressure),
         cmocka_unit_test(test_server_too_many_connections),
         cmocka_unit_test(test_server_timeouts),
         cmocka_unit_test(test_server_close_with_open_connections),
