@@ -1,0 +1,1028 @@
+/* The admin HTTP/1.1 server (admin/http.h).
+ *
+ * Connection engine. http-parser is paused in on_headers_complete and in
+ * on_message_complete, so one http_parser_execute call never runs past the
+ * end of a head or of a request. That gives exact head byte counts (bytes
+ * consumed while the head is incomplete, leading blank lines included, so a
+ * CRLF flood hits the limit too), a point to check Content-Length and
+ * `Expect` before any body byte, and pipelined requests answered one at a
+ * time, in order. The URL, header names and values are stored back to back,
+ * NUL-terminated, in one head buffer bounded by max_head_bytes; headers are
+ * kept as offsets because the buffer moves while it grows, and turned into
+ * pointers only when the request is complete.
+ *
+ * Server. Each connection has a libuv TCP handle, a timer and a
+ * df_http_conn. The timer runs the header timeout from the connection's
+ * start and from the end of each request, and the body timeout from the end
+ * of each head. When the engine says close (or the peer ends its side), the
+ * connection lingers: the final responses are written, the write side is
+ * shut down, and what the client still sends is read and discarded until it
+ * closes, so that an early 413 is not lost to a TCP reset. The linger is
+ * bounded by the header timeout. Reading stops while more than WRITE_HIGH
+ * bytes are unsent, so a client that pipelines without reading cannot grow
+ * the output without bound. */
+#include "admin/http.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "df/error.h"
+
+#define TEXT_PLAIN    "text/plain; charset=utf-8"
+#define NO_VALUE      UINT32_MAX /* a header whose value callback never ran */
+#define KEEP_HEAD_CAP 4096       /* larger head buffers are freed between requests */
+#define ERR_NOMEM     (-1)       /* err_status: allocation failed in a callback */
+#define BACKLOG       128
+#define READ_BUF_SIZE 65536
+#define WRITE_HIGH    ((size_t)1 << 20) /* unsent bytes above which reading stops */
+
+enum { LAST_NONE, LAST_URL, LAST_FIELD, LAST_VALUE };
+
+struct df_http_limits df_http_limits_resolve(const struct df_http_limits *limits)
+{
+    struct df_http_limits l = limits ? *limits : (struct df_http_limits){0};
+    if (!l.max_head_bytes)
+        l.max_head_bytes = DF_HTTP_MAX_HEAD_BYTES;
+    if (!l.max_headers)
+        l.max_headers = DF_HTTP_MAX_HEADERS;
+    if (!l.max_body_bytes)
+        l.max_body_bytes = DF_HTTP_MAX_BODY_BYTES;
+    if (!l.max_connections)
+        l.max_connections = DF_HTTP_MAX_CONNECTIONS;
+    if (!l.header_timeout_ms)
+        l.header_timeout_ms = DF_HTTP_HEADER_TIMEOUT_MS;
+    if (!l.body_timeout_ms)
+        l.body_timeout_ms = DF_HTTP_BODY_TIMEOUT_MS;
+    return l;
+}
+
+/* ---- buffers ------------------------------------------------------------ */
+
+/* Grows the array whose pointer is at `bufp` (*cap elements of `elem`
+ * bytes) to hold at least `need` elements. Returns 0 or DF_ENOMEM (then the
+ * array is unchanged). */
+static int grow(void *bufp, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : 16;
+    while (n < need) {
+        if (n > SIZE_MAX / 2 / elem)
+            return DF_ENOMEM;
+        n *= 2;
+    }
+    void *old;
+    memcpy(&old, bufp, sizeof old);
+    void *p = realloc(old, n * elem);
+    if (!p)
+        return DF_ENOMEM;
+    memcpy(bufp, &p, sizeof p);
+    *cap = n;
+    return 0;
+}
+
+void df_http_out_free(struct df_http_out *out)
+{
+    free(out->data);
+    out->data = NULL;
+    out->len = out->cap = 0;
+}
+
+static int out_put(struct df_http_out *out, const void *data, size_t len)
+{
+    if (len == 0)
+        return 0;
+    if (len > SIZE_MAX - out->len || grow(&out->data, &out->cap, out->len + len, 1))
+        return DF_ENOMEM;
+    memcpy(out->data + out->len, data, len);
+    out->len += len;
+    return 0;
+}
+
+static int out_printf(struct df_http_out *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int out_printf(struct df_http_out *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || grow(&out->data, &out->cap, out->len + (size_t)n + 1, 1))
+        return DF_ENOMEM;
+    va_start(ap, fmt);
+    vsnprintf((char *)out->data + out->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    out->len += (size_t)n;
+    return 0;
+}
+
+/* ---- requests and responses --------------------------------------------- */
+
+const char *df_http_request_header(const struct df_http_request *req, const char *name)
+{
+    for (size_t i = 0; i < req->nheaders; i++)
+        if (strcasecmp(req->headers[i].name, name) == 0)
+            return req->headers[i].value;
+    return NULL;
+}
+
+int df_http_response_text(struct df_http_response *res, int status, const char *content_type,
+                          const char *fmt, ...)
+{
+    free(res->body);
+    res->body = NULL;
+    res->body_len = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *body = n < 0 ? NULL : malloc((size_t)n + 1);
+    if (!body) {
+        res->status = 500;
+        res->content_type = NULL;
+        return DF_ENOMEM;
+    }
+    va_start(ap, fmt);
+    vsnprintf(body, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    res->status = status;
+    res->content_type = content_type;
+    res->body = body;
+    res->body_len = (size_t)n;
+    return 0;
+}
+
+static const char *reason(int status)
+{
+    const char *r = http_status_str((enum http_status)status);
+    if (r && r[0] != '<')
+        return r;
+    switch (status / 100) {
+    case 2:
+        return "OK";
+    case 3:
+        return "Redirection";
+    case 4:
+        return "Client Error";
+    default:
+        return "Server Error";
+    }
+}
+
+/* A content type goes into a header line: no control characters. */
+static bool valid_content_type(const char *s)
+{
+    if (!s)
+        return true;
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return false;
+    return true;
+}
+
+/* Appends the response to a request. `head`: a HEAD request (no body);
+ * `keep`: the connection stays open; `http10`: the client spoke HTTP/1.0
+ * (keep-alive must then be announced). */
+static int put_response(struct df_http_out *out, const struct df_http_response *res, bool head,
+                        bool keep, bool http10)
+{
+    int status = res->status;
+    const char *ctype = res->content_type;
+    const char *body = res->body;
+    size_t blen = res->body ? res->body_len : 0;
+    if (status < 200 || status > 599 || !valid_content_type(ctype) ||
+        (res->body_len && !res->body)) {
+        status = 500;
+        ctype = TEXT_PLAIN;
+        body = "internal server error: the handler gave an invalid response\n";
+        blen = strlen(body);
+    }
+    bool bodiless = status == 204 || status == 304;
+    int rc = out_printf(out, "HTTP/1.1 %d %s\r\n", status, reason(status));
+    if (!rc && ctype)
+        rc = out_printf(out, "Content-Type: %s\r\n", ctype);
+    if (!rc && !bodiless)
+        rc = out_printf(out, "Content-Length: %zu\r\n", blen);
+    if (!rc && !keep)
+        rc = out_printf(out, "Connection: close\r\n");
+    else if (!rc && http10)
+        rc = out_printf(out, "Connection: keep-alive\r\n");
+    if (!rc)
+        rc = out_put(out, "\r\n", 2);
+    if (!rc && !head && !bodiless)
+        rc = out_put(out, body, blen);
+    return rc;
+}
+
+/* Produces the final error response `status` (or reports DF_ENOMEM for
+ * ERR_NOMEM) and marks the connection closed. `detail` may be NULL. */
+static int fail_response(struct df_http_conn *c, struct df_http_out *out, int status,
+                         const char *detail)
+{
+    c->closed = true;
+    if (status == ERR_NOMEM)
+        return DF_ENOMEM;
+    const char *what;
+    switch (status) {
+    case 400:
+        what = "bad request";
+        break;
+    case 408:
+        what = "request timeout";
+        break;
+    case 413:
+        what = "request body too large";
+        break;
+    case 414:
+        what = "request URI too long";
+        break;
+    case 417:
+        what = "expectation failed: only 100-continue is supported";
+        break;
+    case 431:
+        what = "request header fields too large";
+        break;
+    default:
+        what = "internal server error";
+        break;
+    }
+    char text[160];
+    int n = snprintf(text, sizeof text, "%s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+    size_t tlen = n < 0 ? 0 : (size_t)n < sizeof text ? (size_t)n : sizeof text - 1;
+    int rc = out_printf(out,
+                        "HTTP/1.1 %d %s\r\nContent-Type: " TEXT_PLAIN
+                        "\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                        status, reason(status), tlen);
+    if (!rc)
+        rc = out_put(out, text, tlen);
+    return rc ? DF_ENOMEM : DF_HTTP_CLOSE;
+}
+
+/* ---- http-parser callbacks ------------------------------------------------ */
+
+static struct df_http_conn *conn_of(http_parser *p)
+{
+    return p->data;
+}
+
+static int fail(struct df_http_conn *c, int status)
+{
+    c->err_status = status;
+    return 1;
+}
+
+static int head_put(struct df_http_conn *c, const char *at, size_t len)
+{
+    if (len > c->limits.max_head_bytes || c->head_len + len > c->limits.max_head_bytes)
+        return fail(c, 431);
+    if (grow(&c->head, &c->head_cap, c->head_len + len + 1, 1))
+        return fail(c, ERR_NOMEM);
+    memcpy(c->head + c->head_len, at, len);
+    c->head_len += len;
+    return 0;
+}
+
+/* Ends the URL, name or value being received: trims a value's trailing
+ * whitespace and NUL-terminates. */
+static int finish_item(struct df_http_conn *c)
+{
+    if (c->last == LAST_NONE)
+        return 0;
+    if (c->last == LAST_VALUE) {
+        size_t start = c->offs[2 * (c->nhdrs - 1) + 1];
+        while (c->head_len > start &&
+               (c->head[c->head_len - 1] == ' ' || c->head[c->head_len - 1] == '\t'))
+            c->head_len--;
+    }
+    if (grow(&c->head, &c->head_cap, c->head_len + 1, 1))
+        return fail(c, ERR_NOMEM);
+    c->head[c->head_len++] = '\0';
+    c->last = LAST_NONE;
+    return 0;
+}
+
+static int on_message_begin(http_parser *p)
+{
+    conn_of(p)->phase = DF_HTTP_HEAD;
+    return 0;
+}
+
+static int on_url(http_parser *p, const char *at, size_t len)
+{
+    struct df_http_conn *c = conn_of(p);
+    c->last = LAST_URL; /* the URL comes first, at offset 0 */
+    return head_put(c, at, len);
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t len)
+{
+    struct df_http_conn *c = conn_of(p);
+    if (c->last != LAST_FIELD) {
+        if (finish_item(c))
+            return 1;
+        if (c->nhdrs == c->limits.max_headers)
+            return fail(c, 431);
+        size_t cap = c->hdrs_cap, ocap = c->hdrs_cap;
+        if (grow(&c->hdrs, &cap, c->nhdrs + 1, sizeof *c->hdrs) ||
+            grow(&c->offs, &ocap, c->nhdrs + 1, 2 * sizeof *c->offs))
+            return fail(c, ERR_NOMEM);
+        c->hdrs_cap = cap < ocap ? cap : ocap;
+        if (c->head_len > UINT32_MAX - 1)
+            return fail(c, 431);
+        c->offs[2 * c->nhdrs] = (uint32_t)c->head_len;
+        c->offs[2 * c->nhdrs + 1] = NO_VALUE;
+        c->nhdrs++;
+        c->last = LAST_FIELD;
+    }
+    return head_put(c, at, len);
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t len)
+{
+    struct df_http_conn *c = conn_of(p);
+    if (c->last != LAST_VALUE) {
+        if (c->last != LAST_FIELD)
+            return fail(c, 400); /* http-parser always sends a name first */
+        if (finish_item(c))
+            return 1;
+        c->offs[2 * (c->nhdrs - 1) + 1] = (uint32_t)c->head_len;
+        c->last = LAST_VALUE;
+    }
+    return head_put(c, at, len);
+}
+
+static int on_headers_complete(http_parser *p)
+{
+    struct df_http_conn *c = conn_of(p);
+    if (finish_item(c))
+        return -1; /* 1 and 2 mean "no body" to http-parser */
+    c->phase = DF_HTTP_BODY;
+    http_parser_pause(p, 1);
+    return 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t len)
+{
+    struct df_http_conn *c = conn_of(p);
+    if (len > c->limits.max_body_bytes - c->body_len)
+        return fail(c, 413);
+    if (grow(&c->body, &c->body_cap, c->body_len + len + 1, 1))
+        return fail(c, ERR_NOMEM);
+    memcpy(c->body + c->body_len, at, len);
+    c->body_len += len;
+    return 0;
+}
+
+static int on_message_complete(http_parser *p)
+{
+    struct df_http_conn *c = conn_of(p);
+    if (finish_item(c)) /* chunked trailers */
+        return 1;
+    c->msg_done = true;
+    http_parser_pause(p, 1);
+    return 0;
+}
+
+static const http_parser_settings parser_settings = {
+    .on_message_begin = on_message_begin,
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+};
+
+/* ---- the connection engine ------------------------------------------------ */
+
+void df_http_conn_init(struct df_http_conn *conn, df_http_handler_fn fn, void *ud,
+                       const struct df_http_limits *limits)
+{
+    memset(conn, 0, sizeof *conn);
+    http_parser_init(&conn->parser, HTTP_REQUEST);
+    conn->parser.data = conn;
+    conn->fn = fn;
+    conn->ud = ud;
+    conn->limits = df_http_limits_resolve(limits);
+    conn->phase = DF_HTTP_IDLE;
+    conn->last = LAST_NONE;
+}
+
+void df_http_conn_free(struct df_http_conn *conn)
+{
+    free(conn->head);
+    free(conn->offs);
+    free(conn->hdrs);
+    free(conn->body);
+    conn->head = NULL;
+    conn->offs = NULL;
+    conn->hdrs = NULL;
+    conn->body = NULL;
+    conn->head_len = conn->head_cap = conn->nhdrs = conn->hdrs_cap = 0;
+    conn->body_len = conn->body_cap = 0;
+}
+
+enum df_http_phase df_http_conn_phase(const struct df_http_conn *conn)
+{
+    return conn->phase;
+}
+
+uint64_t df_http_conn_requests(const struct df_http_conn *conn)
+{
+    return conn->requests;
+}
+
+static void reset_message(struct df_http_conn *c)
+{
+    c->phase = DF_HTTP_IDLE;
+    c->last = LAST_NONE;
+    c->err_status = 0;
+    c->msg_done = false;
+    c->head_raw = 0;
+    c->head_len = 0;
+    c->nhdrs = 0;
+    c->body_len = 0;
+    free(c->body);
+    c->body = NULL;
+    c->body_cap = 0;
+    if (c->head_cap > KEEP_HEAD_CAP) {
+        free(c->head);
+        c->head = NULL;
+        c->head_cap = 0;
+    }
+}
+
+static const char *find_header(const struct df_http_conn *c, const char *name)
+{
+    for (size_t i = 0; i < c->nhdrs; i++)
+        if (strcasecmp(c->head + c->offs[2 * i], name) == 0)
+            return c->offs[2 * i + 1] == NO_VALUE ? "" : c->head + c->offs[2 * i + 1];
+    return NULL;
+}
+
+/* The head is complete and no body byte has been parsed: refuse a declared
+ * body that is too large, and answer `Expect`. */
+static int head_done(struct df_http_conn *c, struct df_http_out *out)
+{
+    const http_parser *p = &c->parser;
+    bool has_length = p->flags & F_CONTENTLENGTH;
+    if (has_length && p->content_length > c->limits.max_body_bytes)
+        return fail_response(c, out, 413, NULL);
+    const char *expect = find_header(c, "expect");
+    if (expect) {
+        if (strcasecmp(expect, "100-continue") != 0)
+            return fail_response(c, out, 417, NULL);
+        bool has_body = (p->flags & F_CHUNKED) || (has_length && p->content_length > 0);
+        if (p->http_major == 1 && p->http_minor >= 1 && has_body &&
+            out_put(out, "HTTP/1.1 100 Continue\r\n\r\n", 25))
+            return fail_response(c, out, ERR_NOMEM, NULL);
+    }
+    if (has_length && p->content_length > 0 &&
+        grow(&c->body, &c->body_cap, (size_t)p->content_length + 1, 1))
+        return fail_response(c, out, ERR_NOMEM, NULL);
+    return 0;
+}
+
+/* Appends a NUL-terminated copy of `lit`, or when it is NULL of
+ * head[off..off+len), to the head buffer (outside the head limit: these are
+ * copies of bytes already counted) and returns its offset, or -1. */
+static long head_copy(struct df_http_conn *c, const char *lit, size_t off, size_t len)
+{
+    if (grow(&c->head, &c->head_cap, c->head_len + len + 1, 1))
+        return -1;
+    size_t dst = c->head_len;
+    memcpy(c->head + dst, lit ? lit : c->head + off, len); /* after grow: head may move */
+    c->head[dst + len] = '\0';
+    c->head_len += len + 1;
+    return (long)dst;
+}
+
+/* A complete request waits: hands it to the handler and appends the
+ * response. */
+static int dispatch(struct df_http_conn *c, struct df_http_out *out)
+{
+    const http_parser *p = &c->parser;
+    bool keep = http_should_keep_alive(p) && !p->upgrade;
+    bool head = p->method == HTTP_HEAD;
+    bool http10 = p->http_major == 1 && p->http_minor == 0;
+    if (!c->head) /* http-parser rejects an empty URL; be sure */
+        return fail_response(c, out, 400, "no URL");
+    size_t url_len = strlen(c->head);
+    if (url_len > UINT16_MAX) /* http_parser_url offsets are 16 bits */
+        return fail_response(c, out, 414, NULL);
+    struct http_parser_url u;
+    http_parser_url_init(&u);
+    if (http_parser_parse_url(c->head, url_len, p->method == HTTP_CONNECT, &u) != 0)
+        return fail_response(c, out, 400, "invalid URL");
+
+    /* Copies of the path and query; offsets, as the buffer may move. */
+    long path_off, query_off = -1;
+    if (u.field_set & (1u << UF_PATH))
+        path_off = head_copy(c, NULL, u.field_data[UF_PATH].off, u.field_data[UF_PATH].len);
+    else if (p->method == HTTP_CONNECT)
+        path_off = head_copy(c, NULL, 0, url_len);
+    else
+        path_off = head_copy(c, "/", 0, 1);
+    if (u.field_set & (1u << UF_QUERY))
+        query_off = head_copy(c, NULL, u.field_data[UF_QUERY].off, u.field_data[UF_QUERY].len);
+    if (path_off < 0 || ((u.field_set & (1u << UF_QUERY)) && query_off < 0))
+        return fail_response(c, out, ERR_NOMEM, NULL);
+
+    for (size_t i = 0; i < c->nhdrs; i++) {
+        c->hdrs[i].name = c->head + c->offs[2 * i];
+        c->hdrs[i].value = c->offs[2 * i + 1] == NO_VALUE ? "" : c->head + c->offs[2 * i + 1];
+    }
+    static const uint8_t empty[1] = {0};
+    if (c->body)
+        c->body[c->body_len] = 0; /* grow() always left room */
+    struct df_http_request req = {
+        .method = http_method_str((enum http_method)p->method),
+        .path = c->head + path_off,
+        .query = query_off < 0 ? NULL : c->head + query_off,
+        .body = c->body ? c->body : empty,
+        .body_len = c->body_len,
+        .headers = c->hdrs,
+        .nheaders = c->nhdrs,
+        .http_minor = p->http_minor,
+    };
+    struct df_http_response res = {0};
+    c->fn(c->ud, &req, &res);
+    int rc = put_response(out, &res, head, keep, http10);
+    free(res.body);
+    c->requests++;
+    reset_message(c);
+    if (rc || !keep)
+        c->closed = true;
+    return rc ? DF_ENOMEM : keep ? DF_HTTP_KEEP : DF_HTTP_CLOSE;
+}
+
+int df_http_conn_feed(struct df_http_conn *conn, const uint8_t *data, size_t len,
+                      struct df_http_out *out)
+{
+    struct df_http_conn *c = conn;
+    if (c->closed)
+        return DF_HTTP_CLOSE;
+    c->parser.data = c;
+    while (len > 0) {
+        bool in_head = c->phase != DF_HTTP_BODY;
+        size_t n = http_parser_execute(&c->parser, &parser_settings, (const char *)data, len);
+        if (n > len)
+            n = len;
+        data += n;
+        len -= n;
+        if (in_head)
+            c->head_raw += n;
+        enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+        if (e != HPE_OK && e != HPE_PAUSED) {
+            int status = c->err_status ? c->err_status : e == HPE_HEADER_OVERFLOW ? 431 : 400;
+            return fail_response(c, out, status, status == 400 ? http_errno_description(e) : NULL);
+        }
+        if (in_head && c->head_raw > c->limits.max_head_bytes)
+            return fail_response(c, out, 431, NULL);
+        if (e == HPE_PAUSED) {
+            http_parser_pause(&c->parser, 0);
+            int rc = 0;
+            if (c->msg_done)
+                rc = dispatch(c, out);
+            else if (in_head && c->phase == DF_HTTP_BODY)
+                rc = head_done(c, out);
+            if (rc)
+                return rc;
+        } else if (n == 0) {
+            break; /* cannot happen: http-parser consumes all unless it stops */
+        }
+    }
+    return DF_HTTP_KEEP;
+}
+
+int df_http_conn_timeout(struct df_http_conn *conn, struct df_http_out *out)
+{
+    if (conn->closed)
+        return DF_HTTP_CLOSE;
+    if (conn->phase == DF_HTTP_IDLE) {
+        conn->closed = true;
+        return DF_HTTP_CLOSE;
+    }
+    return fail_response(conn, out, 408, NULL);
+}
+
+/* ---- the server ------------------------------------------------------------ */
+
+enum client_state { C_OPEN, C_LINGER, C_CLOSED };
+
+struct client {
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    uv_shutdown_t shutdown;
+    struct df_http_server *srv;
+    struct client *prev, *next;
+    struct df_http_conn conn;
+    enum client_state state;
+    int handles;     /* of tcp and timer, not yet closed */
+    unsigned writes; /* uv_write requests in flight */
+    bool reading;
+    bool peer_eof;           /* the client ended its side */
+    bool shut;               /* our shutdown completed */
+    uint64_t timed_requests; /* df_http_conn_requests when the timer was armed */
+    bool timed_body;         /* the timer runs the body timeout */
+};
+
+struct write_req {
+    uv_write_t req;
+    struct client *c;
+    uint8_t *data;
+};
+
+struct df_http_server {
+    uv_loop_t *loop;
+    uv_tcp_t listener;
+    df_http_handler_fn fn;
+    void *ud;
+    struct df_http_limits limits;
+    struct client *clients;
+    unsigned nclients;
+    size_t handles; /* open uv handles: listener, connections, timers */
+    int port;
+    bool closing;
+    void (*done)(void *);
+    void *done_ud;
+    char readbuf[READ_BUF_SIZE]; /* each read is consumed before the next */
+};
+
+static void maybe_finish(struct df_http_server *srv)
+{
+    if (!srv->closing || srv->handles)
+        return;
+    void (*done)(void *) = srv->done;
+    void *done_ud = srv->done_ud;
+    free(srv);
+    if (done)
+        done(done_ud);
+}
+
+static void on_listener_closed(uv_handle_t *h)
+{
+    struct df_http_server *srv = h->data;
+    srv->handles--;
+    maybe_finish(srv);
+}
+
+static void on_rejected_closed(uv_handle_t *h)
+{
+    struct df_http_server *srv = h->data;
+    free(h);
+    srv->handles--;
+    maybe_finish(srv);
+}
+
+static void on_client_closed(uv_handle_t *h)
+{
+    struct client *c = h->data;
+    struct df_http_server *srv = c->srv;
+    srv->handles--;
+    if (--c->handles == 0) {
+        df_http_conn_free(&c->conn);
+        free(c);
+    }
+    maybe_finish(srv);
+}
+
+/* Closes at once; pending writes are cancelled. */
+static void close_client(struct client *c)
+{
+    if (c->state == C_CLOSED)
+        return;
+    struct df_http_server *srv = c->srv;
+    c->state = C_CLOSED;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        srv->clients = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    srv->nclients--;
+    uv_close((uv_handle_t *)&c->tcp, on_client_closed);
+    uv_close((uv_handle_t *)&c->timer, on_client_closed);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    struct client *c = h->data;
+    buf->base = c->srv->readbuf;
+    buf->len = sizeof c->srv->readbuf;
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+static void on_timer(uv_timer_t *t);
+
+static void start_reading(struct client *c)
+{
+    if (!c->reading && uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
+        c->reading = true;
+}
+
+static void stop_reading(struct client *c)
+{
+    if (c->reading)
+        uv_read_stop((uv_stream_t *)&c->tcp);
+    c->reading = false;
+}
+
+static void on_write(uv_write_t *req, int status)
+{
+    struct write_req *w = req->data;
+    struct client *c = w->c;
+    free(w->data);
+    free(w);
+    c->writes--;
+    if (c->state == C_CLOSED)
+        return;
+    if (status < 0) {
+        close_client(c);
+        return;
+    }
+    if (c->state == C_OPEN && !c->reading &&
+        uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) < WRITE_HIGH / 2)
+        start_reading(c);
+}
+
+/* Queues out's bytes (taking them). Returns 0 or a negative error. */
+static int send_out(struct client *c, struct df_http_out *out)
+{
+    if (out->len == 0) {
+        df_http_out_free(out);
+        return 0;
+    }
+    struct write_req *w = out->len <= UINT32_MAX ? malloc(sizeof *w) : NULL;
+    if (!w) {
+        df_http_out_free(out);
+        return DF_ENOMEM;
+    }
+    w->req.data = w;
+    w->c = c;
+    w->data = out->data;
+    uv_buf_t buf = uv_buf_init((char *)out->data, (unsigned)out->len);
+    out->data = NULL;
+    out->len = out->cap = 0;
+    int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_write);
+    if (rc) {
+        free(w->data);
+        free(w);
+        return rc;
+    }
+    c->writes++;
+    return 0;
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    struct client *c = req->data;
+    if (c->state == C_CLOSED)
+        return;
+    c->shut = true;
+    if (status < 0 || c->peer_eof)
+        close_client(c);
+}
+
+/* Sends what is queued, ends our side and lingers until the client closes
+ * or the header timeout passes. */
+static void begin_close(struct client *c)
+{
+    if (c->state != C_OPEN)
+        return;
+    c->state = C_LINGER;
+    uv_timer_start(&c->timer, on_timer, c->srv->limits.header_timeout_ms, 0);
+    if (c->peer_eof)
+        stop_reading(c);
+    else
+        start_reading(c);
+    c->shutdown.data = c;
+    if (uv_shutdown(&c->shutdown, (uv_stream_t *)&c->tcp, on_shutdown) != 0)
+        close_client(c);
+}
+
+static void arm_timer(struct client *c)
+{
+    uint64_t n = df_http_conn_requests(&c->conn);
+    bool body = df_http_conn_phase(&c->conn) == DF_HTTP_BODY;
+    if (n == c->timed_requests && body == c->timed_body)
+        return;
+    c->timed_requests = n;
+    c->timed_body = body;
+    const struct df_http_limits *l = &c->srv->limits;
+    uv_timer_start(&c->timer, on_timer, body ? l->body_timeout_ms : l->header_timeout_ms, 0);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    struct client *c = t->data;
+    if (c->state != C_OPEN || c->writes) {
+        close_client(c); /* lingered long enough, or not reading its responses */
+        return;
+    }
+    struct df_http_out out = {0};
+    int r = df_http_conn_timeout(&c->conn, &out);
+    if (r < 0 || out.len == 0 || send_out(c, &out) != 0) {
+        df_http_out_free(&out);
+        close_client(c);
+        return;
+    }
+    begin_close(c);
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    struct client *c = s->data;
+    if (nread == 0 || c->state == C_CLOSED)
+        return;
+    if (nread < 0) {
+        if (nread != UV_EOF) {
+            close_client(c);
+            return;
+        }
+        c->peer_eof = true;
+        stop_reading(c);
+        if (c->state == C_OPEN)
+            begin_close(c);
+        else if (c->shut)
+            close_client(c);
+        return;
+    }
+    if (c->state == C_LINGER)
+        return; /* discard what a closing client still sends */
+    struct df_http_out out = {0};
+    int r = df_http_conn_feed(&c->conn, (const uint8_t *)buf->base, (size_t)nread, &out);
+    if (c->state == C_CLOSED) { /* the handler closed the server */
+        df_http_out_free(&out);
+        return;
+    }
+    if (r < 0 || send_out(c, &out) != 0) {
+        df_http_out_free(&out);
+        close_client(c);
+        return;
+    }
+    if (r == DF_HTTP_CLOSE) {
+        begin_close(c);
+        return;
+    }
+    arm_timer(c);
+    if (uv_stream_get_write_queue_size(s) >= WRITE_HIGH)
+        stop_reading(c);
+}
+
+/* Over the connection limit (or out of memory): accept and close at once,
+ * so the client learns immediately and the listener keeps going. */
+static void reject(struct df_http_server *srv)
+{
+    uv_tcp_t *t = malloc(sizeof *t);
+    if (!t)
+        return; /* the connection waits in the backlog */
+    if (uv_tcp_init(srv->loop, t) != 0) {
+        free(t);
+        return;
+    }
+    t->data = srv;
+    srv->handles++;
+    uv_accept((uv_stream_t *)&srv->listener, (uv_stream_t *)t);
+    uv_close((uv_handle_t *)t, on_rejected_closed);
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    struct df_http_server *srv = server->data;
+    if (status < 0 || srv->closing)
+        return;
+    struct client *c = srv->nclients < srv->limits.max_connections ? calloc(1, sizeof *c) : NULL;
+    if (!c) {
+        reject(srv);
+        return;
+    }
+    if (uv_tcp_init(srv->loop, &c->tcp) != 0) {
+        free(c);
+        reject(srv);
+        return;
+    }
+    uv_timer_init(srv->loop, &c->timer);
+    c->tcp.data = c;
+    c->timer.data = c;
+    c->srv = srv;
+    c->handles = 2;
+    srv->handles += 2;
+    c->next = srv->clients;
+    if (srv->clients)
+        srv->clients->prev = c;
+    srv->clients = c;
+    srv->nclients++;
+    c->state = C_OPEN;
+    df_http_conn_init(&c->conn, srv->fn, srv->ud, &srv->limits);
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+        close_client(c);
+        return;
+    }
+    uv_tcp_nodelay(&c->tcp, 1);
+    start_reading(c);
+    if (!c->reading) {
+        close_client(c);
+        return;
+    }
+    uv_timer_start(&c->timer, on_timer, srv->limits.header_timeout_ms, 0);
+}
+
+static void format_addr(const struct sockaddr *addr, char *buf, size_t len)
+{
+    char ip[64] = "?";
+    if (addr && addr->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)addr;
+        uv_ip4_name(in, ip, sizeof ip);
+        snprintf(buf, len, "%s:%u", ip, (unsigned)ntohs(in->sin_port));
+    } else if (addr && addr->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)addr;
+        uv_ip6_name(in6, ip, sizeof ip);
+        snprintf(buf, len, "[%s]:%u", ip, (unsigned)ntohs(in6->sin6_port));
+    } else {
+        snprintf(buf, len, "(no address)");
+    }
+}
+
+struct df_http_server *df_http_server_start(uv_loop_t *loop, const struct sockaddr *addr,
+                                            df_http_handler_fn fn, void *ud,
+                                            const struct df_http_limits *limits, char *err,
+                                            size_t errlen)
+{
+    char name[96];
+    format_addr(addr, name, sizeof name);
+    if (!loop || !fn || !addr || (addr->sa_family != AF_INET && addr->sa_family != AF_INET6)) {
+        snprintf(err, errlen, "cannot listen on %s: need a loop, a handler and an IP address",
+                 name);
+        return NULL;
+    }
+    /* The socket is bound and listening before libuv sees it, so every
+     * likely failure happens before a handle exists (closing a handle would
+     * need the loop to run). */
+    socklen_t alen =
+        addr->sa_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+    int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int on = 1;
+    struct sockaddr_storage bound;
+    socklen_t blen = sizeof bound;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+        bind(fd, addr, alen) != 0 || listen(fd, BACKLOG) != 0 ||
+        getsockname(fd, (struct sockaddr *)&bound, &blen) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        snprintf(err, errlen, "cannot listen on %s: %s", name,
+                 uv_strerror(uv_translate_sys_error(e)));
+        return NULL;
+    }
+    struct df_http_server *srv = calloc(1, sizeof *srv);
+    if (!srv || uv_tcp_init(loop, &srv->listener) != 0) {
+        free(srv);
+        close(fd);
+        snprintf(err, errlen, "cannot listen on %s: out of memory", name);
+        return NULL;
+    }
+    srv->loop = loop;
+    srv->fn = fn;
+    srv->ud = ud;
+    srv->limits = df_http_limits_resolve(limits);
+    srv->listener.data = srv;
+    srv->handles = 1;
+    srv->port = bound.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&bound)->sin_port)
+                                           : ntohs(((struct sockaddr_in6 *)&bound)->sin6_port);
+    int rc = uv_tcp_open(&srv->listener, fd);
+    if (rc != 0)
+        close(fd);
+    else
+        rc = uv_listen((uv_stream_t *)&srv->listener, BACKLOG, on_connection);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot listen on %s: %s", name, uv_strerror(rc));
+        srv->closing = true; /* freed by the close callback when the loop runs */
+        uv_close((uv_handle_t *)&srv->listener, on_listener_closed);
+        return NULL;
+    }
+    return srv;
+}
+
+int df_http_server_port(const struct df_http_server *srv)
+{
+    return srv->port;
+}
+
+void df_http_server_close(struct df_http_server *srv, void (*done)(void *), void *done_ud)
+{
+    srv->closing = true;
+    srv->done = done;
+    srv->done_ud = done_ud;
+    uv_close((uv_handle_t *)&srv->listener, on_listener_closed);
+    while (srv->clients)
+        close_client(srv->clients);
+}
