@@ -1,13 +1,14 @@
 # Short commands for df_engine. CMake does the building; see README.md.
 #   make        build build/df_engine (release)
 #   make run    install what is missing, build, run on the embedded default config
-#   make test   install what is missing, build release (gcc) and ASan+UBSan+fuzz
-#               (clang) and run every test through ctest
+#   make test   install what is missing, build release (gcc), TSan (clang) and
+#               ASan+UBSan+fuzz (clang) and run every test through ctest in each
 #   make format apply .clang-format
 
 JOBS ?= $(shell nproc)
 BUILD := build
 CHECK_BUILD := build-asan
+TSAN_BUILD := build-tsan
 
 .PHONY: all build run test deps format clean
 
@@ -23,11 +24,14 @@ build:
 run: deps build
 	./$(BUILD)/df_engine
 
-# The release tests run first; the sanitizer build (clang, ASan+UBSan, with
-# the fuzz targets) runs the same tests and the fuzzers, and its ctest
-# summary is the last thing printed.
+# The release tests run first, then the same tests under ThreadSanitizer
+# (the runtime's threads), then the ASan+UBSan build (clang, with the fuzz
+# targets) whose ctest summary is the last thing printed.
 test: deps build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@CC=clang cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDF_TSAN=ON >/dev/null
+	@cmake --build $(TSAN_BUILD) -j $(JOBS)
+	@cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --output-on-failure -j $(JOBS)
 	@CC=clang cmake -S . -B $(CHECK_BUILD) -DCMAKE_BUILD_TYPE=Debug -DDF_SANITIZE=ON -DDF_FUZZ=ON >/dev/null
 	@cmake --build $(CHECK_BUILD) -j $(JOBS)
 	@cd $(CHECK_BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -36,4 +40,4 @@ format:
 	@git ls-files '*.c' '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(CHECK_BUILD)
+	rm -rf $(BUILD) $(CHECK_BUILD) $(TSAN_BUILD)

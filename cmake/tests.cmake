@@ -39,3 +39,12 @@ file(GLOB DF_COMPILE_FAIL CONFIGURE_DEPENDS tests/unit/registry/compile_fail/*.c
 add_test(NAME unit.registration_requires_metadata
          COMMAND ${CMAKE_SOURCE_DIR}/tests/unit/registry/check_compile_fail.sh
                  ${CMAKE_C_COMPILER} ${CMAKE_SOURCE_DIR}/include ${DF_COMPILE_FAIL})
+
+# The running engine: scenarios of tests/e2e/runtime_e2e.py against the
+# binaries (admin API on an ephemeral port, signals, metrics, drain).
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
+foreach(scenario count sigterm nack readyz second_signal start_errors)
+  add_test(NAME e2e.runtime.${scenario}
+           COMMAND ${Python3_EXECUTABLE} ${DF_E2E}/runtime_e2e.py ${scenario}
+                   $<TARGET_FILE:df_engine> $<TARGET_FILE:df_engine_test>)
+endforeach()

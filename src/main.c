@@ -2,11 +2,13 @@
  *
  *   df_engine [-c FILE] [--validate-and-exit] [--num-cores N]
  *             [--core-id-range A-B] [--http-admin-bind HOST:PORT]
+ *             [--shutdown-deadline DURATION]
  *   df_engine catalog [--format text|json|markdown]
  *   df_engine --help | --version
  *
  * Exit codes: 0 ok, 2 invalid config or usage, 1 runtime failure. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "df_version.h"
 #include "registry/catalog.h"
 #include "registry/registry.h"
+#include "runtime/controller.h"
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_INVALID = 2 };
 
@@ -26,6 +29,7 @@ struct cli {
     int64_t core_lo, core_hi; /* -1 = not given */
     struct df_sockaddr admin_bind;
     bool has_admin_bind;
+    uint64_t shutdown_deadline; /* ns, 0 = default */
 };
 
 /* Lists the URNs compiled in, sorted (as the catalog is). */
@@ -62,6 +66,8 @@ static void usage(FILE *out)
             "      --num-cores N         run each pipeline on N cores\n"
             "      --core-id-range A-B   run each pipeline on cores A..B (inclusive)\n"
             "      --http-admin-bind ADDR  admin API address (default 127.0.0.1:8080)\n"
+            "      --shutdown-deadline DURATION\n"
+            "                            longest each drain stage may take (default 60s)\n"
             "  -h, --help                this text\n"
             "  -V, --version             version\n");
     print_components(out);
@@ -119,13 +125,14 @@ static int run_catalog(int argc, char **argv)
 
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
-    enum { OPT_VALIDATE = 256, OPT_NUM_CORES, OPT_CORE_RANGE, OPT_ADMIN_BIND };
+    enum { OPT_VALIDATE = 256, OPT_NUM_CORES, OPT_CORE_RANGE, OPT_ADMIN_BIND, OPT_DEADLINE };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"validate-and-exit", no_argument, NULL, OPT_VALIDATE},
         {"num-cores", required_argument, NULL, OPT_NUM_CORES},
         {"core-id-range", required_argument, NULL, OPT_CORE_RANGE},
         {"http-admin-bind", required_argument, NULL, OPT_ADMIN_BIND},
+        {"shutdown-deadline", required_argument, NULL, OPT_DEADLINE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -156,6 +163,13 @@ static int parse_args(int argc, char **argv, struct cli *cli)
             if (df_parse_sockaddr(optarg, &cli_arena, &cli->admin_bind, err, sizeof err))
                 return usage_error("--http-admin-bind: %s", err);
             cli->has_admin_bind = true;
+            break;
+        case OPT_DEADLINE:
+            if (df_parse_duration(optarg, &cli->shutdown_deadline, err, sizeof err) ||
+                !cli->shutdown_deadline)
+                return usage_error("--shutdown-deadline takes a positive duration like 30s, not "
+                                   "'%s'",
+                                   optarg);
             break;
         case 'h':
             usage(stdout);
@@ -217,14 +231,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "df_engine: %s is invalid\n", cli.config_path);
         return EXIT_INVALID;
     }
-    df_config_free(cfg);
     if (cli.validate_only) {
+        df_config_free(cfg);
         printf("%s: valid\n", cli.config_path);
         return EXIT_OK;
     }
-    fprintf(stderr,
-            "df_engine: %s is valid, but this build cannot run pipelines yet "
-            "(the runtime is not implemented); use --validate-and-exit\n",
-            cli.config_path);
-    return EXIT_RUNTIME;
+    /* A peer that resets a connection must not kill the engine: writes then
+     * fail with EPIPE, handled where they happen. */
+    signal(SIGPIPE, SIG_IGN);
+    struct df_engine_opts opts = {.num_cores = cli.num_cores,
+                                  .core_lo = cli.core_lo,
+                                  .core_hi = cli.core_hi,
+                                  .admin_bind = cli.has_admin_bind ? &cli.admin_bind : NULL,
+                                  .drain_deadline_ns = cli.shutdown_deadline};
+    rc = df_engine_run(cfg, &opts);
+    df_config_free(cfg);
+    return rc;
 }

@@ -34,6 +34,7 @@
 #include "df/arena.h"
 #include "df/error.h"
 #include "df/extension.h"
+#include "df/log.h"
 #include "df/node.h"
 #include "df/options.h"
 
@@ -73,9 +74,12 @@ struct df_policies {
 
 /* Policies after pipeline -> group -> top-level -> built-in resolution: the
  * nearest scope declaring a policy wins, whole. */
+enum df_policy_scope { DF_SCOPE_PIPELINE, DF_SCOPE_GROUP, DF_SCOPE_TOP, DF_SCOPE_BUILTIN };
+
 struct df_resolved_policies {
     struct df_channel_capacity channel_capacity;
     struct df_core_allocation core_allocation;
+    int core_allocation_scope; /* enum df_policy_scope it came from */
 };
 
 struct df_node_cfg {
@@ -137,8 +141,6 @@ struct df_group_cfg {
     const struct df_value *src;
 };
 
-enum df_log_level { DF_LOG_OFF, DF_LOG_ERROR, DF_LOG_WARN, DF_LOG_INFO, DF_LOG_DEBUG };
-
 struct df_engine_cfg {
     struct {
         struct df_sockaddr bind_address;
@@ -185,6 +187,12 @@ void df_config_free(struct df_config *cfg);
 /* Validation (config/validate.c): resolves types, options, bindings,
  * connections and policies of a shape-checked config. Returns 0 or DF_EINVAL. */
 int df_config_validate(struct df_config *cfg, unsigned flags, struct df_diags *d);
+
+/* Splits a connection source `node["port"]` (or node['port'], or plain
+ * node) into spans of `s`: node, and port (NULL for the node's default).
+ * Returns 0, or DF_EINVAL with a message in `err`. */
+int df_config_selector(const char *s, const char **node, size_t *node_len, const char **port,
+                       size_t *port_len, char *err, size_t errlen);
 
 /* The embedded default config (src/config/default.yaml), NUL-terminated. */
 extern const char df_default_config[];

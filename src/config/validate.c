@@ -39,6 +39,7 @@ static void resolve_policies(struct df_config *cfg, struct df_group_cfg *g,
     r->channel_capacity = (struct df_channel_capacity){
         .control = {.node = 256, .pipeline = 256, .completion = 512}, .pdata = 128};
     r->core_allocation = (struct df_core_allocation){.strategy = DF_CORES_ALL};
+    r->core_allocation_scope = DF_SCOPE_BUILTIN;
     bool have_cc = false, have_cores = false;
     for (size_t i = 0; i < DF_COUNTOF(scopes); i++) {
         const struct df_policies *s = scopes[i];
@@ -48,6 +49,7 @@ static void resolve_policies(struct df_config *cfg, struct df_group_cfg *g,
         }
         if (!have_cores && s->resources && s->resources->core_allocation) {
             r->core_allocation = *s->resources->core_allocation;
+            r->core_allocation_scope = (int)i;
             have_cores = true;
         }
     }
@@ -294,10 +296,8 @@ static int find_node(const struct df_map *nodes, const char *id, size_t len)
     return -1;
 }
 
-/* Splits `node["port"]` (or node['port'], or plain node). Returns 0 and
- * node/port spans (port NULL for the default), or DF_EINVAL with err. */
-static int parse_selector(const char *s, const char **node, size_t *node_len, const char **port,
-                          size_t *port_len, char *err, size_t errlen)
+int df_config_selector(const char *s, const char **node, size_t *node_len, const char **port,
+                       size_t *port_len, char *err, size_t errlen)
 {
     const char *open = strchr(s, '[');
     *port = NULL;
@@ -440,7 +440,7 @@ static void check_graph(struct pctx *c)
             snprintf(p, sizeof p, "%s.from", path);
             const char *node, *port;
             size_t node_len, port_len;
-            if (parse_selector(from[k], &node, &node_len, &port, &port_len, err, sizeof err)) {
+            if (df_config_selector(from[k], &node, &node_len, &port, &port_len, err, sizeof err)) {
                 df_diags_add(c->d, &fv->mark, p, "%s", err);
                 continue;
             }

@@ -7,6 +7,7 @@
 #include "df/extension.h"
 #include "df/node.h"
 #include "tests/support/test_components.h"
+#include "tests/support/test_nodes.h"
 
 DF_REGISTER_CAPABILITY(test_auth_cap, "test_auth", 1, "Test: accepts or rejects a request.");
 DF_REGISTER_CAPABILITY(test_lookup_cap, "test_lookup", 1, "Test: looks a key up in a dataset.");
@@ -64,7 +65,8 @@ static const struct df_option_table test_gen_table =
 
 DF_REGISTER_NODE(test_gen, "urn:test:receiver:gen", DF_NODE_RECEIVER,
                  "Test receiver with one option of each scalar type.",
-                 "https://example.invalid/df_engine/test", .options = &test_gen_table);
+                 "https://example.invalid/df_engine/test", .options = &test_gen_table,
+                 .ops = &test_gen_ops);
 
 static const struct df_option string_elem = {.type = DF_OPT_STRING};
 
@@ -122,7 +124,8 @@ DF_REGISTER_NODE(test_listen, "urn:test:receiver:listen", DF_NODE_RECEIVER,
                  .consumes = test_listen_consumes);
 
 DF_REGISTER_NODE(test_pass, "urn:test:processor:pass", DF_NODE_PROCESSOR,
-                 "Test processor without options.", "https://example.invalid/df_engine/test");
+                 "Test processor without options.", "https://example.invalid/df_engine/test",
+                 .ops = &test_pass_ops);
 
 static const char *const test_enrich_consumes[] = {"test_lookup", NULL};
 
@@ -131,7 +134,8 @@ DF_REGISTER_NODE(test_enrich, "urn:test:processor:enrich", DF_NODE_PROCESSOR,
                  .consumes = test_enrich_consumes);
 
 DF_REGISTER_NODE(test_sink, "urn:test:exporter:sink", DF_NODE_EXPORTER,
-                 "Test exporter without options.", "https://example.invalid/df_engine/test");
+                 "Test exporter without options.", "https://example.invalid/df_engine/test",
+                 .ops = &test_sink_ops);
 
 static const struct df_option test_auth_opts[] = {
     {.name = "users",

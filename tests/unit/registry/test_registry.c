@@ -12,7 +12,15 @@
 /* Every node type and extension provider the engine itself registers. Later
  * issues add their components here; a component missing from the build (an
  * object dropped by the linker) or registered by accident fails this test. */
-static const char *const engine_nodes[] = {NULL};
+static const char *const engine_nodes[] = {
+    "urn:otel:receiver:traffic_generator",
+    "urn:otel:processor:batch",
+    "urn:otel:exporter:noop",
+    "urn:otel:exporter:perf",
+    "urn:otel:exporter:console",
+    "urn:otel:exporter:error",
+    NULL,
+};
 static const char *const engine_extensions[] = {NULL};
 static const char *const engine_capabilities[] = {NULL};
 

@@ -1,0 +1,344 @@
+/* processor:batch — merges requests of one signal into larger ones.
+ *
+ * OTLP requests merge by concatenating their serialized bytes (a repeated
+ * field's entries concatenate), so a batch is built without decoding: the
+ * pending parts of each signal are copied one after the other into a new
+ * buffer. A batch is sent once it holds `send_batch_size` items, or when
+ * `timeout` has passed since its first part arrived. With
+ * `send_batch_max_size`, no batch exceeds that many items: a request that
+ * would is split at resource boundaries (a single resource holding more items
+ * is sent whole — documented). When a batch would consist of one input's
+ * contiguous bytes it is sent as a view of them, without copying; a request
+ * already big enough passes straight through, its outcome going directly to
+ * its upstream subscriber.
+ *
+ * Ack/Nack: every input is held until each batch carrying a part of it has
+ * been settled downstream; then the input is Acked, or Nacked with the first
+ * Nack's kind and reason. */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "df/node.h"
+#include "otlp/otlp.h"
+
+struct batch_config {
+    int64_t send_batch_size;
+    int64_t send_batch_max_size; /* 0 = no limit */
+    uint64_t timeout;            /* ns */
+};
+
+static int check_batch(void *obj, const struct df_value *src, const char *path, struct df_diags *d)
+{
+    const struct batch_config *c = obj;
+    if (c->send_batch_max_size && c->send_batch_max_size < c->send_batch_size) {
+        df_diags_add(d, src ? &src->mark : NULL, path,
+                     "send_batch_max_size (%lld) is smaller than send_batch_size (%lld)",
+                     (long long)c->send_batch_max_size, (long long)c->send_batch_size);
+        df_diags_hint(d, "raise send_batch_max_size, or set it to 0 for no limit");
+        return DF_EINVAL;
+    }
+    return 0;
+}
+
+static const struct df_option batch_opts[] = {
+    {.name = "send_batch_size",
+     .type = DF_OPT_INT,
+     .flags = DF_OPT_BOUNDED,
+     .min = 1,
+     .max = 1 << 24,
+     .def = "8192",
+     .offset = offsetof(struct batch_config, send_batch_size),
+     .desc = "items (log records, spans, data points) that trigger sending a batch"},
+    {.name = "send_batch_max_size",
+     .type = DF_OPT_INT,
+     .flags = DF_OPT_BOUNDED,
+     .min = 0,
+     .max = 1 << 24,
+     .def = "0",
+     .offset = offsetof(struct batch_config, send_batch_max_size),
+     .desc = "upper bound on a batch's items; larger requests are split at resource boundaries "
+             "(0 = no limit)"},
+    {.name = "timeout",
+     .type = DF_OPT_DURATION,
+     .flags = DF_OPT_BOUNDED,
+     .min = 1000000,
+     .max = 3600000000000LL,
+     .def = "200ms",
+     .offset = offsetof(struct batch_config, timeout),
+     .desc = "longest time a part waits before its batch is sent"},
+};
+
+static const struct df_option_table batch_table = {
+    .name = "struct batch_config",
+    .size = sizeof(struct batch_config),
+    .options = batch_opts,
+    .count = DF_COUNTOF(batch_opts),
+    .desc = "processor:batch options.",
+    .check = check_batch,
+};
+
+/* An input held until every batch carrying part of it settles. */
+struct input {
+    struct df_pdata *pd;
+    uint32_t parts_pending; /* parts not yet in a sent batch */
+    uint32_t outstanding;   /* sent batches not yet settled */
+    enum df_outcome outcome;
+    char *reason; /* the first Nack's */
+};
+
+struct part {
+    struct input *in;
+    const uint8_t *data;
+    size_t len;
+    uint64_t items;
+};
+
+/* A sent batch: which inputs it carries (each once). */
+struct sent {
+    uint32_t ninputs;
+    struct input *inputs[];
+};
+
+struct pending {
+    struct part *parts;
+    uint32_t nparts, cap;
+    uint64_t items;
+    size_t bytes;
+    struct df_timer *timer;
+    bool armed; /* the timer runs for the current batch's first part */
+};
+
+struct batch {
+    const struct batch_config *cfg;
+    struct pending sig[DF_SIGNAL_COUNT];
+};
+
+static void settle_input(struct df_node *node, struct input *in)
+{
+    if (in->outcome == DF_OUTCOME_ACK)
+        df_node_ack(node, in->pd);
+    else
+        df_node_nack(node, in->pd, in->outcome, "%s", in->reason ? in->reason : "rejected");
+    free(in->reason);
+    free(in);
+}
+
+static void flush(struct df_node *node, struct batch *b, enum df_signal s)
+{
+    struct pending *p = &b->sig[s];
+    if (!p->nparts)
+        return;
+    df_timer_stop(p->timer);
+    p->armed = false;
+    struct sent *sent = malloc(sizeof *sent + p->nparts * sizeof sent->inputs[0]);
+    /* One input's contiguous bytes go out as a view of them. */
+    bool contiguous = true;
+    for (uint32_t i = 1; i < p->nparts && contiguous; i++)
+        contiguous = p->parts[i].in == p->parts[0].in &&
+                     p->parts[i].data == p->parts[i - 1].data + p->parts[i - 1].len;
+    struct df_pdata *out = NULL;
+    if (sent && contiguous) {
+        struct df_pdata *src = p->parts[0].in->pd;
+        out = df_pdata_new(node, s, src->bytes, p->parts[0].data, p->bytes, p->items);
+    } else if (sent) {
+        struct df_bytes *buf = df_bytes_new(p->bytes);
+        if (buf) {
+            size_t off = 0;
+            for (uint32_t i = 0; i < p->nparts; i++) {
+                memcpy(buf->data + off, p->parts[i].data, p->parts[i].len);
+                off += p->parts[i].len;
+            }
+            out = df_pdata_new(node, s, buf, buf->data, buf->len, p->items);
+            df_bytes_unref(buf);
+        }
+    }
+    if (sent)
+        sent->ninputs = 0;
+    for (uint32_t i = 0; i < p->nparts; i++) {
+        struct input *in = p->parts[i].in;
+        in->parts_pending--;
+        if (sent && (!sent->ninputs || sent->inputs[sent->ninputs - 1] != in)) {
+            sent->inputs[sent->ninputs++] = in;
+            in->outstanding++;
+        }
+    }
+    p->nparts = 0;
+    p->items = 0;
+    p->bytes = 0;
+    if (!out) {
+        /* Out of memory: fail every input of this batch now. */
+        for (uint32_t i = 0; sent && i < sent->ninputs; i++) {
+            struct input *in = sent->inputs[i];
+            in->outstanding--;
+            if (in->outcome == DF_OUTCOME_ACK)
+                in->outcome = DF_OUTCOME_NACK_TRANSIENT;
+            if (!in->outstanding && !in->parts_pending)
+                settle_input(node, in);
+        }
+        free(sent);
+        df_node_log(node, DF_LOG_ERROR, "out of memory building a %s batch", df_signal_name(s));
+        return;
+    }
+    df_pdata_subscribe(node, out, (uint64_t)(uintptr_t)sent);
+    df_node_send(node, DF_PORT_DEFAULT, out);
+}
+
+static int add_part(struct pending *p, struct input *in, const uint8_t *data, size_t len,
+                    uint64_t items)
+{
+    if (p->nparts == p->cap) {
+        uint32_t cap = p->cap ? p->cap * 2 : 16;
+        struct part *np = realloc(p->parts, cap * sizeof *np);
+        if (!np)
+            return DF_ENOMEM;
+        p->parts = np;
+        p->cap = cap;
+    }
+    p->parts[p->nparts++] = (struct part){.in = in, .data = data, .len = len, .items = items};
+    p->items += items;
+    p->bytes += len;
+    in->parts_pending++;
+    return 0;
+}
+
+static void batch_process(struct df_node *node, void *state, struct df_pdata *pd)
+{
+    struct batch *b = state;
+    const struct batch_config *c = b->cfg;
+    struct pending *p = &b->sig[pd->signal];
+    uint64_t max = (uint64_t)c->send_batch_max_size;
+    /* Already a whole batch: pass it through untouched. */
+    if (!p->nparts && pd->items >= (uint64_t)c->send_batch_size && (!max || pd->items <= max)) {
+        df_node_send(node, DF_PORT_DEFAULT, pd);
+        return;
+    }
+    struct input *in = calloc(1, sizeof *in);
+    if (!in) {
+        df_node_nack(node, pd, DF_OUTCOME_NACK_TRANSIENT, "batch processor: out of memory");
+        return;
+    }
+    in->pd = pd;
+    in->outcome = DF_OUTCOME_ACK;
+    struct df_otlp_part one = {.off = 0, .len = pd->len, .items = pd->items}, stack[64];
+    struct df_otlp_part *parts = &one, *heap = NULL;
+    size_t n = 1;
+    if (max && p->items + pd->items > max) {
+        int rc = df_otlp_parts(pd->signal, pd->data, pd->len, stack, DF_COUNTOF(stack), &n);
+        parts = stack;
+        if (rc == DF_ERANGE && (heap = malloc(n * sizeof *heap)) != NULL) {
+            parts = heap;
+            rc = df_otlp_parts(pd->signal, pd->data, pd->len, heap, n, &n);
+        }
+        if (rc < 0) {
+            free(heap);
+            free(in);
+            df_node_nack(node, pd,
+                         rc == DF_EPARSE ? DF_OUTCOME_NACK_PERMANENT : DF_OUTCOME_NACK_TRANSIENT,
+                         "batch processor: cannot split a %s request: %s",
+                         df_signal_name(pd->signal), df_strerror(rc));
+            return;
+        }
+    }
+    /* Guard so that flushes below cannot settle `in` before all its parts
+     * are placed. */
+    in->parts_pending++;
+    int err = 0;
+    for (size_t i = 0; i < n && !err; i++) {
+        if (max && p->nparts && p->items + parts[i].items > max)
+            flush(node, b, pd->signal);
+        err = add_part(p, in, pd->data + parts[i].off, parts[i].len, parts[i].items);
+        if (!err && p->items >= (uint64_t)c->send_batch_size)
+            flush(node, b, pd->signal);
+    }
+    free(heap);
+    if (err) {
+        in->outcome = DF_OUTCOME_NACK_TRANSIENT;
+        in->reason = strdup("batch processor: out of memory");
+    }
+    if (p->nparts && !p->armed) {
+        df_timer_start(p->timer, c->timeout, 0);
+        p->armed = true;
+    }
+    if (--in->parts_pending == 0 && !in->outstanding)
+        settle_input(node, in);
+}
+
+static bool batch_outcome(struct df_node *node, void *state, struct df_pdata *pd, uint64_t cookie)
+{
+    struct sent *sent = (struct sent *)(uintptr_t)cookie;
+    for (uint32_t i = 0; i < sent->ninputs; i++) {
+        struct input *in = sent->inputs[i];
+        if (pd->outcome != DF_OUTCOME_ACK && in->outcome == DF_OUTCOME_ACK) {
+            in->outcome = pd->outcome;
+            in->reason = pd->reason ? strdup(pd->reason) : NULL;
+        }
+        if (--in->outstanding == 0 && !in->parts_pending)
+            settle_input(node, in);
+    }
+    free(sent);
+    return false; /* the batch itself has no subscriber left: released */
+}
+
+#define FLUSH_CB(sig, fn)                                                                          \
+    static void fn(struct df_node *node, void *state)                                              \
+    {                                                                                              \
+        flush(node, state, sig);                                                                   \
+    }
+FLUSH_CB(DF_SIGNAL_LOGS, flush_logs)
+FLUSH_CB(DF_SIGNAL_METRICS, flush_metrics)
+FLUSH_CB(DF_SIGNAL_TRACES, flush_traces)
+
+static int batch_create(struct df_node *node, const void *options, void **state,
+                        struct df_error *err)
+{
+    static const df_timer_fn flushes[DF_SIGNAL_COUNT] = {flush_logs, flush_metrics, flush_traces};
+    struct batch *b = calloc(1, sizeof *b);
+    if (!b)
+        return DF_ENOMEM;
+    *state = b;
+    b->cfg = options;
+    for (int s = 0; s < DF_SIGNAL_COUNT; s++) {
+        if (!(b->sig[s].timer = df_node_timer(node, flushes[s])))
+            return DF_ENOMEM;
+    }
+    return 0;
+}
+
+static void batch_drain(struct df_node *node, void *state)
+{
+    for (int s = 0; s < DF_SIGNAL_COUNT; s++)
+        flush(node, state, (enum df_signal)s);
+    df_node_drained(node);
+}
+
+/* Parts still pending (an aborted start, a forced drain): their inputs are
+ * Nacked; batches in flight were settled by the runtime before this. */
+static void batch_destroy(struct df_node *node, void *state)
+{
+    struct batch *b = state;
+    for (int s = 0; s < DF_SIGNAL_COUNT; s++) {
+        struct pending *p = &b->sig[s];
+        for (uint32_t i = 0; i < p->nparts; i++) {
+            struct input *in = p->parts[i].in;
+            if (in->outcome == DF_OUTCOME_ACK)
+                in->outcome = DF_OUTCOME_NACK_TRANSIENT;
+            if (!in->reason)
+                in->reason = strdup("the engine stopped before the batch was sent");
+            if (--in->parts_pending == 0 && !in->outstanding)
+                settle_input(node, in);
+        }
+        free(p->parts);
+    }
+    free(b);
+}
+
+static const struct df_node_ops batch_ops = {.create = batch_create,
+                                             .process = batch_process,
+                                             .outcome = batch_outcome,
+                                             .drain = batch_drain,
+                                             .destroy = batch_destroy};
+
+DF_REGISTER_NODE(batch_processor, "urn:otel:processor:batch", DF_NODE_PROCESSOR,
+                 "Merges requests of one signal into batches by size and time.",
+                 "docs/nodes.md#processorbatch", .options = &batch_table, .ops = &batch_ops);

@@ -1,0 +1,349 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the running engine: df_engine started on a config,
+driven and observed through its admin API, signals and logs.
+
+    runtime_e2e.py SCENARIO DF_ENGINE DF_ENGINE_TEST
+
+Every scenario binds the admin API to an ephemeral port (read from the log),
+writes only under a temporary folder, and waits on conditions (a metric
+reached, a status code, the process exit) with generous time limits rather
+than fixed sleeps.
+"""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+TIMEOUT = 60.0
+
+
+def fail(msg):
+    print("FAIL: " + msg, flush=True)
+    sys.exit(1)
+
+
+class Engine:
+    """A df_engine process with its stderr collected on a thread."""
+
+    def __init__(self, binary, config_text, workdir, args=(), env=None):
+        self.path = os.path.join(workdir, "config.yaml")
+        with open(self.path, "w") as f:
+            f.write(config_text)
+        cmd = [binary, "-c", self.path, "--http-admin-bind", "127.0.0.1:0", *args]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     env=env, text=True)
+        self.lines = []
+        self.lock = threading.Lock()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        self.port = None
+        m = self.wait_log(r"admin API listening on 127\.0\.0\.1:(\d+)")
+        self.port = int(m.group(1))
+
+    def _read(self):
+        for line in self.proc.stderr:
+            with self.lock:
+                self.lines.append(line)
+
+    def log(self):
+        with self.lock:
+            return "".join(self.lines)
+
+    def wait_log(self, pattern, timeout=TIMEOUT):
+        end = time.time() + timeout
+        while time.time() < end:
+            m = re.search(pattern, self.log())
+            if m:
+                return m
+            if self.proc.poll() is not None and not self.reader.is_alive():
+                break
+            time.sleep(0.02)
+        fail("no log line matching %r; log:\n%s" % (pattern, self.log()))
+
+    def request(self, path, method="GET"):
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path), method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.headers, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read().decode()
+
+    def metrics(self):
+        """{(name, frozenset(labels)): value} from /metrics."""
+        status, _, body = self.request("/metrics")
+        if status != 200:
+            fail("/metrics answered %d" % status)
+        out = {}
+        for line in body.splitlines():
+            if not line or line.startswith("#"):
+                continue
+            m = re.match(r'^(\w+)(?:\{(.*)\})? (\S+)$', line)
+            if not m:
+                fail("bad exposition line: %r" % line)
+            labels = frozenset(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
+            out[(m.group(1), labels)] = float(m.group(3))
+        return out
+
+    def wait(self, what, cond, timeout=TIMEOUT):
+        end = time.time() + timeout
+        last = None
+        while time.time() < end:
+            last = cond()
+            if last:
+                return last
+            if self.proc.poll() is not None:
+                fail("engine exited (%d) while waiting for %s; log:\n%s"
+                     % (self.proc.returncode, what, self.log()))
+            time.sleep(0.05)
+        fail("timed out waiting for %s; log:\n%s" % (what, self.log()))
+
+    def exit_code(self, timeout=TIMEOUT):
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            fail("engine did not exit within %.0fs; log:\n%s" % (timeout, self.log()))
+        self.reader.join(5)
+        return self.proc.returncode
+
+
+def total(metrics, name, **match):
+    """Sums a metric over every series whose labels include `match`."""
+    want = set(match.items())
+    return sum(v for (n, labels), v in metrics.items() if n == name and want <= labels)
+
+
+def stopped_totals(log, node):
+    """Sums the items_received/items_sent of `node`'s "stopped" lines."""
+    rx = tx = 0
+    for m in re.finditer(r'scope=\S+/%s msg=stopped core=\d+ items_received=(\d+) '
+                         r'items_sent=(\d+)' % re.escape(node), log):
+        rx += int(m.group(1))
+        tx += int(m.group(2))
+    return rx, tx
+
+
+def pipeline(nodes, connections, policies=""):
+    return ("version: otel_dataflow/v1\n%sgroups:\n  g:\n    pipelines:\n      p:\n"
+            "        nodes:\n%s        connections:\n%s" % (policies, nodes, connections))
+
+
+GEN_BATCH = """          gen:
+            type: receiver:traffic_generator
+            config:
+              enable_ack_nack: {ack}
+              traffic_config:
+                {limit}
+                max_batch_size: 100
+                log_weight: 2
+                metric_weight: 1
+                trace_weight: 1
+                log_body_size_bytes: 64
+          batch:
+            type: processor:batch
+            config: {{send_batch_size: 512, timeout: {timeout}}}
+          out:
+{exporter}
+"""
+NOOP = "            type: exporter:noop"
+CHAIN = "          - {from: gen, to: batch}\n          - {from: batch, to: out}\n"
+
+
+def scenario_count(engine, engine_test, tmp):
+    """2 cores, max_signal_count: every generated item reaches the exporter,
+    then SIGTERM exits 0."""
+    per_core = 25000
+    e = Engine(engine, pipeline(GEN_BATCH.format(ack="false", limit="max_signal_count: %d"
+                                                 % per_core, timeout="50ms",
+                                                 exporter=NOOP), CHAIN),
+               tmp, ["--num-cores", "2"])
+    want = 2 * per_core
+
+    def done():
+        m = e.metrics()
+        got = total(m, "df_node_items_received_total", node="out")
+        return got == want and m
+    m = e.wait("the exporter to receive %d items" % want, done)
+    sent = total(m, "df_node_items_sent_total", node="gen")
+    if sent != want:
+        fail("generator sent %d items, want %d" % (sent, want))
+    for core in ("0", "1"):
+        got = total(m, "df_node_items_received_total", node="out", core=core)
+        if got != per_core:
+            fail("core %s exporter received %d, want %d" % (core, got, per_core))
+    logs = total(m, "df_node_items_received_total", node="out", signal="logs")
+    if not 0.45 * want <= logs <= 0.55 * want:  # log_weight 2 of 4
+        fail("logs are %d of %d items, not about half" % (logs, want))
+    if total(m, "df_node_acks_sent_total", node="out") < 1:
+        fail("the exporter acked nothing")
+    e.proc.send_signal(signal.SIGTERM)
+    code = e.exit_code()
+    if code != 0:
+        fail("exit code %d after SIGTERM; log:\n%s" % (code, e.log()))
+    print("count: %d items on 2 cores, all received by the exporter" % want)
+
+
+def scenario_sigterm(engine, engine_test, tmp):
+    """An unlimited generator: SIGTERM mid-run drains; what the generator sent
+    is what the exporter received, and the exit is 0 within the deadline."""
+    e = Engine(engine, pipeline(GEN_BATCH.format(ack="true", limit="", timeout="10s",
+                                                 exporter=NOOP), CHAIN),
+               tmp, ["--num-cores", "2", "--shutdown-deadline", "20s"])
+    e.wait("traffic", lambda: total(e.metrics(), "df_node_items_received_total",
+                                    node="out") > 100000)
+    started = time.time()
+    e.proc.send_signal(signal.SIGTERM)
+    code = e.exit_code(timeout=30)
+    took = time.time() - started
+    if code != 0:
+        fail("exit code %d after SIGTERM; log:\n%s" % (code, e.log()))
+    log = e.log()
+    _, gen_sent = stopped_totals(log, "gen")
+    out_rx, _ = stopped_totals(log, "out")
+    batch_rx, batch_tx = stopped_totals(log, "batch")
+    if gen_sent == 0 or gen_sent != out_rx or batch_rx != batch_tx or batch_rx != gen_sent:
+        fail("lost items: generator sent %d, batch %d -> %d, exporter received %d\n%s"
+             % (gen_sent, batch_rx, batch_tx, out_rx, log))
+    print("sigterm: drained %d items in %.2fs, none lost" % (gen_sent, took))
+
+
+def scenario_nack(engine, engine_test, tmp):
+    """exporter:error Nacks everything: the generator hears a Nack for every
+    request it sent, and the exporter's Nack count matches its input."""
+    e = Engine(engine, pipeline(GEN_BATCH.format(ack="true", limit="max_signal_count: 20000",
+                                                 timeout="20ms",
+                                                 exporter="            type: exporter:error\n"
+                                                 "            config: {message: injected, "
+                                                 "nack: transient}"),
+                                CHAIN), tmp, ["--num-cores", "1"])
+
+    def settled():
+        m = e.metrics()
+        sent = total(m, "df_node_requests_sent_total", node="gen")
+        nacked = total(m, "df_node_nacks_received_total", node="gen", kind="transient")
+        return sent == 200 and nacked == sent and m
+    m = e.wait("a Nack for each of 200 requests", settled)
+    batches = total(m, "df_node_requests_sent_total", node="batch")
+    out_nacks = total(m, "df_node_nacks_sent_total", node="out", kind="transient")
+    if batches == 0 or out_nacks != batches:
+        fail("exporter Nacked %d of %d batches" % (out_nacks, batches))
+    if total(m, "df_node_acks_received_total", node="gen") != 0:
+        fail("the generator saw Acks")
+    status, _, _ = e.request("/api/v1/groups/shutdown", method="POST")
+    if status != 202:
+        fail("shutdown answered %d" % status)
+    if e.exit_code() != 0:
+        fail("exit code after shutdown: %d" % e.proc.returncode)
+    print("nack: %d requests, %d batches, all Nacked back" % (200, batches))
+
+
+def scenario_readyz(engine, engine_test, tmp):
+    """readyz is 503 while a pipeline is still being built and 200 once every
+    core runs; the status endpoint says why."""
+    gate = os.path.join(tmp, "gate")
+    env = dict(os.environ, DF_TEST_GATE_FILE=gate)
+    nodes = ("          gen: {type: 'urn:test:receiver:gen'}\n"
+             "          sink: {type: 'urn:test:exporter:sink'}\n")
+    e = Engine(engine_test, pipeline(nodes, "          - {from: gen, to: sink}\n"), tmp,
+               ["--num-cores", "1"], env=env)
+    status, _, body = e.request("/api/v1/readyz")
+    if status != 503:
+        fail("readyz before start answered %d %s" % (status, body))
+    status, _, body = e.request("/api/v1/livez")
+    if status != 200:
+        fail("livez answered %d" % status)
+    st = json.loads(e.request("/api/v1/status")[2])
+    if st["phase"] != "starting" or st["ready"]:
+        fail("status before start: %s" % st)
+    open(gate, "w").close()
+    e.wait("readyz 200", lambda: e.request("/api/v1/readyz")[0] == 200)
+    st = json.loads(e.request("/api/v1/status")[2])
+    core = st["groups"]["g"]["pipelines"]["p"]["cores"][0]
+    if st["phase"] != "running" or core["state"] != "running" or \
+            core["nodes"]["gen"]["state"] != "running":
+        fail("status while running: %s" % st)
+    if e.request("/metrics")[1]["Content-Type"] != "text/plain; version=0.0.4; charset=utf-8":
+        fail("wrong /metrics content type")
+    m = e.metrics()
+    if total(m, "df_engine_ready") != 1 or total(m, "df_process_resident_memory_bytes") <= 0:
+        fail("process metrics: ready %s rss %s" % (total(m, "df_engine_ready"),
+                                                   total(m, "df_process_resident_memory_bytes")))
+    for path, method, want in (("/api/v1/nothing", "GET", 404), ("/api/v1/status", "POST", 405),
+                               ("/api/v1/groups/shutdown", "GET", 405)):
+        if e.request(path, method)[0] != want:
+            fail("%s %s did not answer %d" % (method, path, want))
+    e.proc.send_signal(signal.SIGINT)
+    if e.exit_code() != 0:
+        fail("exit code after SIGINT: %d\n%s" % (e.proc.returncode, e.log()))
+    print("readyz: 503 while building, 200 while running")
+
+
+def scenario_second_signal(engine, engine_test, tmp):
+    """A second signal exits 1 at once, even while the first shutdown waits."""
+    gate = os.path.join(tmp, "gate")  # never created: the build hangs
+    env = dict(os.environ, DF_TEST_GATE_FILE=gate)
+    nodes = ("          gen: {type: 'urn:test:receiver:gen'}\n"
+             "          sink: {type: 'urn:test:exporter:sink'}\n")
+    e = Engine(engine_test, pipeline(nodes, "          - {from: gen, to: sink}\n"), tmp,
+               ["--num-cores", "1"], env=env)
+    e.proc.send_signal(signal.SIGTERM)
+    e.wait_log(r"shutting down: received SIGTERM")
+    e.proc.send_signal(signal.SIGTERM)
+    code = e.exit_code(timeout=10)
+    if code != 1:
+        fail("second signal: exit code %d, want 1" % code)
+    print("second_signal: exit 1 at once")
+
+
+def scenario_start_errors(engine, engine_test, tmp):
+    """Failures to start are clear and exit 1: too many cores asked for, the
+    admin address taken."""
+    cfg = pipeline("          gen: {type: receiver:traffic_generator, config: "
+                   "{traffic_config: {max_signal_count: 0}}}\n"
+                   "          out: {type: exporter:noop}\n", "          - {from: gen, to: out}\n",
+                   "policies:\n  resources:\n    core_allocation:\n      strategy: core_count\n"
+                   "      count: 4096\n")
+    path = os.path.join(tmp, "cores.yaml")
+    with open(path, "w") as f:
+        f.write(cfg)
+    r = subprocess.run([engine, "-c", path, "--http-admin-bind", "127.0.0.1:0"],
+                       capture_output=True, text=True, timeout=TIMEOUT)
+    if r.returncode != 1 or "groups.g.pipelines.p: core_count 4096 exceeds the" not in r.stderr:
+        fail("core_count 4096: exit %d\n%s" % (r.returncode, r.stderr))
+    first = Engine(engine, cfg.replace("count: 4096", "count: 1"), tmp)
+    r = subprocess.run([engine, "-c", path.replace("cores", "second"),
+                        "--http-admin-bind", "127.0.0.1:%d" % first.port],
+                       capture_output=True, text=True, timeout=TIMEOUT)
+    # The second config file does not exist: a load error, exit 2.
+    if r.returncode != 2:
+        fail("missing config: exit %d" % r.returncode)
+    r = subprocess.run([engine, "-c", first.path, "--http-admin-bind",
+                        "127.0.0.1:%d" % first.port], capture_output=True, text=True,
+                       timeout=TIMEOUT)
+    if r.returncode != 1 or "cannot listen on 127.0.0.1:%d" % first.port not in r.stderr:
+        fail("admin port in use: exit %d\n%s" % (r.returncode, r.stderr))
+    first.proc.send_signal(signal.SIGTERM)
+    if first.exit_code() != 0:
+        fail("first engine exit code %d" % first.proc.returncode)
+    print("start_errors: clear messages, exit 1")
+
+
+def main():
+    if len(sys.argv) != 4:
+        fail("usage: runtime_e2e.py SCENARIO DF_ENGINE DF_ENGINE_TEST")
+    fn = globals().get("scenario_" + sys.argv[1])
+    if not fn:
+        fail("unknown scenario " + sys.argv[1])
+    with tempfile.TemporaryDirectory() as tmp:
+        fn(sys.argv[2], sys.argv[3], tmp)
+
+
+if __name__ == "__main__":
+    main()
