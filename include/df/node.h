@@ -69,11 +69,12 @@ struct df_node_ops {
     int (*start)(struct df_node *node, void *state, struct df_error *err);
     /* Required for processors and exporters; never called for receivers. */
     void (*process)(struct df_node *node, void *state, struct df_pdata *pd);
-    /* Optional (required for a node that subscribes). `pd->outcome` and
-     * `pd->reason` say what happened; `cookie` is what was subscribed with.
-     * Return false to let the runtime pass the same outcome on to the next
-     * subscriber (releasing the pdata when none is left); return true when
-     * the node keeps the pdata (to resend it, say). */
+    /* Optional. `pd->outcome` and `pd->reason` say what happened; `cookie`
+     * is what was subscribed with. Return false to let the runtime pass the
+     * same outcome on to the next subscriber (releasing the pdata when none
+     * is left); return true when the node keeps the pdata (to resend it,
+     * say). Without the hook a subscription only counts the outcome in the
+     * node's metrics, as if the hook returned false. */
     bool (*outcome)(struct df_node *node, void *state, struct df_pdata *pd, uint64_t cookie);
     /* Optional, receivers. */
     void (*resume)(struct df_node *node, void *state);

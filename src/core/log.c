@@ -1,6 +1,7 @@
 /* Logging (df/log.h): logfmt lines to stderr, one write(2) each. */
 #include "df/log.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -20,34 +21,44 @@ bool df_log_enabled(enum df_log_level level)
     return level != DF_LOG_OFF && (int)level <= __atomic_load_n(&current_level, __ATOMIC_RELAXED);
 }
 
-/* Appends `s` quoted when it holds a space, quote, '=' or control byte. */
-static size_t put_value(char *buf, size_t pos, size_t cap, const char *s)
+/* A line being built: `pos` never exceeds `cap - 2`, leaving room for the
+ * newline and the NUL, so truncation is silent and safe. */
+struct line {
+    char buf[2048];
+    size_t pos;
+};
+
+static void put(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct line *l, const char *fmt, ...)
 {
-    bool quote = !*s || strpbrk(s, " \"=\t\n\r\\") != NULL;
-    if (!quote) {
-        int n = snprintf(buf + pos, cap - pos, "%s", s);
-        return n < 0 ? pos : pos + (size_t)n < cap ? pos + (size_t)n : cap - 1;
+    size_t room = sizeof l->buf - 1 - l->pos;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(l->buf + l->pos, room, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        l->pos += (size_t)n < room ? (size_t)n : room - 1;
+}
+
+/* Appends `s`, quoted and escaped when it holds a space, quote, '=' or a
+ * control byte (logfmt). */
+static void put_value(struct line *l, const char *s)
+{
+    if (*s && !strpbrk(s, " \"=\t\n\r\\")) {
+        put(l, "%s", s);
+        return;
     }
-    if (pos < cap - 1)
-        buf[pos++] = '"';
-    for (; *s && pos < cap - 3; s++) {
+    put(l, "\"");
+    for (; *s && l->pos < sizeof l->buf - 4; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            buf[pos++] = '\\';
-            buf[pos++] = (char)c;
-        } else if (c == '\n') {
-            buf[pos++] = '\\';
-            buf[pos++] = 'n';
-        } else if (c < 0x20) {
-            buf[pos++] = ' ';
-        } else {
-            buf[pos++] = (char)c;
-        }
+        if (c == '"' || c == '\\')
+            put(l, "\\%c", c);
+        else if (c == '\n')
+            put(l, "\\n");
+        else
+            put(l, "%c", c < 0x20 ? ' ' : c);
     }
-    if (pos < cap - 1)
-        buf[pos++] = '"';
-    buf[pos] = 0;
-    return pos;
+    put(l, "\"");
 }
 
 void df_logv(enum df_log_level level, const char *scope, const char *fields, const char *fmt,
@@ -55,26 +66,23 @@ void df_logv(enum df_log_level level, const char *scope, const char *fields, con
 {
     if (!df_log_enabled(level))
         return;
-    char msg[1024], line[2048];
+    char msg[1024];
     vsnprintf(msg, sizeof msg, fmt, ap);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
     gmtime_r(&ts.tv_sec, &tm);
-    int n = snprintf(line, sizeof line,
-                     "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s scope=", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     ts.tv_nsec / 1000000, level_names[level]);
-    size_t pos = (size_t)n;
-    pos = put_value(line, pos, sizeof line - 1, scope ? scope : "engine");
-    pos += (size_t)snprintf(line + pos, sizeof line - 1 - pos, " msg=");
-    pos = put_value(line, pos, sizeof line - 1, msg);
-    if (fields && *fields && pos < sizeof line - 2) {
-        int m = snprintf(line + pos, sizeof line - 1 - pos, " %s", fields);
-        pos = m < 0 ? pos : pos + (size_t)m < sizeof line - 1 ? pos + (size_t)m : sizeof line - 2;
-    }
-    line[pos++] = '\n';
-    ssize_t w = write(STDERR_FILENO, line, pos);
+    struct line l = {.pos = 0};
+    put(&l, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s scope=", tm.tm_year + 1900,
+        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+        level_names[level]);
+    put_value(&l, scope ? scope : "engine");
+    put(&l, " msg=");
+    put_value(&l, msg);
+    if (fields && *fields)
+        put(&l, " %s", fields);
+    l.buf[l.pos++] = '\n';
+    ssize_t w = write(STDERR_FILENO, l.buf, l.pos);
     (void)w;
 }
 

@@ -6,7 +6,10 @@
  * take turns in proportion to their weights. With `signals_per_second` the
  * generator runs a token bucket on a 100 ms tick (per core: each core's
  * instance produces that rate); without it, it produces whenever the
- * pipeline has room. After `max_signal_count` items (per core) it stops and
+ * pipeline has room. A rate sends full requests only, unless one 100 ms
+ * tick's quota is smaller than a request; requests of another size (that
+ * quota, the last one before `max_signal_count`) are generated when first
+ * needed and the latest kept. After `max_signal_count` items (per core) it stops and
  * lets the pipeline drain; the engine keeps running. Counts are items: log
  * records, spans, metric data points. */
 #include <stddef.h>
@@ -214,8 +217,11 @@ static void produce(struct df_node *node, void *state)
         uint64_t want = remaining(g);
         if (want > (uint64_t)t->max_batch_size)
             want = (uint64_t)t->max_batch_size;
-        if (!send_one(node, g, want))
+        if (!send_one(node, g, want)) {
+            /* Out of memory: try again shortly rather than stall for good. */
+            df_timer_start(g->kick, 10000000, 0);
             return;
+        }
         finish_if_done(node, g);
     }
     if (!g->done && df_node_can_send(node))
@@ -231,12 +237,18 @@ static void tick(struct df_node *node, void *state)
     g->last_ns = now;
     if (g->tokens > (double)t->signals_per_second)
         g->tokens = (double)t->signals_per_second; /* at most a second of backlog */
+    /* Full requests only, unless one tick's quota is below a full request
+     * (a low rate): then each tick sends what it has. */
+    uint64_t batch = (uint64_t)t->max_batch_size;
+    bool low_rate = (double)t->signals_per_second * (double)TICK_NS / 1e9 < (double)batch;
     while (!g->done && g->tokens >= 1 && df_node_can_send(node)) {
         uint64_t want = (uint64_t)g->tokens;
-        if (want > (uint64_t)t->max_batch_size)
-            want = (uint64_t)t->max_batch_size;
+        if (want > batch)
+            want = batch;
         if (want > remaining(g))
             want = remaining(g);
+        else if (want < batch && !low_rate)
+            break;
         uint64_t n = send_one(node, g, want);
         if (!n)
             break;
