@@ -30,7 +30,9 @@
  *            df_node_drained (possibly from within the hook) once done. Input
  *            still arriving after drain (a flush upstream) is processed as
  *            usual.
- *   destroy  frees the state; the runtime closes the timers itself.
+ *   destroy  Nacks whatever pdata the node still holds (a forced drain, an
+ *            aborted start: everything queued has been settled by then) and
+ *            frees the state; the runtime closes the timers itself.
  */
 #ifndef DF_NODE_H
 #define DF_NODE_H

@@ -300,6 +300,13 @@ static json_t *status_json(const struct df_engine *e)
                     json_object_set_new(
                         nj, "queue_depth",
                         json_integer((json_int_t)DF_COUNTER_GET(n->stats.queue_depth)));
+                    uint64_t rx = 0, tx = 0;
+                    for (int sig = 0; sig < DF_SIGNAL_COUNT; sig++) {
+                        rx += DF_COUNTER_GET(n->stats.items_received[sig]);
+                        tx += DF_COUNTER_GET(n->stats.items_sent[sig]);
+                    }
+                    json_object_set_new(nj, "items_received", json_integer((json_int_t)rx));
+                    json_object_set_new(nj, "items_sent", json_integer((json_int_t)tx));
                     json_object_set_new(nodes, n->id, nj);
                 }
                 json_object_set_new(cj, "nodes", nodes);

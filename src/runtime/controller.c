@@ -202,10 +202,9 @@ static int place(struct df_engine *e)
     struct df_core_allocation cli = {0};
     bool has_cli = false;
     if (e->opts.core_lo >= 0) {
-        static struct df_core_range range;
-        range = (struct df_core_range){e->opts.core_lo, e->opts.core_hi};
+        e->cli_range = (struct df_core_range){e->opts.core_lo, e->opts.core_hi};
         cli = (struct df_core_allocation){.strategy = DF_CORES_SET,
-                                          .set = {.items = &range, .count = 1}};
+                                          .set = {.items = &e->cli_range, .count = 1}};
         has_cli = true;
     } else if (e->opts.num_cores > 0) {
         cli = (struct df_core_allocation){.strategy = DF_CORES_COUNT, .count = e->opts.num_cores};

@@ -62,7 +62,8 @@ struct df_admin;
 struct df_engine {
     const struct df_config *cfg;
     struct df_engine_opts opts;
-    uv_loop_t loop; /* the control thread's */
+    struct df_core_range cli_range; /* --core-id-range as a core_set */
+    uv_loop_t loop;                 /* the control thread's */
     uv_async_t wake;
     uv_signal_t sigint, sigterm;
     struct df_engine_pipeline *pipelines;

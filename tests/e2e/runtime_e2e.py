@@ -22,10 +22,14 @@ import urllib.error
 import urllib.request
 
 TIMEOUT = 60.0
+ENGINES = []  # started by this test; killed on failure so none outlives it
 
 
 def fail(msg):
     print("FAIL: " + msg, flush=True)
+    for e in ENGINES:
+        if e.poll() is None:
+            e.kill()
     sys.exit(1)
 
 
@@ -39,6 +43,7 @@ class Engine:
         cmd = [binary, "-c", self.path, "--http-admin-bind", "127.0.0.1:0", *args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      env=env, text=True)
+        ENGINES.append(self.proc)
         self.lines = []
         self.lock = threading.Lock()
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -342,7 +347,12 @@ def main():
     if not fn:
         fail("unknown scenario " + sys.argv[1])
     with tempfile.TemporaryDirectory() as tmp:
-        fn(sys.argv[2], sys.argv[3], tmp)
+        try:
+            fn(sys.argv[2], sys.argv[3], tmp)
+        finally:
+            for p in ENGINES:
+                if p.poll() is None:
+                    p.kill()
 
 
 if __name__ == "__main__":

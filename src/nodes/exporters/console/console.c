@@ -8,25 +8,8 @@
 #include <stdlib.h>
 
 #include "df/node.h"
+#include "nodes/exporters/console/console.h"
 #include "otlp/dump.h"
-
-struct console_config {
-    int verbosity; /* enum df_otlp_verbosity */
-};
-
-static const char *const verbosities[] = {"basic", "normal", "detailed", NULL};
-
-static const struct df_option console_opts[] = {
-    {.name = "verbosity",
-     .type = DF_OPT_ENUM,
-     .enums = verbosities,
-     .def = "normal",
-     .offset = offsetof(struct console_config, verbosity),
-     .desc = "basic: a line per request; normal: a line per record; detailed: every field"},
-};
-
-static const struct df_option_table console_table =
-    DF_OPTION_TABLE(struct console_config, console_opts, "exporter:console options.");
 
 static int console_create(struct df_node *node, const void *options, void **state,
                           struct df_error *err)

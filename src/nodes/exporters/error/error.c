@@ -1,31 +1,7 @@
 /* exporter:error — Nacks every request with a configured message, for
  * fault-injection tests of Ack/Nack paths. */
-#include <stddef.h>
-
 #include "df/node.h"
-
-struct error_config {
-    const char *message;
-    int kind; /* 0 transient, 1 permanent */
-};
-
-static const char *const nack_kinds[] = {"transient", "permanent", NULL};
-
-static const struct df_option error_opts[] = {
-    {.name = "message",
-     .type = DF_OPT_STRING,
-     .offset = offsetof(struct error_config, message),
-     .desc = "the Nack reason (default: \"rejected by exporter:error\")"},
-    {.name = "nack",
-     .type = DF_OPT_ENUM,
-     .enums = nack_kinds,
-     .def = "permanent",
-     .offset = offsetof(struct error_config, kind),
-     .desc = "transient (a retry may succeed) or permanent"},
-};
-
-static const struct df_option_table error_table =
-    DF_OPTION_TABLE(struct error_config, error_opts, "exporter:error options.");
+#include "nodes/exporters/error/error.h"
 
 static int error_create(struct df_node *node, const void *options, void **state,
                         struct df_error *err)
@@ -45,4 +21,5 @@ static const struct df_node_ops error_ops = {.create = error_create, .process = 
 
 DF_REGISTER_NODE(error_exporter, "urn:otel:exporter:error", DF_NODE_EXPORTER,
                  "Nacks every request with a configured message (fault injection).",
-                 "docs/nodes.md#exportererror", .options = &error_table, .ops = &error_ops);
+                 "docs/nodes.md#exportererror", .options = &error_exporter_table,
+                 .ops = &error_ops);

@@ -2,30 +2,12 @@
  * throughput it saw (items/s and bytes/s per signal window), the CPU used by
  * its core's thread and the process's RSS, to the log and as node metrics.
  * The measuring end of benchmarks. */
-#include <stddef.h>
 #include <stdlib.h>
 
 #include "core/procstat.h"
 #include "df/node.h"
+#include "nodes/exporters/perf/perf.h"
 #include "uv.h"
-
-struct perf_config {
-    uint64_t frequency; /* ns */
-};
-
-static const struct df_option perf_opts[] = {
-    {.name = "frequency",
-     .type = DF_OPT_DURATION,
-     .flags = DF_OPT_BOUNDED,
-     .min = 10000000,
-     .max = 3600000000000LL,
-     .def = "1s",
-     .offset = offsetof(struct perf_config, frequency),
-     .desc = "how often to report"},
-};
-
-static const struct df_option_table perf_table =
-    DF_OPTION_TABLE(struct perf_config, perf_opts, "exporter:perf options.");
 
 struct perf {
     const struct perf_config *cfg;

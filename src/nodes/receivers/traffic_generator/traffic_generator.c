@@ -15,98 +15,13 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <uv.h>
 
 #include "df/node.h"
+#include "nodes/receivers/traffic_generator/traffic_generator.h"
 #include "otlp/gen.h"
 #include "otlp/wire.h"
-
-struct traffic_config {
-    int64_t signals_per_second;
-    bool has_rate;
-    int64_t max_signal_count;
-    bool has_max;
-    int64_t max_batch_size;
-    int64_t weights[DF_SIGNAL_COUNT]; /* logs, metrics, traces */
-    int64_t log_body_size_bytes;
-    int64_t num_attributes;
-};
-
-struct gen_config {
-    struct traffic_config traffic;
-    bool enable_ack_nack;
-};
-
-#define INT_OPT(key, field, lo, hi, dflt, text)                                                    \
-    {                                                                                              \
-        .name = key, .type = DF_OPT_INT, .flags = DF_OPT_BOUNDED, .min = lo, .max = hi,            \
-        .def = dflt, .offset = offsetof(struct traffic_config, field), .desc = text                \
-    }
-
-static const struct df_option traffic_opts[] = {
-    {.name = "signals_per_second",
-     .type = DF_OPT_INT,
-     .flags = DF_OPT_BOUNDED | DF_OPT_NULLABLE,
-     .min = 1,
-     .max = 1000000000,
-     .offset = offsetof(struct traffic_config, signals_per_second),
-     .present = offsetof(struct traffic_config, has_rate) + 1,
-     .desc = "items per second per core; null or absent = as fast as the pipeline takes them"},
-    {.name = "max_signal_count",
-     .type = DF_OPT_INT,
-     .flags = DF_OPT_BOUNDED | DF_OPT_NULLABLE,
-     .min = 0,
-     .max = INT64_MAX,
-     .offset = offsetof(struct traffic_config, max_signal_count),
-     .present = offsetof(struct traffic_config, has_max) + 1,
-     .desc = "stop after this many items per core; null or absent = never"},
-    INT_OPT("max_batch_size", max_batch_size, 1, 1 << 20, "1000", "items per request"),
-    INT_OPT("log_weight", weights[DF_SIGNAL_LOGS], 0, 1000, "1", "share of requests that are logs"),
-    INT_OPT("metric_weight", weights[DF_SIGNAL_METRICS], 0, 1000, "1",
-            "share of requests that are metrics"),
-    INT_OPT("trace_weight", weights[DF_SIGNAL_TRACES], 0, 1000, "1",
-            "share of requests that are traces"),
-    INT_OPT("log_body_size_bytes", log_body_size_bytes, 0, 1 << 20, "100",
-            "bytes of each log record's body"),
-    INT_OPT("num_attributes", num_attributes, 0, 128, "4", "attributes on each record"),
-};
-
-static int check_traffic(void *obj, const struct df_value *src, const char *path,
-                         struct df_diags *d)
-{
-    const struct traffic_config *t = obj;
-    if (!t->weights[0] && !t->weights[1] && !t->weights[2]) {
-        df_diags_add(d, src ? &src->mark : NULL, path, "every signal weight is 0");
-        df_diags_hint(d, "set log_weight, metric_weight or trace_weight above 0");
-        return DF_EINVAL;
-    }
-    return 0;
-}
-
-static const struct df_option_table traffic_table = {
-    .name = "struct traffic_config",
-    .size = sizeof(struct traffic_config),
-    .options = traffic_opts,
-    .count = DF_COUNTOF(traffic_opts),
-    .desc = "Rate, batch size and signal mix.",
-    .check = check_traffic,
-};
-
-static const struct df_option gen_opts[] = {
-    {.name = "traffic_config",
-     .type = DF_OPT_TABLE,
-     .table = &traffic_table,
-     .offset = offsetof(struct gen_config, traffic),
-     .desc = "rate, batch size and signal mix"},
-    {.name = "enable_ack_nack",
-     .type = DF_OPT_BOOL,
-     .def = "false",
-     .offset = offsetof(struct gen_config, enable_ack_nack),
-     .desc = "subscribe to the outcome of every request (counted in the node's Ack/Nack metrics)"},
-};
-
-static const struct df_option_table gen_table =
-    DF_OPTION_TABLE(struct gen_config, gen_opts, "receiver:traffic_generator options.");
 
 #define VARIANTS 4
 #define TICK_NS  100000000ull
@@ -117,7 +32,7 @@ struct payload {
 };
 
 struct gen {
-    const struct gen_config *cfg;
+    const struct traffic_generator_config *cfg;
     struct payload full[DF_SIGNAL_COUNT][VARIANTS];
     struct payload partial[DF_SIGNAL_COUNT]; /* the last odd-sized request */
     struct df_timer *tick;                   /* rate-limited production */
@@ -130,6 +45,14 @@ struct gen {
     bool done;
 };
 
+/* Record timestamps are wall-clock time (uv_hrtime is monotonic). */
+static uint64_t wall_clock_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static struct df_bytes *generate(enum df_signal s, const struct traffic_config *t, uint32_t items,
                                  uint64_t seed, uint64_t *count)
 {
@@ -139,7 +62,7 @@ static struct df_bytes *generate(enum df_signal s, const struct traffic_config *
                                  .log_body_size = (uint32_t)t->log_body_size_bytes,
                                  .num_attributes = (uint32_t)t->num_attributes,
                                  .seed = seed,
-                                 .time_unix_nano = uv_hrtime()};
+                                 .time_unix_nano = wall_clock_ns()};
     if (df_otlp_gen(s, &o, &w) < 0 || w.err) {
         df_pb_writer_free(&w);
         return NULL;
@@ -334,4 +257,5 @@ static const struct df_node_ops gen_ops = {.create = gen_create,
 
 DF_REGISTER_NODE(traffic_generator, "urn:otel:receiver:traffic_generator", DF_NODE_RECEIVER,
                  "Generates synthetic OTLP logs, metrics and traces at a set rate or flat out.",
-                 "docs/nodes.md#receivertraffic_generator", .options = &gen_table, .ops = &gen_ops);
+                 "docs/nodes.md#receivertraffic_generator", .options = &traffic_generator_table,
+                 .ops = &gen_ops);
