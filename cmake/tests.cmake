@@ -43,7 +43,8 @@ add_test(NAME unit.registration_requires_metadata
 # The running engine: scenarios of tests/e2e/runtime_e2e.py against the
 # binaries (admin API on an ephemeral port, signals, metrics, drain).
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
-foreach(scenario count sigterm nack readyz second_signal start_errors)
+foreach(scenario count sigterm nack readyz second_signal start_errors start_failure
+                 log_level)
   add_test(NAME e2e.runtime.${scenario}
            COMMAND ${Python3_EXECUTABLE} ${DF_E2E}/runtime_e2e.py ${scenario}
                    $<TARGET_FILE:df_engine> $<TARGET_FILE:df_engine_test>)

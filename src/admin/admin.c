@@ -181,33 +181,36 @@ static void collect_names(void *ud, const struct df_engine_pipeline *ep,
     }
 }
 
+/* The runtime's per-node metrics (docs/metrics.md). */
+static const struct node_family {
+    const char *name, *type, *help;
+    int field;
+} node_families[] = {
+    {"df_node_items_received_total", "counter",
+     "Items (log records, spans, metric data points) a node took in.", F_ITEMS_RECEIVED},
+    {"df_node_requests_received_total", "counter", "Requests (pdata) a node took in.",
+     F_REQUESTS_RECEIVED},
+    {"df_node_items_sent_total", "counter", "Items a node sent downstream.", F_ITEMS_SENT},
+    {"df_node_requests_sent_total", "counter", "Requests a node sent downstream.", F_REQUESTS_SENT},
+    {"df_node_acks_sent_total", "counter", "Requests a node acknowledged.", F_ACKS_SENT},
+    {"df_node_nacks_sent_total", "counter", "Requests a node rejected.", F_NACKS_SENT},
+    {"df_node_acks_received_total", "counter",
+     "Acks delivered to a node that subscribed to a request's outcome.", F_ACKS_RECEIVED},
+    {"df_node_nacks_received_total", "counter",
+     "Nacks delivered to a node that subscribed to a request's outcome.", F_NACKS_RECEIVED},
+    {"df_node_queue_depth", "gauge", "Requests waiting in a node's input queue.", F_QUEUE_DEPTH},
+    {"df_node_queue_capacity", "gauge",
+     "Capacity of a node's input queue (policies.channel_capacity.pdata).", F_QUEUE_CAPACITY},
+};
+
 char *df_admin_metrics(const struct df_engine *e, size_t *len)
 {
     struct df_prom p;
     df_prom_init(&p);
-    node_family(e, &p, "df_node_items_received_total", "counter",
-                "Items (log records, spans, metric data points) a node took in.", F_ITEMS_RECEIVED);
-    node_family(e, &p, "df_node_requests_received_total", "counter",
-                "Requests (pdata) a node took in.", F_REQUESTS_RECEIVED);
-    node_family(e, &p, "df_node_items_sent_total", "counter", "Items a node sent downstream.",
-                F_ITEMS_SENT);
-    node_family(e, &p, "df_node_requests_sent_total", "counter", "Requests a node sent downstream.",
-                F_REQUESTS_SENT);
-    node_family(e, &p, "df_node_acks_sent_total", "counter", "Requests a node acknowledged.",
-                F_ACKS_SENT);
-    node_family(e, &p, "df_node_nacks_sent_total", "counter", "Requests a node rejected.",
-                F_NACKS_SENT);
-    node_family(e, &p, "df_node_acks_received_total", "counter",
-                "Acks delivered to a node that subscribed to a request's outcome.",
-                F_ACKS_RECEIVED);
-    node_family(e, &p, "df_node_nacks_received_total", "counter",
-                "Nacks delivered to a node that subscribed to a request's outcome.",
-                F_NACKS_RECEIVED);
-    node_family(e, &p, "df_node_queue_depth", "gauge", "Requests waiting in a node's input queue.",
-                F_QUEUE_DEPTH);
-    node_family(e, &p, "df_node_queue_capacity", "gauge",
-                "Capacity of a node's input queue (policies.channel_capacity.pdata).",
-                F_QUEUE_CAPACITY);
+    for (size_t i = 0; i < DF_COUNTOF(node_families); i++) {
+        const struct node_family *f = &node_families[i];
+        node_family(e, &p, f->name, f->type, f->help, f->field);
+    }
 
     struct names ns = {.n = 0};
     each_node(e, collect_names, &ns);

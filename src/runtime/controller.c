@@ -84,13 +84,20 @@ static void core_thread(void *arg)
 
 /* ---- control loop -------------------------------------------------------- */
 
-static void post_all(struct df_engine *e, unsigned cmd, int only_state)
+/* Posts `cmd` to every core that has built its graph. A core's loop ends
+ * only after DF_CMD_DRAIN or DF_CMD_ABORT, so each slot is sent at most one
+ * of those and nothing after it: a post never reaches a closed loop. */
+static void post_all(struct df_engine *e, unsigned cmd)
 {
     for (size_t p = 0; p < e->npipelines; p++) {
         for (size_t c = 0; c < e->pipelines[p].ncores; c++) {
-            struct df_core_pipeline *pl = &e->pipelines[p].slots[c].pl;
-            if (df_core_pipeline_state(pl) == only_state)
-                df_core_pipeline_post(pl, cmd);
+            struct df_core_slot *slot = &e->pipelines[p].slots[c];
+            int st = df_core_pipeline_state(&slot->pl);
+            if (slot->final_posted || st == DF_PIPELINE_PENDING || st == DF_PIPELINE_FAILED)
+                continue;
+            if (cmd & (DF_CMD_DRAIN | DF_CMD_ABORT))
+                slot->final_posted = true;
+            df_core_pipeline_post(&slot->pl, cmd);
         }
     }
 }
@@ -112,7 +119,7 @@ void df_engine_shutdown(struct df_engine *e, const char *why)
     df_log(DF_LOG_INFO, "engine", NULL, "shutting down: %s; draining every pipeline", why);
     if (e->phase == DF_ENGINE_RUNNING) {
         e->phase = DF_ENGINE_STOPPING;
-        post_all(e, DF_CMD_DRAIN, DF_PIPELINE_RUNNING);
+        post_all(e, DF_CMD_DRAIN);
     }
     /* STARTING: wake_cb aborts once every core has reported. */
     uv_async_send(&e->wake);
@@ -163,10 +170,10 @@ static void wake_cb(uv_async_t *h)
                        total);
             }
             e->phase = DF_ENGINE_STOPPING;
-            post_all(e, DF_CMD_ABORT, DF_PIPELINE_BUILT);
+            post_all(e, DF_CMD_ABORT);
         } else {
             e->phase = DF_ENGINE_RUNNING;
-            post_all(e, DF_CMD_START, DF_PIPELINE_BUILT);
+            post_all(e, DF_CMD_START);
         }
     }
     if (e->phase == DF_ENGINE_RUNNING && running == total && !e->started_ns) {
@@ -226,8 +233,11 @@ static int place(struct df_engine *e)
             size_t n;
             char err[512];
             if (df_placement_select(alloc, avail, navail, sel, &n, err, sizeof err)) {
-                df_log(DF_LOG_ERROR, "engine", NULL, "groups.%s.pipelines.%s: %s",
-                       e->cfg->groups.keys[g], gc->pipelines.keys[p], err);
+                df_log(DF_LOG_ERROR, "engine", NULL, "groups.%s.pipelines.%s: %s%s",
+                       e->cfg->groups.keys[g], gc->pipelines.keys[p], err,
+                       alloc == &cli ? (e->opts.core_lo >= 0 ? " (from --core-id-range)"
+                                                             : " (from --num-cores)")
+                                     : "");
                 return DF_ERANGE;
             }
             struct df_engine_pipeline *ep = &e->pipelines[e->npipelines++];

@@ -33,6 +33,7 @@ struct df_core_slot {
     struct df_core_pipeline pl;
     uv_thread_t thread;
     bool thread_started;
+    bool final_posted; /* DF_CMD_DRAIN or _ABORT sent: post nothing more */
     int rc;
 };
 

@@ -192,6 +192,23 @@ bool df_node_can_send(const struct df_node *node)
     return true;
 }
 
+/* Queues a settled pdata for its nearest subscriber, or releases it when it
+ * has none left. */
+static void push_settled(struct df_core_pipeline *pl, struct df_pdata *pd)
+{
+    if (!pd->ctx.depth) {
+        pdata_release(pl, pd);
+        return;
+    }
+    pd->next = NULL;
+    if (pl->settled_tail)
+        pl->settled_tail->next = pd;
+    else
+        pl->settled_head = pd;
+    pl->settled_tail = pd;
+    pl->pending++;
+}
+
 /* Hands the settled pdata to their subscribers. */
 static void deliver_settled(struct df_core_pipeline *pl)
 {
@@ -209,20 +226,8 @@ static void deliver_settled(struct df_core_pipeline *pl)
         else
             DF_COUNTER_ADD(s->stats.nacks_received[pd->outcome == DF_OUTCOME_NACK_PERMANENT], 1);
         bool kept = s->desc->ops->outcome && s->desc->ops->outcome(s, s->state, pd, f.cookie);
-        if (kept)
-            continue;
-        /* Pass the same outcome on (or release at the bottom). */
-        if (!pd->ctx.depth) {
-            pdata_release(pl, pd);
-            continue;
-        }
-        pd->next = NULL;
-        if (pl->settled_tail)
-            pl->settled_tail->next = pd;
-        else
-            pl->settled_head = pd;
-        pl->settled_tail = pd;
-        pl->pending++;
+        if (!kept)
+            push_settled(pl, pd); /* the same outcome, to the next subscriber */
     }
 }
 
@@ -310,20 +315,9 @@ int df_node_port(const struct df_node *node, const char *name)
 
 static void settle(struct df_node *node, struct df_pdata *pd, enum df_outcome o)
 {
-    struct df_core_pipeline *pl = node->pl;
     pd->outcome = o;
-    if (!pd->ctx.depth) {
-        pdata_release(pl, pd);
-        return;
-    }
-    pd->next = NULL;
-    if (pl->settled_tail)
-        pl->settled_tail->next = pd;
-    else
-        pl->settled_head = pd;
-    pl->settled_tail = pd;
-    pl->pending++;
-    want_round(pl);
+    push_settled(node->pl, pd);
+    want_round(node->pl);
 }
 
 void df_node_ack(struct df_node *node, struct df_pdata *pd)
@@ -563,9 +557,8 @@ static void start_nodes(struct df_core_pipeline *pl)
         if (n->desc->ops->start && n->desc->ops->start(n, n->state, &err) < 0) {
             snprintf(pl->error, sizeof pl->error, "node '%s' failed to start: %s", n->id,
                      err.msg[0] ? err.msg : df_strerror(err.code));
+            /* The controller sees the error and drains every core. */
             df_log(DF_LOG_ERROR, n->scope, n->fields, "%s", pl->error);
-            pl->forced = true;
-            df_core_pipeline_post(pl, DF_CMD_DRAIN);
         }
         set_node_state(n, DF_NODE_RUNNING);
     }

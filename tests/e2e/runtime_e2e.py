@@ -322,6 +322,12 @@ def scenario_start_errors(engine, engine_test, tmp):
                        capture_output=True, text=True, timeout=TIMEOUT)
     if r.returncode != 1 or "groups.g.pipelines.p: core_count 4096 exceeds the" not in r.stderr:
         fail("core_count 4096: exit %d\n%s" % (r.returncode, r.stderr))
+    r = subprocess.run([engine, "-c", path, "--num-cores", "4000", "--http-admin-bind",
+                        "127.0.0.1:0"], capture_output=True, text=True, timeout=TIMEOUT)
+    # The config's own top-level policy is replaced by the flag.
+    if r.returncode != 1 or "core_count 4000 exceeds the" not in r.stderr or \
+            "(from --num-cores)" not in r.stderr:
+        fail("--num-cores 4000: exit %d\n%s" % (r.returncode, r.stderr))
     first = Engine(engine, cfg.replace("count: 4096", "count: 1"), tmp)
     r = subprocess.run([engine, "-c", path.replace("cores", "second"),
                         "--http-admin-bind", "127.0.0.1:%d" % first.port],
@@ -338,6 +344,65 @@ def scenario_start_errors(engine, engine_test, tmp):
     if first.exit_code() != 0:
         fail("first engine exit code %d" % first.proc.returncode)
     print("start_errors: clear messages, exit 1")
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def scenario_log_level(engine, engine_test, tmp):
+    """engine.telemetry.logs.level: warn hides info lines; errors still show."""
+    port = free_port()
+    cfg = ("version: otel_dataflow/v1\nengine:\n  http_admin:\n    bind_address: 127.0.0.1:%d\n"
+           "  telemetry:\n    logs:\n      level: warn\n" % port) + pipeline(
+        "          gen: {type: receiver:traffic_generator, config: "
+        "{traffic_config: {max_signal_count: 10}}}\n"
+        "          out: {type: exporter:noop}\n", "          - {from: gen, to: out}\n"
+    ).split("\n", 1)[1]
+    path = os.path.join(tmp, "quiet.yaml")
+    with open(path, "w") as f:
+        f.write(cfg)
+    proc = subprocess.Popen([engine, "-c", path], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    ENGINES.append(proc)
+    end = time.time() + TIMEOUT
+    while time.time() < end:
+        try:
+            url = "http://127.0.0.1:%d/api/v1/readyz" % port
+            if urllib.request.urlopen(url, timeout=2).status == 200:
+                break
+        except Exception:
+            time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=TIMEOUT)
+    if proc.returncode != 0:
+        fail("exit %d\n%s" % (proc.returncode, err))
+    if "level=info" in err or "level=debug" in err:
+        fail("info lines at level warn:\n" + err)
+    # A run with a core range the machine lacks: errors still show.
+    r = subprocess.run([engine, "-c", path, "--core-id-range", "4000-4001"],
+                       capture_output=True, text=True, timeout=TIMEOUT)
+    if r.returncode != 1 or "level=error" not in r.stderr:
+        fail("errors hidden at level warn: exit %d\n%s" % (r.returncode, r.stderr))
+    print("log_level: warn hides info, shows errors")
+
+
+def scenario_start_failure(engine, engine_test, tmp):
+    """A node failing to start stops every core and exits 1 with its reason."""
+    env = dict(os.environ, DF_TEST_START_FAIL="1")
+    nodes = ("          gen: {type: 'urn:test:receiver:gen'}\n"
+             "          sink: {type: 'urn:test:exporter:sink'}\n")
+    e = Engine(engine_test, pipeline(nodes, "          - {from: gen, to: sink}\n"), tmp,
+               ["--num-cores", "2"], env=env)
+    code = e.exit_code()
+    log = e.log()
+    if code != 1 or "node 'gen' failed to start: refusing to start" not in log or \
+            "shutting down: a node failed to start" not in log:
+        fail("start failure: exit %d\n%s" % (code, log))
+    print("start_failure: exit 1, reason logged")
 
 
 def main():

@@ -1,6 +1,7 @@
 /* Runtime hooks of the test-only nodes (tests/support/test_nodes.h). */
 #include "tests/support/test_nodes.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +31,21 @@ static int gen_create(struct df_node *node, const void *options, void **state, s
     const char *gate = getenv("DF_TEST_GATE_FILE");
     for (int i = 0; gate && i < 6000 && access(gate, F_OK); i++)
         usleep(10000);
+    /* Several cores may build at once in df_engine_test. */
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&lock);
     if (test_probe.nreceivers < 8)
         test_probe.receivers[test_probe.nreceivers++] = node;
+    pthread_mutex_unlock(&lock);
     return 0;
+}
+
+static int gen_start(struct df_node *node, void *state, struct df_error *err)
+{
+    if (!getenv("DF_TEST_START_FAIL"))
+        return 0;
+    snprintf(err->msg, sizeof err->msg, "refusing to start (DF_TEST_START_FAIL)");
+    return DF_EINVAL;
 }
 
 static bool gen_outcome(struct df_node *node, void *state, struct df_pdata *pd, uint64_t cookie)
@@ -47,7 +60,7 @@ static void gen_resume(struct df_node *node, void *state)
 }
 
 const struct df_node_ops test_gen_ops = {
-    .create = gen_create, .outcome = gen_outcome, .resume = gen_resume};
+    .create = gen_create, .start = gen_start, .outcome = gen_outcome, .resume = gen_resume};
 
 int test_inject(unsigned r, enum df_signal s, struct df_bytes *bytes, uint64_t items,
                 uint64_t cookie)

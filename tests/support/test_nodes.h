@@ -5,7 +5,8 @@
  *                              and resumes. With DF_TEST_GATE_FILE set in the
  *                              environment, its create hook waits (up to 60 s)
  *                              until that file exists: a pipeline that is
- *                              slow to build, for readiness tests.
+ *                              slow to build, for readiness tests. With
+ *                              DF_TEST_START_FAIL set, its start hook fails.
  *   urn:test:processor:pass    forwards; with `test_probe.pass_subscribe`
  *                              it subscribes and records outcomes.
  *   urn:test:exporter:sink     settles as `test_probe.sink_mode` says, or
