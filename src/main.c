@@ -207,9 +207,9 @@ int main(int argc, char **argv)
         return rc;
 
     if (!cli.config_path) {
-        /* Until the runtime and the OTLP nodes exist, the default mode checks
-         * the embedded config's structure (its node types are not in this
-         * build yet) and lists what the binary contains. */
+        /* Until receiver:otlp exists, the default mode checks the embedded
+         * config's structure (its receiver type is not in this build yet)
+         * and lists what the binary contains. */
         struct df_config *cfg =
             df_config_parse("<embedded default>", df_default_config, df_default_config_len,
                             DF_VALIDATE_SKIP_TYPES, &diags);
@@ -218,9 +218,10 @@ int main(int argc, char **argv)
             return EXIT_INVALID;
         }
         df_config_free(cfg);
-        printf("df_engine %s: the embedded default config is well-formed.\n"
-               "Running pipelines arrives with the runtime; until then this build only "
-               "validates configs.\n\n",
+        printf("df_engine %s: the embedded default config (an OTLP debug collector) is "
+               "well-formed.\n"
+               "It runs once receiver:otlp is in the build; meanwhile run a config with -c, "
+               "e.g. configs/traffic-console.yaml.\n\n",
                DF_VERSION);
         return df_catalog_write(stdout, DF_CATALOG_TEXT) ? EXIT_RUNTIME : EXIT_OK;
     }
