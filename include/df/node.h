@@ -140,6 +140,12 @@ int df_node_port(const struct df_node *node, const char *name);
  * stops reading and waits for its `resume` hook. */
 bool df_node_can_send(const struct df_node *node);
 
+/* Stops (true) or resumes (false) handing this node input: an exporter at
+ * its limit of requests in flight pauses, so that its queue fills and the
+ * pipeline pushes back, and resumes when a request completes. A paused node
+ * does not finish draining until it resumes (or its stage's deadline). */
+void df_node_pause_input(struct df_node *node, bool paused);
+
 /* Sends `pd` out of `port`; ownership passes to the runtime. With several
  * destinations (dispatch one_of) the least loaded one takes it. Never
  * blocks; the capacity contract is df_node_can_send's. A port that is not

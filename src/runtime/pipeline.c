@@ -240,9 +240,9 @@ static void run_round(uv_idle_t *h)
     /* Exporters first: they free room for everything upstream. */
     for (uint32_t k = pl->nnodes; k-- > 0;) {
         struct df_node *n = &pl->nodes[pl->order[k]];
-        if (!n->qlen)
+        if (!n->qlen || n->input_paused)
             continue;
-        for (int b = 0; b < BURST && n->qlen && df_node_can_send(n); b++) {
+        for (int b = 0; b < BURST && n->qlen && !n->input_paused && df_node_can_send(n); b++) {
             struct df_pdata *pd = dequeue(n);
             DF_COUNTER_ADD(n->stats.items_received[pd->signal], pd->items);
             DF_COUNTER_ADD(n->stats.requests_received[pd->signal], 1);
@@ -263,14 +263,17 @@ static void run_round(uv_idle_t *h)
     }
     if (pl->draining)
         check_drain(pl);
-    if (!pl->pending && !pl->settled_head) {
-        bool paused = false;
-        for (uint32_t i = 0; i < pl->nnodes && !paused; i++)
-            paused = pl->nodes[i].paused;
-        if (!paused) {
-            uv_idle_stop(&pl->idle);
-            pl->idle_active = false;
-        }
+    /* Keep turning while a next round can make progress; otherwise sleep
+     * until an event (a send, a settle, a resumed input, a drained node)
+     * asks for a round. Queues behind a paused exporter wait for it. */
+    bool work = pl->settled_head != NULL;
+    for (uint32_t i = 0; i < pl->nnodes && !work; i++) {
+        const struct df_node *n = &pl->nodes[i];
+        work = n->qlen && !n->input_paused && df_node_can_send(n);
+    }
+    if (!work) {
+        uv_idle_stop(&pl->idle);
+        pl->idle_active = false;
     }
 }
 
@@ -311,6 +314,13 @@ int df_node_port(const struct df_node *node, const char *name)
             return (int)i;
     }
     return DF_ENOENT;
+}
+
+void df_node_pause_input(struct df_node *node, bool paused)
+{
+    node->input_paused = paused;
+    if (!paused && node->qlen)
+        want_round(node->pl);
 }
 
 static void settle(struct df_node *node, struct df_pdata *pd, enum df_outcome o)

@@ -90,11 +90,12 @@ struct df_node {
     const char *id;
     const struct df_node_cfg *cfg;
     const struct df_node_desc *desc;
-    char scope[192]; /* group/pipeline/node */
-    char fields[24]; /* "core=N" */
-    void *state;     /* the node's own */
-    int run_state;   /* enum df_node_state (relaxed atomic) */
-    bool paused;     /* receiver saw can_send false, waits for resume */
+    char scope[192];   /* group/pipeline/node */
+    char fields[24];   /* "core=N" */
+    void *state;       /* the node's own */
+    int run_state;     /* enum df_node_state (relaxed atomic) */
+    bool paused;       /* receiver saw can_send false, waits for resume */
+    bool input_paused; /* df_node_pause_input: not handed input */
     bool in_ready;
     struct df_port *ports;
     uint32_t nports;

@@ -76,6 +76,32 @@ static void test_processor_waits_for_room(void **state)
     assert_int_equal(rt_finish(&t), 0);
 }
 
+static void test_paused_input_pushes_back(void **state)
+{
+    struct rt t;
+    rt_start(&t, RT_HEADER "policies: {channel_capacity: {pdata: 3}}\n" RT_GROUP "        nodes:\n"
+                           "          gen: {type: 'urn:test:receiver:gen'}\n"
+                           "          sink: {type: 'urn:test:exporter:sink'}\n"
+                           "        connections: [{from: gen, to: sink}]\n");
+    struct df_node *sink = rt_node(&t, "sink");
+    df_node_pause_input(sink, true); /* an exporter at its in-flight limit */
+    struct df_bytes *b = rt_bytes();
+    for (int i = 0; i < 3; i++)
+        test_inject(0, DF_SIGNAL_LOGS, b, 1, 0);
+    rt_spin(&t, 3);
+    assert_int_equal(test_probe.nsunk, 0);
+    assert_int_equal(sink->qlen, 3);
+    assert_false(df_node_can_send(test_probe.receivers[0]));
+    /* Nothing can progress: the loop sleeps instead of spinning. */
+    assert_false(t.pl.idle_active);
+    df_node_pause_input(sink, false);
+    rt_spin(&t, 2);
+    assert_int_equal(test_probe.nsunk, 3);
+    assert_int_equal(test_probe.resumes, 1);
+    df_bytes_unref(b);
+    assert_int_equal(rt_finish(&t), 0);
+}
+
 static void test_ack_unwinds_to_nearest_subscriber(void **state)
 {
     struct rt t;
@@ -289,6 +315,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_backpressure_and_resume),
         cmocka_unit_test(test_processor_waits_for_room),
+        cmocka_unit_test(test_paused_input_pushes_back),
         cmocka_unit_test(test_ack_unwinds_to_nearest_subscriber),
         cmocka_unit_test(test_nack_carries_kind_and_reason),
         cmocka_unit_test(test_fan_out_competing_consumers_and_fan_in),
