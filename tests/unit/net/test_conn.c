@@ -1,0 +1,361 @@
+/* Listeners and connections (src/net/conn.c) with real sockets: a loop on
+ * the test's thread, blocking clients on another thread. The protocol is a
+ * line echo: "quit" answers "bye" and asks for the close. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "df/error.h"
+#include "net/conn.h"
+
+struct echo {
+    struct df_proto base;
+    uint8_t out[4096];
+    size_t len;
+    bool quit;
+};
+
+static unsigned destroyed;
+
+static int echo_feed(struct df_proto *p, const uint8_t *data, size_t len)
+{
+    struct echo *e = (struct echo *)p;
+    if (len >= 4 && !memcmp(data, "quit", 4)) {
+        memcpy(e->out + e->len, "bye", 3);
+        e->len += 3;
+        e->quit = true;
+        return 0;
+    }
+    if (len >= 4 && !memcmp(data, "fail", 4))
+        return DF_EPARSE;
+    if (e->len + len > sizeof e->out)
+        return DF_ERANGE;
+    memcpy(e->out + e->len, data, len);
+    e->len += len;
+    return 0;
+}
+
+static size_t echo_output(struct df_proto *p, const uint8_t **data)
+{
+    struct echo *e = (struct echo *)p;
+    *data = e->out;
+    return e->len;
+}
+
+static void echo_consumed(struct df_proto *p, size_t n)
+{
+    struct echo *e = (struct echo *)p;
+    memmove(e->out, e->out + n, e->len - n);
+    e->len -= n;
+}
+
+static bool echo_done(struct df_proto *p)
+{
+    return ((struct echo *)p)->quit;
+}
+
+static void echo_destroy(struct df_proto *p)
+{
+    destroyed++;
+    free(p);
+}
+
+static const struct df_proto_ops echo_ops = {echo_feed, echo_output, echo_consumed, echo_done,
+                                             echo_destroy};
+
+static struct df_proto *select_echo(void *ud, struct df_conn *conn, const uint8_t *first,
+                                    size_t len)
+{
+    if (first[0] == '!')
+        return NULL; /* refused by the protocol selector */
+    struct echo *e = calloc(1, sizeof *e);
+    e->base.ops = &echo_ops;
+    return &e->base;
+}
+
+/* ---- a client on its own thread ---------------------------------------- */
+
+struct client {
+    int port;
+    void (*script)(struct client *);
+    char got[256];
+    int result;
+    int done; /* atomic */
+};
+
+static int dial(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    struct timeval tv = {.tv_sec = 5};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Reads until `n` bytes or EOF; returns the count (-1 on timeout/error). */
+static int read_n(int fd, char *buf, int n)
+{
+    int got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, (size_t)(n - got));
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+        got += (int)r;
+    }
+    buf[got] = 0;
+    return got;
+}
+
+static void *client_main(void *arg)
+{
+    struct client *c = arg;
+    c->script(c);
+    __atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+/* Runs the loop until the client script finished. */
+static void run_client(uv_loop_t *loop, struct client *c)
+{
+    pthread_t t;
+    pthread_create(&t, NULL, client_main, c);
+    while (!__atomic_load_n(&c->done, __ATOMIC_ACQUIRE))
+        uv_run(loop, UV_RUN_NOWAIT);
+    pthread_join(t, NULL);
+}
+
+static void script_echo_and_quit(struct client *c)
+{
+    int fd = dial(c->port);
+    if (write(fd, "hello", 5) != 5 || read_n(fd, c->got, 5) != 5) {
+        c->result = -1;
+        close(fd);
+        return;
+    }
+    if (write(fd, "quit", 4) != 4) {
+        c->result = -1;
+        close(fd);
+        return;
+    }
+    /* "bye" then end of stream: the protocol asked for the close. */
+    c->result = read_n(fd, c->got + 5, 100);
+    close(fd);
+}
+
+static struct df_listener *start(uv_loop_t *loop, int port, const struct df_listener_opts *o)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    char err[256];
+    struct df_listener *l =
+        df_listener_start(loop, (struct sockaddr *)&a, o, select_echo, NULL, err, sizeof err);
+    if (!l)
+        print_error("%s\n", err);
+    return l;
+}
+
+static int closed_flag;
+
+static void on_closed(void *ud)
+{
+    closed_flag = 1;
+}
+
+static void close_and_run(uv_loop_t *loop, struct df_listener *l)
+{
+    closed_flag = 0;
+    df_listener_close(l, on_closed, NULL);
+    while (!closed_flag)
+        uv_run(loop, UV_RUN_ONCE);
+}
+
+static void test_echo_and_protocol_close(void **state)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct df_listener_opts o = {.reuseport = true, .tcp_nodelay = true};
+    struct df_listener *l = start(&loop, 0, &o);
+    assert_non_null(l);
+    struct client c = {.port = df_listener_port(l), .script = script_echo_and_quit};
+    destroyed = 0;
+    run_client(&loop, &c);
+    assert_string_equal(c.got, "hellobye");
+    assert_int_equal(c.result, 3);
+    while (df_listener_connections(l))
+        uv_run(&loop, UV_RUN_ONCE);
+    assert_int_equal(destroyed, 1);
+    close_and_run(&loop, l);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static void script_refused(struct client *c)
+{
+    int fd = dial(c->port);
+    /* '!' makes the selector refuse: the server closes. */
+    c->result = (write(fd, "!x", 2) == 2) ? read_n(fd, c->got, 10) : -1;
+    close(fd);
+}
+
+static void script_failing_feed(struct client *c)
+{
+    int fd = dial(c->port);
+    c->result = (write(fd, "fail", 4) == 4) ? read_n(fd, c->got, 10) : -1;
+    close(fd);
+}
+
+static void test_refused_and_failed_connections_close(void **state)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct df_listener_opts o = {.reuseport = true};
+    struct df_listener *l = start(&loop, 0, &o);
+    struct client c = {.port = df_listener_port(l), .script = script_refused};
+    run_client(&loop, &c);
+    assert_int_equal(c.result, 0); /* EOF, nothing sent */
+    struct client d = {.port = df_listener_port(l), .script = script_failing_feed};
+    run_client(&loop, &d);
+    assert_int_equal(d.result, 0);
+    /* The listener still serves. */
+    struct client e = {.port = df_listener_port(l), .script = script_echo_and_quit};
+    run_client(&loop, &e);
+    assert_string_equal(e.got, "hellobye");
+    close_and_run(&loop, l);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static void test_reuseport_and_address_in_use(void **state)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct df_listener_opts shared = {.reuseport = true};
+    struct df_listener *a = start(&loop, 0, &shared);
+    assert_non_null(a);
+    int port = df_listener_port(a);
+    /* A second core's listener on the same address. */
+    struct df_listener *b = start(&loop, port, &shared);
+    assert_non_null(b);
+    assert_int_equal(df_listener_port(b), port);
+    /* Without SO_REUSEPORT the address is taken. */
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    struct df_listener_opts solo = {.reuseport = false};
+    char err[256], want[128];
+    assert_null(df_listener_start(&loop, (struct sockaddr *)&addr, &solo, select_echo, NULL, err,
+                                  sizeof err));
+    snprintf(want, sizeof want, "cannot listen on 127.0.0.1:%d: address already in use", port);
+    assert_string_equal(err, want);
+    close_and_run(&loop, a);
+    close_and_run(&loop, b);
+    uv_run(&loop, UV_RUN_DEFAULT); /* the failed listener's handle closes */
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static void script_idle(struct client *c)
+{
+    int fd = dial(c->port);
+    /* Say nothing: the idle timeout closes the connection. */
+    c->result = read_n(fd, c->got, 10);
+    close(fd);
+}
+
+static void test_idle_timeout(void **state)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct df_listener_opts o = {.idle_timeout_ms = 50};
+    struct df_listener *l = start(&loop, 0, &o);
+    struct client c = {.port = df_listener_port(l), .script = script_idle};
+    uint64_t t0 = uv_hrtime();
+    run_client(&loop, &c);
+    assert_int_equal(c.result, 0);
+    uint64_t ms = (uv_hrtime() - t0) / 1000000;
+    assert_true(ms >= 45 && ms < 4000);
+    close_and_run(&loop, l);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static void script_two_connections(struct client *c)
+{
+    int a = dial(c->port);
+    char buf[8];
+    /* Make sure the first is accepted and served before the second. */
+    if (write(a, "ping", 4) != 4 || read_n(a, buf, 4) != 4) {
+        c->result = -1;
+        return;
+    }
+    int b = dial(c->port);
+    c->result = read_n(b, c->got, 10); /* closed at once: over the limit */
+    close(b);
+    close(a);
+}
+
+static void test_max_connections(void **state)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct df_listener_opts o = {.max_connections = 1};
+    struct df_listener *l = start(&loop, 0, &o);
+    struct client c = {.port = df_listener_port(l), .script = script_two_connections};
+    run_client(&loop, &c);
+    assert_int_equal(c.result, 0);
+    close_and_run(&loop, l);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static void script_hold_open(struct client *c)
+{
+    int fd = dial(c->port);
+    char buf[8];
+    c->result = (write(fd, "ping", 4) == 4) ? read_n(fd, buf, 4) : -1;
+    /* Leave it open: the test closes the listener under it. */
+    c->port = fd;
+}
+
+static void test_close_with_open_connections(void **state)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct df_listener_opts o = {0};
+    struct df_listener *l = start(&loop, 0, &o);
+    struct client c = {.port = df_listener_port(l), .script = script_hold_open};
+    destroyed = 0;
+    run_client(&loop, &c);
+    assert_int_equal(c.result, 4);
+    assert_int_equal(df_listener_connections(l), 1);
+    close_and_run(&loop, l);
+    assert_int_equal(destroyed, 1);
+    char buf[4];
+    assert_int_equal(read(c.port, buf, sizeof buf), 0); /* the server side closed */
+    close(c.port);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_echo_and_protocol_close),
+        cmocka_unit_test(test_refused_and_failed_connections_close),
+        cmocka_unit_test(test_reuseport_and_address_in_use),
+        cmocka_unit_test(test_idle_timeout),
+        cmocka_unit_test(test_max_connections),
+        cmocka_unit_test(test_close_with_open_connections),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
