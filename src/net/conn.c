@@ -25,13 +25,25 @@ struct df_listener {
     void (*done)(void *);
     void *done_ud;
     int port;
-    uint8_t rbuf[READ_BUF]; /* one loop thread: one read at a time */
 };
+
+/* One read at a time per thread: every connection of a loop shares it. */
+static _Thread_local uint8_t read_buf[READ_BUF];
 
 struct df_conn {
     uv_tcp_t tcp;
     uv_timer_t idle;
-    struct df_listener *l;
+    struct df_listener *l; /* NULL for a client connection */
+    /* Client connections. */
+    df_conn_event_fn on_event;
+    void *ud;
+    uv_getaddrinfo_t resolve;
+    uv_connect_t connect;
+    bool connected;
+    bool resolving; /* a getaddrinfo request still refers to this */
+    int end_status; /* reported with the final event */
+    uint64_t idle_ms;
+    size_t max_output;
     struct df_proto *proto;
     struct df_conn *prev, *next;
     struct sockaddr_storage peer;
@@ -63,14 +75,17 @@ static void listener_maybe_done(struct df_listener *l)
         done(ud);
 }
 
-static void conn_handle_closed(uv_handle_t *h)
+static void conn_free(struct df_conn *c)
 {
-    struct df_conn *c = h->data;
-    if (--c->handles)
-        return;
     struct df_listener *l = c->l;
+    if (!l) /* the owner may still look at its protocol */
+        c->on_event(c->ud, c, c->end_status ? c->end_status : UV_ECANCELED);
     if (c->proto)
         c->proto->ops->destroy(c->proto);
+    if (!l) {
+        free(c);
+        return;
+    }
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -82,19 +97,38 @@ static void conn_handle_closed(uv_handle_t *h)
     listener_maybe_done(l);
 }
 
-static void conn_close(struct df_conn *c)
+static void conn_handle_closed(uv_handle_t *h)
+{
+    struct df_conn *c = h->data;
+    if (--c->handles || c->resolving)
+        return;
+    conn_free(c);
+}
+
+static void conn_close_status(struct df_conn *c, int status)
 {
     if (c->closing)
         return;
     c->closing = true;
+    if (!c->end_status)
+        c->end_status = status;
     uv_close((uv_handle_t *)&c->idle, conn_handle_closed);
     uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
 }
 
+static void conn_close(struct df_conn *c)
+{
+    conn_close_status(c, UV_ECANCELED);
+}
+
+void df_conn_close(struct df_conn *c)
+{
+    conn_close(c);
+}
+
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
-    struct df_conn *c = h->data;
-    *buf = uv_buf_init((char *)c->l->rbuf, READ_BUF);
+    *buf = uv_buf_init((char *)read_buf, READ_BUF);
 }
 
 static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
@@ -119,7 +153,7 @@ static void write_cb(uv_write_t *req, int status)
     if (c->closing)
         return;
     if (status < 0) {
-        conn_close(c);
+        conn_close_status(c, status);
         return;
     }
     df_conn_flush(c);
@@ -127,7 +161,7 @@ static void write_cb(uv_write_t *req, int status)
 
 void df_conn_flush(struct df_conn *c)
 {
-    if (c->closing)
+    if (c->closing || (!c->l && !c->connected))
         return;
     const uint8_t *data;
     size_t n;
@@ -154,17 +188,16 @@ void df_conn_flush(struct df_conn *c)
     if (c->finishing) {
         set_reading(c, false);
         if (!c->unsent)
-            conn_close(c);
+            conn_close_status(c, UV_EOF);
         return;
     }
     /* A peer that does not read our answers cannot make us buffer more. */
-    size_t max = c->l->opts.max_output ? c->l->opts.max_output : 4u << 20;
-    set_reading(c, c->unsent < max);
+    set_reading(c, c->unsent < (c->max_output ? c->max_output : 4u << 20));
 }
 
 static void idle_cb(uv_timer_t *t)
 {
-    conn_close(t->data);
+    conn_close_status(t->data, UV_ETIMEDOUT);
 }
 
 static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
@@ -173,11 +206,11 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (nread == 0)
         return;
     if (nread < 0) {
-        conn_close(c);
+        conn_close_status(c, (int)nread);
         return;
     }
-    if (c->l->opts.idle_timeout_ms)
-        uv_timer_start(&c->idle, idle_cb, c->l->opts.idle_timeout_ms, 0);
+    if (c->idle_ms)
+        uv_timer_start(&c->idle, idle_cb, c->idle_ms, 0);
     const uint8_t *data = (const uint8_t *)buf->base;
     if (!c->proto) {
         c->proto = c->l->select(c->l->ud, c, data, (size_t)nread);
@@ -204,6 +237,8 @@ static void accept_cb(uv_stream_t *server, int status)
     c->tcp.data = c->idle.data = c;
     c->l = l;
     c->handles = 2;
+    c->idle_ms = l->opts.idle_timeout_ms;
+    c->max_output = l->opts.max_output;
     c->next = l->conns;
     if (l->conns)
         l->conns->prev = c;
@@ -221,8 +256,8 @@ static void accept_cb(uv_stream_t *server, int status)
     uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&c->peer, &len);
     if (l->opts.tcp_nodelay)
         uv_tcp_nodelay(&c->tcp, 1);
-    if (l->opts.idle_timeout_ms)
-        uv_timer_start(&c->idle, idle_cb, l->opts.idle_timeout_ms, 0);
+    if (c->idle_ms)
+        uv_timer_start(&c->idle, idle_cb, c->idle_ms, 0);
     set_reading(c, true);
 }
 
@@ -306,4 +341,86 @@ void df_listener_close(struct df_listener *l, void (*done)(void *), void *done_u
 const struct sockaddr_storage *df_conn_peer(const struct df_conn *c)
 {
     return &c->peer;
+}
+
+/* ---- client connections -------------------------------------------------- */
+
+static void connect_cb(uv_connect_t *req, int status)
+{
+    struct df_conn *c = req->data;
+    if (c->closing)
+        return;
+    if (status < 0) {
+        conn_close_status(c, status);
+        return;
+    }
+    uv_timer_stop(&c->idle);
+    c->connected = true;
+    if (c->idle_ms)
+        uv_timer_start(&c->idle, idle_cb, c->idle_ms, 0);
+    set_reading(c, true);
+    c->on_event(c->ud, c, 0);
+    df_conn_flush(c);
+}
+
+static void resolved_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+    struct df_conn *c = req->data;
+    c->resolving = false;
+    if (c->closing) {
+        uv_freeaddrinfo(res);
+        if (!c->handles)
+            conn_free(c);
+        return;
+    }
+    if (status < 0 || !res) {
+        uv_freeaddrinfo(res);
+        conn_close_status(c, status < 0 ? status : UV_EAI_NONAME);
+        return;
+    }
+    c->connect.data = c;
+    int rc = uv_tcp_connect(&c->connect, &c->tcp, res->ai_addr, connect_cb);
+    if (rc == 0)
+        memcpy(&c->peer, res->ai_addr, res->ai_addrlen);
+    uv_freeaddrinfo(res);
+    if (rc < 0)
+        conn_close_status(c, rc);
+}
+
+static void connect_timeout_cb(uv_timer_t *t)
+{
+    conn_close_status(t->data, UV_ETIMEDOUT);
+}
+
+struct df_conn *df_conn_connect(uv_loop_t *loop, const struct df_conn_client_opts *o,
+                                struct df_proto *proto, df_conn_event_fn on_event, void *ud)
+{
+    struct df_conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        proto->ops->destroy(proto);
+        return NULL;
+    }
+    c->proto = proto;
+    c->on_event = on_event;
+    c->ud = ud;
+    c->idle_ms = o->idle_timeout_ms;
+    c->max_output = o->max_output;
+    uv_tcp_init(loop, &c->tcp);
+    uv_timer_init(loop, &c->idle);
+    c->tcp.data = c->idle.data = c->resolve.data = c;
+    c->handles = 2;
+    if (o->tcp_nodelay)
+        uv_tcp_nodelay(&c->tcp, 1);
+    if (o->connect_timeout_ms)
+        uv_timer_start(&c->idle, connect_timeout_cb, o->connect_timeout_ms, 0);
+    char port[8];
+    snprintf(port, sizeof port, "%u", o->port);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    c->resolving = true;
+    int rc = uv_getaddrinfo(loop, &c->resolve, resolved_cb, o->host, port, &hints);
+    if (rc < 0) {
+        c->resolving = false;
+        conn_close_status(c, rc);
+    }
+    return c;
 }

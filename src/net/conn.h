@@ -11,6 +11,9 @@
  * port can serve HTTP/1.1 and prior-knowledge HTTP/2 by sniffing the
  * connection preface.
  *
+ * Client connections (exporters) use the same pump: df_conn_connect
+ * resolves, connects with a timeout and then drives the given protocol.
+ *
  * Threads: a listener and its connections belong to the loop's thread; every
  * function here and every callback runs there. */
 #ifndef DF_NET_CONN_H
@@ -83,6 +86,35 @@ void df_listener_stop_accepting(struct df_listener *l);
 /* Closes the listener and every connection (their protocols destroyed);
  * `done(ud)` runs once every handle is closed. */
 void df_listener_close(struct df_listener *l, void (*done)(void *), void *done_ud);
+
+struct df_conn_client_opts {
+    const char *host; /* name or IP literal; resolved on the thread pool */
+    uint16_t port;
+    uint64_t connect_timeout_ms; /* resolving and connecting (0 = none) */
+    uint64_t idle_timeout_ms;    /* close when nothing was received this long (0 = never) */
+    bool tcp_nodelay;
+    size_t max_output; /* stop reading while this much output is unsent (0 = 4 MiB) */
+};
+
+/* A client connection's events: `status` 0 once connected (the protocol may
+ * send: call df_conn_flush), then exactly once a negative libuv code when it
+ * ends (connection refused, timed out, reset, closed by either side: UV_EOF
+ * for an orderly close). During the negative event the protocol still
+ * exists (the owner may fail what it had in flight on it); right after, the
+ * connection and its protocol are freed, and no df_conn_* call may be made on
+ * it from the event. A connection that fails before connecting gets only the
+ * negative event. */
+typedef void (*df_conn_event_fn)(void *ud, struct df_conn *c, int status);
+
+/* Starts connecting to o->host:o->port; `proto` (owned by the connection
+ * from now on) is driven once connected. Never NULL except on exhaustion (then
+ * `proto` is destroyed and no event follows). */
+struct df_conn *df_conn_connect(uv_loop_t *loop, const struct df_conn_client_opts *o,
+                                struct df_proto *proto, df_conn_event_fn on_event, void *ud);
+
+/* Closes a connection now (pending output dropped); a client connection's
+ * event callback still runs with UV_ECANCELED. */
+void df_conn_close(struct df_conn *c);
 
 /* Asks the connection to send whatever its protocol has queued (deferred
  * answers) and to close if the protocol is done. */

@@ -347,6 +347,150 @@ static void test_close_with_open_connections(void **state)
     assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* ---- client connections ------------------------------------------------ */
+
+struct sender {
+    struct df_proto base;
+    const char *say; /* sent once connected */
+    size_t said;
+    char got[64];
+    size_t ngot;
+};
+
+static int sender_feed(struct df_proto *p, const uint8_t *data, size_t len)
+{
+    struct sender *s = (struct sender *)p;
+    if (s->ngot + len >= sizeof s->got)
+        return DF_ERANGE;
+    memcpy(s->got + s->ngot, data, len);
+    s->ngot += len;
+    return 0;
+}
+
+static size_t sender_output(struct df_proto *p, const uint8_t **data)
+{
+    struct sender *s = (struct sender *)p;
+    *data = (const uint8_t *)s->say + s->said;
+    return strlen(s->say) - s->said;
+}
+
+static void sender_consumed(struct df_proto *p, size_t n)
+{
+    ((struct sender *)p)->said += n;
+}
+
+static bool sender_done(struct df_proto *p)
+{
+    return false;
+}
+
+static char last_got[64];
+
+static void sender_destroy(struct df_proto *p)
+{
+    struct sender *s = (struct sender *)p;
+    memcpy(last_got, s->got, sizeof last_got);
+    free(p);
+}
+
+static const struct df_proto_ops sender_ops = {sender_feed, sender_output, sender_consumed,
+                                               sender_done, sender_destroy};
+
+struct events {
+    int connected, ended, status;
+    struct df_conn *conn;
+};
+
+static void on_event(void *ud, struct df_conn *c, int status)
+{
+    struct events *e = ud;
+    if (status == 0) {
+        e->connected++;
+        e->conn = c;
+    } else {
+        e->ended++;
+        e->status = status;
+        e->conn = NULL;
+    }
+}
+
+static struct df_proto *new_sender(const char *say)
+{
+    struct sender *s = calloc(1, sizeof *s);
+    s->base.ops = &sender_ops;
+    s->say = say;
+    return &s->base;
+}
+
+static void test_client_round_trip(void **state)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct df_listener_opts o = {.reuseport = true};
+    struct df_listener *l = start(&loop, 0, &o);
+    struct df_conn_client_opts co = {.host = "localhost",
+                                     .port = (uint16_t)df_listener_port(l),
+                                     .connect_timeout_ms = 2000,
+                                     .tcp_nodelay = true};
+    struct events ev = {0};
+    memset(last_got, 0, sizeof last_got);
+    struct sender *snd = (struct sender *)new_sender("ping");
+    struct df_conn *c = df_conn_connect(&loop, &co, &snd->base, on_event, &ev);
+    assert_non_null(c);
+    uint64_t end = uv_hrtime() + 5000000000ull;
+    while (!ev.connected && !ev.ended && uv_hrtime() < end)
+        uv_run(&loop, UV_RUN_ONCE);
+    assert_int_equal(ev.connected, 1);
+    assert_ptr_equal(ev.conn, c);
+    /* The listener's echo answers "ping". */
+    while (snd->ngot < 4 && !ev.ended && uv_hrtime() < end)
+        uv_run(&loop, UV_RUN_ONCE);
+    assert_int_equal(snd->ngot, 4);
+    df_conn_close(c);
+    while (!ev.ended && uv_hrtime() < end)
+        uv_run(&loop, UV_RUN_ONCE);
+    assert_int_equal(ev.ended, 1);
+    assert_int_equal(ev.status, UV_ECANCELED);
+    assert_string_equal(last_got, "ping");
+    close_and_run(&loop, l);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static void test_client_refused(void **state)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    /* A port nothing listens on: bind one, note it, close it. */
+    struct df_listener_opts o = {0};
+    struct df_listener *l = start(&loop, 0, &o);
+    int port = df_listener_port(l);
+    close_and_run(&loop, l);
+    struct df_conn_client_opts co = {
+        .host = "127.0.0.1", .port = (uint16_t)port, .connect_timeout_ms = 2000};
+    struct events ev = {0};
+    df_conn_connect(&loop, &co, new_sender("x"), on_event, &ev);
+    while (!ev.ended)
+        uv_run(&loop, UV_RUN_ONCE);
+    assert_int_equal(ev.connected, 0);
+    assert_int_equal(ev.status, UV_ECONNREFUSED);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static void test_client_close_while_resolving(void **state)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct df_conn_client_opts co = {.host = "localhost", .port = 9};
+    struct events ev = {0};
+    struct df_conn *c = df_conn_connect(&loop, &co, new_sender("x"), on_event, &ev);
+    df_conn_close(c); /* before the resolver answered */
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(ev.connected, 0);
+    assert_int_equal(ev.ended, 1);
+    assert_int_equal(ev.status, UV_ECANCELED);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -356,6 +500,9 @@ int main(void)
         cmocka_unit_test(test_idle_timeout),
         cmocka_unit_test(test_max_connections),
         cmocka_unit_test(test_close_with_open_connections),
+        cmocka_unit_test(test_client_round_trip),
+        cmocka_unit_test(test_client_refused),
+        cmocka_unit_test(test_client_close_while_resolving),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
