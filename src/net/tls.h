@@ -36,8 +36,10 @@
 #include "df/options.h"
 
 /* Undrained cipher text a connection buffers, each way (see above). The
- * output bound may be exceeded by one write's record overhead and by
- * handshake messages, which are never refused. */
+ * output may pass DF_TLS_MAX_OUTPUT by one write's record overhead and by
+ * protocol messages (handshake, alerts, key updates), which df_tls_write
+ * cannot refuse; a connection whose output reaches twice the bound fails
+ * instead ("the peer does not read"). */
 #define DF_TLS_MAX_INPUT  ((size_t)64 << 10)
 #define DF_TLS_MAX_OUTPUT ((size_t)64 << 10)
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -792,6 +793,99 @@ static void test_close_notify_is_a_clean_close(void **state)
     pair_close(&p);
 }
 
+/* ---- sharing -------------------------------------------------------------- */
+
+static void test_config_strings_are_copied(void **state)
+{
+    (void)state;
+    char *name = strdup("localhost"), *proto = strdup("h2");
+    const char **alpn = malloc(sizeof *alpn);
+    assert_non_null(name);
+    assert_non_null(proto);
+    assert_non_null(alpn);
+    alpn[0] = proto;
+    struct df_tls_client_config cc = {
+        .ca_file = path("ca.pem"), .server_name = name, .alpn = {.count = 1, .items = alpn}};
+    char err[256] = "";
+    struct df_tls_ctx *cctx = df_tls_client_ctx_new(&cc, err, sizeof err);
+    assert_non_null(cctx);
+    /* The config's storage goes away (and is scribbled over) after creation. */
+    memset(name, 'x', strlen(name));
+    memset(proto, 'y', strlen(proto));
+    free(name);
+    free(proto);
+    free(alpn);
+    struct pair p = {.cctx = cctx, .sctx = server_ctx(&(struct side){.alpn = {"h2"}})};
+    p.server = df_tls_conn_new(p.sctx, NULL, err, sizeof err);
+    p.client = df_tls_conn_new(p.cctx, "10.9.9.9", err, sizeof err);
+    assert_non_null(p.server);
+    assert_non_null(p.client);
+    pair_connect(&p);
+    assert_string_equal(df_tls_alpn(p.client), "h2");
+    pair_close(&p);
+}
+
+struct worker {
+    const struct df_tls_ctx *cctx, *sctx;
+    pthread_t thread;
+    int ok; /* handshakes with a verified echo */
+};
+
+/* Runs handshakes and an exchange from shared contexts; no cmocka asserts
+ * off the main thread, the count is checked there. */
+static void *worker_run(void *arg)
+{
+    struct worker *w = arg;
+    for (int i = 0; i < 25; i++) {
+        char err[256];
+        struct df_tls_conn *s = df_tls_conn_new(w->sctx, NULL, err, sizeof err);
+        struct df_tls_conn *c = df_tls_conn_new(w->cctx, "localhost", err, sizeof err);
+        bool wrote = false;
+        uint8_t buf[16];
+        for (int round = 0; s && c && round < 20; round++) {
+            const uint8_t *out;
+            size_t len;
+            if (df_tls_handshake_done(c) && !wrote)
+                wrote = df_tls_write(c, (const uint8_t *)"thread", 6) == 6;
+            df_tls_pending_output(c, &out, &len);
+            if (len && df_tls_feed(s, out, len) == (ssize_t)len)
+                df_tls_consume_output(c, len);
+            df_tls_pending_output(s, &out, &len);
+            if (len && df_tls_feed(c, out, len) == (ssize_t)len)
+                df_tls_consume_output(s, len);
+            if (df_tls_read(s, buf, sizeof buf) == 6 && memcmp(buf, "thread", 6) == 0) {
+                char subject[64];
+                if (df_tls_peer_subject(s, subject, sizeof subject) == 0 &&
+                    strcmp(subject, "CN=client,O=df") == 0)
+                    w->ok++;
+                break;
+            }
+        }
+        df_tls_conn_free(c);
+        df_tls_conn_free(s);
+    }
+    return NULL;
+}
+
+static void test_ctx_shared_by_threads(void **state)
+{
+    (void)state;
+    struct df_tls_ctx *sctx = server_ctx(&(struct side){.ca = "ca.pem", .alpn = {"h2"}});
+    struct df_tls_ctx *cctx =
+        client_ctx(&(struct side){.cert = "client.pem", .key = "client.key", .alpn = {"h2"}});
+    struct worker workers[4];
+    for (int i = 0; i < 4; i++) {
+        workers[i] = (struct worker){.cctx = cctx, .sctx = sctx};
+        assert_int_equal(pthread_create(&workers[i].thread, NULL, worker_run, &workers[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(workers[i].thread, NULL), 0);
+        assert_int_equal(workers[i].ok, 25);
+    }
+    df_tls_ctx_free(cctx);
+    df_tls_ctx_free(sctx);
+}
+
 /* ---- configuration errors ---------------------------------------------- */
 
 static void expect_server_error(const char *cert, const char *key, const char *ca,
@@ -897,6 +991,8 @@ int main(void)
         cmocka_unit_test(test_untrusted_and_insecure_skip_verify),
         cmocka_unit_test(test_expired_cert_fails),
         cmocka_unit_test(test_close_notify_is_a_clean_close),
+        cmocka_unit_test(test_config_strings_are_copied),
+        cmocka_unit_test(test_ctx_shared_by_threads),
         cmocka_unit_test(test_bad_config_files),
         cmocka_unit_test(test_status_text),
     };
