@@ -3,8 +3,6 @@
 
 #include <stddef.h>
 
-static const char *const versions[] = {"1.2", "1.3", NULL};
-
 static int check_client(void *obj, const struct df_value *src, const char *path, struct df_diags *d)
 {
     const struct df_tls_client_opts *o = obj;
@@ -35,7 +33,7 @@ static const struct df_option server_opts[] = {
      .desc = "CA certificates; when set, clients must present a certificate they issued (mTLS)"},
     {.name = "min_version",
      .type = DF_OPT_ENUM,
-     .enums = versions,
+     .enums = df_tls_version_names,
      .def = "'1.2'",
      .offset = offsetof(struct df_tls_server_opts, min_version),
      .desc = "lowest TLS version accepted"},
@@ -79,7 +77,7 @@ static const struct df_option client_opts[] = {
      .desc = "do not verify the server's certificate (testing only)"},
     {.name = "min_version",
      .type = DF_OPT_ENUM,
-     .enums = versions,
+     .enums = df_tls_version_names,
      .def = "'1.2'",
      .offset = offsetof(struct df_tls_client_opts, min_version),
      .desc = "lowest TLS version offered"},

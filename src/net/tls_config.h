@@ -12,8 +12,7 @@
 #include <stdint.h>
 
 #include "df/options.h"
-
-enum df_tls_version { DF_TLS_1_2, DF_TLS_1_3 };
+#include "net/tls.h"
 
 struct df_tls_server_opts {
     const char *cert_file;      /* PEM certificate chain, required */
