@@ -1,6 +1,8 @@
 /* Listeners and connections (src/net/conn.c) with real sockets: a loop on
  * the test's thread, blocking clients on another thread. The protocol is a
- * line echo: "quit" answers "bye" and asks for the close. */
+ * line echo: "quit" answers "bye" and asks for the close. The TLS layer
+ * (src/net/tls_proto.c) is tested here too, between a listener and a client
+ * connection of the same loop, with the PKI of tests/support/test_pki.c. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -17,6 +19,8 @@
 
 #include "df/error.h"
 #include "net/conn.h"
+#include "net/tls_proto.h"
+#include "tests/support/test_pki.h"
 
 struct echo {
     struct df_proto base;
@@ -491,6 +495,112 @@ static void test_client_close_while_resolving(void **state)
     assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* ---- TLS between a listener and a client -------------------------------- */
+
+static char seen_alpn[16];
+static char fail_reason[256];
+
+static struct df_proto *select_inner(void *ud, struct df_conn *conn, const char *alpn,
+                                     const uint8_t *first, size_t len)
+{
+    snprintf(seen_alpn, sizeof seen_alpn, "%s", alpn ? alpn : "(none)");
+    return select_echo(ud, conn, first, len);
+}
+
+static void on_tls_fail(void *ud, const char *reason)
+{
+    snprintf(fail_reason, sizeof fail_reason, "%s", reason);
+}
+
+static const struct df_tls_ctx *server_tls;
+
+static struct df_proto *select_tls(void *ud, struct df_conn *conn, const uint8_t *first, size_t len)
+{
+    return df_tls_proto_server(server_tls, conn, select_inner, on_tls_fail, ud);
+}
+
+/* Runs one TLS exchange: the client sends "ping" through TLS with `ca` as
+ * its trust anchor; returns what came back ("" when nothing). */
+static void tls_exchange(const char *ca, char *got, size_t len, int *status)
+{
+    const char *alpn[] = {"h2", "http/1.1"};
+    char err[512];
+    struct df_tls_server_config sc = {.cert_file = test_pki_path("server.pem"),
+                                      .key_file = test_pki_path("server.key"),
+                                      .alpn = {.count = 2, .items = alpn}};
+    struct df_tls_ctx *sctx = df_tls_server_ctx_new(&sc, err, sizeof err);
+    assert_non_null(sctx);
+    server_tls = sctx;
+    const char *client_alpn[] = {"h2"};
+    struct df_tls_client_config cc = {.ca_file = test_pki_path(ca),
+                                      .alpn = {.count = 1, .items = client_alpn}};
+    struct df_tls_ctx *cctx = df_tls_client_ctx_new(&cc, err, sizeof err);
+    assert_non_null(cctx);
+
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    struct df_listener_opts o = {.reuseport = true};
+    struct df_listener *l =
+        df_listener_start(&loop, (struct sockaddr *)&a, &o, select_tls, NULL, err, sizeof err);
+    assert_non_null(l);
+    struct sender *snd = (struct sender *)new_sender("ping");
+    struct df_proto *p =
+        df_tls_proto_client(cctx, "localhost", &snd->base, on_tls_fail, NULL, err, sizeof err);
+    assert_non_null(p);
+    struct df_conn_client_opts co = {
+        .host = "127.0.0.1", .port = (uint16_t)df_listener_port(l), .connect_timeout_ms = 2000};
+    struct events ev = {0};
+    memset(last_got, 0, sizeof last_got);
+    struct df_conn *c = df_conn_connect(&loop, &co, p, on_event, &ev);
+    uint64_t end = uv_hrtime() + 5000000000ull;
+    while (!ev.ended && snd->ngot < 4 && uv_hrtime() < end)
+        uv_run(&loop, UV_RUN_ONCE);
+    if (!ev.ended)
+        df_conn_close(c);
+    while (!ev.ended)
+        uv_run(&loop, UV_RUN_ONCE);
+    snprintf(got, len, "%s", last_got);
+    *status = ev.status;
+    close_and_run(&loop, l);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    df_tls_ctx_free(sctx);
+    df_tls_ctx_free(cctx);
+}
+
+static void test_tls_round_trip_and_alpn(void **state)
+{
+    char got[64];
+    int status;
+    seen_alpn[0] = fail_reason[0] = 0;
+    tls_exchange("ca.pem", got, sizeof got, &status);
+    assert_string_equal(got, "ping");
+    assert_string_equal(seen_alpn, "h2");
+    assert_string_equal(fail_reason, "");
+}
+
+static void test_tls_untrusted_server_fails(void **state)
+{
+    char got[64];
+    int status;
+    fail_reason[0] = 0;
+    tls_exchange("other.pem", got, sizeof got, &status);
+    assert_string_equal(got, "");
+    assert_true(status < 0);
+    assert_non_null(strstr(fail_reason, "certificate verify failed"));
+}
+
+static int pki_setup(void **state)
+{
+    return test_pki_setup();
+}
+
+static int pki_teardown(void **state)
+{
+    return test_pki_teardown();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -503,6 +613,8 @@ int main(void)
         cmocka_unit_test(test_client_round_trip),
         cmocka_unit_test(test_client_refused),
         cmocka_unit_test(test_client_close_while_resolving),
+        cmocka_unit_test(test_tls_round_trip_and_alpn),
+        cmocka_unit_test(test_tls_untrusted_server_fails),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, pki_setup, pki_teardown);
 }
