@@ -508,6 +508,227 @@ static void test_response_text(void **state)
     assert_int_equal(l.max_headers, 100);
 }
 
+/* ---- deferred answers, without sockets ----------------------------------------- */
+
+static void on_ready(void *ud)
+{
+    (*(int *)ud)++;
+}
+
+static void test_conn_deferred(void **state)
+{
+    (void)state;
+    struct ctx ctx = {0};
+    struct df_http1_conn c;
+    struct df_http1_out out = {0};
+    int readies = 0;
+    df_http1_conn_init(&c, handler, &ctx, NULL);
+    df_http1_conn_set_ready(&c, on_ready, &readies);
+    assert_int_equal(feed(&c, "POST /defer HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi", &out),
+                     DF_HTTP1_KEEP);
+    assert_int_equal(out.len, 0);
+    assert_int_equal(ctx.ntoks, 1);
+    assert_int_equal(df_http1_conn_pending(&c), 1);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_KEEP);
+    assert_int_equal(out.len, 0);
+    static const struct df_http1_header h[] = {{"Retry-After", "5"}};
+    assert_int_equal(df_http1_respond(ctx.toks[0], 503, "text/plain", h, 1, "busy", 4), 0);
+    assert_int_equal(readies, 1);
+    assert_int_equal(df_http1_conn_pending(&c), 0);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_KEEP);
+    assert_string_equal(out_str(&out),
+                        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
+                        "text/plain\r\nRetry-After: 5\r\nContent-Length: 4\r\n\r\nbusy");
+    df_http1_out_free(&out);
+    /* Deferred and answered inside the handler: as if answered at once. */
+    assert_int_equal(feed(&c, "GET /defer-now HTTP/1.1\r\n\r\n", &out), DF_HTTP1_KEEP);
+    assert_string_equal(out_str(&out), "HTTP/1.1 202 Accepted\r\nContent-Type: text/plain\r\n"
+                                       "Content-Length: 3\r\n\r\nnow");
+    assert_int_equal(readies, 1);
+    df_http1_out_free(&out);
+    /* HEAD, deferred: the head only. */
+    ctx.ntoks = 0;
+    assert_int_equal(feed(&c, "HEAD /defer HTTP/1.1\r\n\r\n", &out), DF_HTTP1_KEEP);
+    df_http1_respond(ctx.toks[0], 200, NULL, NULL, 0, "abc", 3);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_KEEP);
+    assert_string_equal(out_str(&out), "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n");
+    df_http1_out_free(&out);
+    assert_int_equal(atomic_load(&ctx.cancels), 0);
+    df_http1_conn_free(&c);
+}
+
+/* Pipelined requests answered out of order come out in order; a request
+ * with `Connection: close` after them closes once everything is out. */
+static void test_conn_deferred_in_order(void **state)
+{
+    (void)state;
+    struct ctx ctx = {0};
+    struct df_http1_conn c;
+    struct df_http1_out out = {0};
+    df_http1_conn_init(&c, handler, &ctx, NULL);
+    assert_int_equal(
+        feed(&c,
+             "GET /defer?1 HTTP/1.1\r\n\r\nGET /now HTTP/1.1\r\n\r\n"
+             "GET /defer?3 HTTP/1.1\r\n\r\nGET /defer?4 HTTP/1.1\r\n\r\n"
+             "GET /last HTTP/1.1\r\nConnection: close\r\n\r\nGET /never HTTP/1.1\r\n\r\n",
+             &out),
+        DF_HTTP1_PAUSE);
+    assert_int_equal(out.len, 0);
+    assert_int_equal(atomic_load(&ctx.calls), 5);
+    assert_int_equal(df_http1_conn_pending(&c), 5);
+    df_http1_respond(ctx.toks[2], 200, "text/plain", NULL, 0, "four", 4);
+    df_http1_respond(ctx.toks[1], 200, "text/plain", NULL, 0, "three", 5);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_PAUSE);
+    assert_int_equal(out.len, 0); /* all wait for the first */
+    df_http1_respond(ctx.toks[0], 200, "text/plain", NULL, 0, "one", 3);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_CLOSE);
+    char want[1024];
+    snprintf(want, sizeof want, "%s%s%s%s%s", ok("", "one"), ok("", "GET /now - - 0:"),
+             ok("", "three"), ok("", "four"), ok("Connection: close\r\n", "GET /last - - 0:"));
+    assert_string_equal(out_str(&out), want);
+    df_http1_out_free(&out);
+    assert_int_equal(feed(&c, "GET /more HTTP/1.1\r\n\r\n", &out), DF_HTTP1_CLOSE);
+    assert_int_equal(out.len, 0);
+    df_http1_conn_free(&c);
+}
+
+/* While max_pending requests wait, the rest of the input is held. */
+static void test_conn_deferred_bounded(void **state)
+{
+    (void)state;
+    struct df_http1_limits l = {.max_pending = 2};
+    struct ctx ctx = {0};
+    struct df_http1_conn c;
+    struct df_http1_out out = {0};
+    df_http1_conn_init(&c, handler, &ctx, &l);
+    assert_int_equal(feed(&c,
+                          "GET /defer HTTP/1.1\r\n\r\nGET /defer HTTP/1.1\r\n\r\n"
+                          "GET /defer HTTP/1.1\r\n\r\nGET /x HTTP/1.1\r\n\r\n",
+                          &out),
+                     DF_HTTP1_PAUSE);
+    assert_int_equal(atomic_load(&ctx.calls), 2);
+    /* Fed anyway while paused: held too. */
+    assert_int_equal(feed(&c, "GET /y HTTP/1.1\r\n\r\n", &out), DF_HTTP1_PAUSE);
+    assert_int_equal(atomic_load(&ctx.calls), 2);
+    df_http1_respond(ctx.toks[1], 200, "text/plain", NULL, 0, "b", 1);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_PAUSE); /* /1 still blocks */
+    df_http1_respond(ctx.toks[0], 200, "text/plain", NULL, 0, "a", 1);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_KEEP);
+    assert_int_equal(atomic_load(&ctx.calls), 2); /* held input waits for the resume */
+    /* The third waits, /x's answer queues behind it: full again. */
+    assert_int_equal(df_http1_conn_feed(&c, NULL, 0, &out), DF_HTTP1_PAUSE);
+    assert_int_equal(atomic_load(&ctx.calls), 4);
+    assert_int_equal(df_http1_conn_pending(&c), 2);
+    df_http1_respond(ctx.toks[2], 200, "text/plain", NULL, 0, "c", 1);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_KEEP);
+    assert_int_equal(df_http1_conn_feed(&c, NULL, 0, &out), DF_HTTP1_KEEP);
+    assert_int_equal(atomic_load(&ctx.calls), 5);
+    assert_int_equal(df_http1_conn_pending(&c), 0);
+    char want[1024];
+    snprintf(want, sizeof want, "%s%s%s%s%s", ok("", "a"), ok("", "b"), ok("", "c"),
+             ok("", "GET /x - - 0:"), ok("", "GET /y - - 0:"));
+    assert_string_equal(out_str(&out), want);
+    df_http1_out_free(&out);
+    df_http1_conn_free(&c);
+}
+
+/* Errors, 100 Continue and timeouts queue behind outstanding answers. */
+static void test_conn_deferred_errors(void **state)
+{
+    (void)state;
+    struct df_http1_limits l = {.max_body_bytes = 4};
+    struct ctx ctx = {0};
+    struct df_http1_conn c;
+    struct df_http1_out out = {0};
+    df_http1_conn_init(&c, handler, &ctx, &l);
+    assert_int_equal(feed(&c,
+                          "GET /defer HTTP/1.1\r\n\r\n"
+                          "POST /big HTTP/1.1\r\nContent-Length: 5\r\n\r\nGET /z HTTP/1.1\r\n\r\n",
+                          &out),
+                     DF_HTTP1_PAUSE);
+    assert_int_equal(out.len, 0);
+    assert_int_equal(atomic_load(&ctx.calls), 1);
+    df_http1_respond(ctx.toks[0], 200, "text/plain", NULL, 0, "a", 1);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_CLOSE);
+    const char *got = out_str(&out);
+    assert_memory_equal(got, ok("", "a"), strlen(ok("", "a")));
+    got += strlen(ok("", "a"));
+    assert_memory_equal(got, "HTTP/1.1 413 ", 13);
+    assert_non_null(strstr(got, "\r\nConnection: close\r\n"));
+    df_http1_out_free(&out);
+    df_http1_conn_free(&c);
+
+    /* 100 Continue after the earlier answer; then a timeout mid-request. */
+    ctx.ntoks = 0;
+    df_http1_conn_init(&c, handler, &ctx, NULL);
+    assert_int_equal(feed(&c,
+                          "GET /defer HTTP/1.1\r\n\r\nPOST /e HTTP/1.1\r\nExpect: 100-continue\r\n"
+                          "Content-Length: 2\r\n\r\n",
+                          &out),
+                     DF_HTTP1_KEEP);
+    assert_int_equal(out.len, 0);
+    assert_int_equal(df_http1_conn_timeout(&c, &out), DF_HTTP1_PAUSE);
+    assert_int_equal(out.len, 0);
+    df_http1_respond(ctx.toks[0], 200, "text/plain", NULL, 0, "a", 1);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_CLOSE);
+    got = out_str(&out);
+    assert_memory_equal(got, ok("", "a"), strlen(ok("", "a")));
+    got += strlen(ok("", "a"));
+    assert_memory_equal(got, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 408 ", 38);
+    df_http1_out_free(&out);
+    df_http1_conn_free(&c);
+}
+
+/* The connection goes away with answers outstanding: each owner is told,
+ * and the later answer is a harmless no-op (sanitizers watch the frees). */
+static void test_conn_deferred_cancel(void **state)
+{
+    (void)state;
+    struct ctx ctx = {0};
+    struct df_http1_conn c;
+    struct df_http1_out out = {0};
+    df_http1_conn_init(&c, handler, &ctx, NULL);
+    assert_int_equal(feed(&c, "GET /defer HTTP/1.1\r\n\r\nGET /defer HTTP/1.1\r\n\r\n", &out),
+                     DF_HTTP1_KEEP);
+    df_http1_conn_abort(&c);
+    assert_int_equal(atomic_load(&ctx.cancels), 2);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_CLOSE);
+    assert_int_equal(feed(&c, "GET /x HTTP/1.1\r\n\r\n", &out), DF_HTTP1_CLOSE);
+    assert_int_equal(out.len, 0);
+    assert_int_equal(df_http1_respond(ctx.toks[1], 200, NULL, NULL, 0, "x", 1), 0);
+    df_http1_conn_free(&c); /* nothing left to cancel */
+    assert_int_equal(atomic_load(&ctx.cancels), 2);
+    assert_int_equal(df_http1_respond(ctx.toks[0], 200, NULL, NULL, 0, "x", 1), 0);
+
+    /* The owner answers from inside the cancel callback; freed with the
+     * connection. */
+    struct ctx ctx2 = {.answer_on_cancel = true};
+    df_http1_conn_init(&c, handler, &ctx2, NULL);
+    assert_int_equal(feed(&c, "GET /defer HTTP/1.1\r\n\r\nGET /defer HTTP/1.1\r\n\r\n", &out),
+                     DF_HTTP1_KEEP);
+    df_http1_conn_free(&c);
+    assert_int_equal(atomic_load(&ctx2.cancels), 2);
+    assert_null(ctx2.toks[0]);
+    assert_null(ctx2.toks[1]);
+}
+
+static void test_conn_response_headers(void **state)
+{
+    (void)state;
+    expect_exchange(NULL, "GET /with-headers HTTP/1.1\r\n\r\n", DF_HTTP1_KEEP,
+                    "HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain\r\n"
+                    "Retry-After: 30\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: 9\r\n"
+                    "\r\nslow down");
+    const char *invalid = "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; "
+                          "charset=utf-8\r\nContent-Length: 60\r\n\r\n"
+                          "internal server error: the handler gave an invalid response\n";
+    for (int i = 0; i < 6; i++) {
+        char req[64];
+        snprintf(req, sizeof req, "GET /bad-header/%d HTTP/1.1\r\n\r\n", i);
+        expect_exchange(NULL, req, DF_HTTP1_KEEP, invalid);
+    }
+}
+
 /* ---- a real server on a loop thread ----------------------------------------- */
 
 struct fixture {
@@ -596,7 +817,7 @@ static struct fixture *start_server(const struct df_http1_limits *limits)
 
 /* Closes the server from its loop and expects the loop to end with every
  * handle closed and `done` called once. */
-static void stop_server(struct fixture *f)
+static void stop_server_keep(struct fixture *f)
 {
     uv_async_send(&f->stop);
     assert_int_equal(pthread_join(f->thread, NULL), 0);
@@ -604,6 +825,11 @@ static void stop_server(struct fixture *f)
     assert_int_equal(f->loop_close_rc, 0);
     pthread_mutex_destroy(&f->mu);
     pthread_cond_destroy(&f->cv);
+}
+
+static void stop_server(struct fixture *f)
+{
+    stop_server_keep(f);
     free(f);
 }
 
@@ -1109,6 +1335,171 @@ static void test_server_listen_errors(void **state)
     stop_server(f);
 }
 
+/* ---- deferred answers over sockets --------------------------------------------- */
+
+/* A deferred answer, given by a loop timer. */
+struct later {
+    uv_timer_t timer;
+    struct df_http1_pending *tok;
+    int status;
+    char body[96];
+    char origin[96];
+};
+
+static void later_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void later_fire(uv_timer_t *t)
+{
+    struct later *l = t->data;
+    struct df_http1_header h[] = {{"Retry-After", "7"}, {"Access-Control-Allow-Origin", l->origin}};
+    df_http1_respond(l->tok, l->status, "text/plain", h, l->origin[0] ? 2 : 1, l->body,
+                     strlen(l->body));
+    uv_close((uv_handle_t *)t, later_closed);
+}
+
+/* "/later/MS" answers after MS milliseconds (status from `?503`), echoing
+ * Origin in Access-Control-Allow-Origin; anything else goes to handler(). */
+static void later_handler(void *ud, const struct df_http1_request *req,
+                          struct df_http1_response *res)
+{
+    struct ctx *ctx = ud;
+    struct later *l = strncmp(req->path, "/later/", 7) == 0 ? calloc(1, sizeof *l) : NULL;
+    if (!l) {
+        handler(ud, req, res);
+        return;
+    }
+    atomic_fetch_add(&ctx->calls, 1);
+    l->tok = df_http1_defer(req, on_cancel, ctx);
+    l->status = req->query ? atoi(req->query) : 200;
+    snprintf(l->body, sizeof l->body, "%s %s %zu", req->method, req->path, req->body_len);
+    const char *origin = df_http1_request_header(req, "origin");
+    snprintf(l->origin, sizeof l->origin, "%s", origin ? origin : "");
+    uv_timer_init(ctx->loop, &l->timer);
+    l->timer.data = l;
+    uv_timer_start(&l->timer, later_fire, (uint64_t)atoi(req->path + 7), 0);
+}
+
+static void test_server_deferred(void **state)
+{
+    (void)state;
+    struct fixture *f = start_server_with(NULL, later_handler, false, 0);
+    struct client *c = client_open(f->port);
+    struct response r;
+    char v[64];
+    assert_true(client_send(c, "POST /later/50?503 HTTP/1.1\r\nOrigin: https://x.example\r\n"
+                               "Content-Type: application/x-protobuf\r\nContent-Length: 3\r\n\r\n"
+                               "abc"));
+    assert_true(read_response(c, &r, false));
+    assert_int_equal(r.status, 503);
+    assert_string_equal(r.body, "POST /later/50 3");
+    assert_string_equal(resp_header(&r, "Retry-After", v, sizeof v), "7");
+    assert_string_equal(resp_header(&r, "Access-Control-Allow-Origin", v, sizeof v),
+                        "https://x.example");
+    /* The connection goes on, and idles without being timed out early. */
+    expect_ok(c, "GET /sync HTTP/1.1\r\n\r\n", "GET /sync - - 0:");
+    /* Pipelined, the first answered last: in request order all the same. */
+    assert_true(client_send(c, "GET /later/300 HTTP/1.1\r\n\r\nGET /later/10 HTTP/1.1\r\n\r\n"
+                               "GET /now HTTP/1.1\r\n\r\nGET /later/100 HTTP/1.1\r\n\r\n"));
+    assert_true(read_response(c, &r, false));
+    assert_string_equal(r.body, "GET /later/300 0");
+    assert_true(read_response(c, &r, false));
+    assert_string_equal(r.body, "GET /later/10 0");
+    assert_true(read_response(c, &r, false));
+    assert_string_equal(r.body, "GET /now - - 0:");
+    assert_true(read_response(c, &r, false));
+    assert_string_equal(r.body, "GET /later/100 0");
+    client_close(c);
+    assert_int_equal(atomic_load(&f->ctx.cancels), 0);
+    stop_server(f);
+}
+
+/* max_pending: the server stops reading while that many answers wait, and
+ * serves the rest once they come. */
+static void test_server_deferred_bounded(void **state)
+{
+    (void)state;
+    struct df_http1_limits l = {.max_pending = 2};
+    struct fixture *f = start_server_with(&l, later_handler, false, 0);
+    struct client *c = client_open(f->port);
+    assert_true(client_send(c, "GET /later/200 HTTP/1.1\r\n\r\nGET /later/200 HTTP/1.1\r\n\r\n"
+                               "GET /later/0 HTTP/1.1\r\n\r\nGET /x HTTP/1.1\r\nConnection: "
+                               "close\r\n\r\n"));
+    usleep(100000);
+    assert_int_equal(atomic_load(&f->ctx.calls), 2);
+    struct response r;
+    assert_true(read_response(c, &r, false));
+    assert_string_equal(r.body, "GET /later/200 0");
+    assert_true(read_response(c, &r, false));
+    assert_true(read_response(c, &r, false));
+    assert_string_equal(r.body, "GET /later/0 0");
+    assert_true(read_response(c, &r, false));
+    assert_string_equal(r.body, "GET /x - - 0:");
+    assert_true(wait_closed(c));
+    assert_int_equal(atomic_load(&f->ctx.calls), 4);
+    client_close(c);
+    stop_server(f);
+}
+
+/* The client leaves while its answer is pending: the owner is told, and the
+ * answer that comes later is dropped. */
+static void test_server_deferred_disconnect(void **state)
+{
+    (void)state;
+    struct fixture *f = start_server_with(NULL, later_handler, false, 0);
+    struct client *c = client_open(f->port);
+    assert_true(client_send(c, "GET /later/300 HTTP/1.1\r\n\r\n"));
+    double deadline = now_ms() + 5000;
+    while (atomic_load(&f->ctx.calls) < 1 && now_ms() < deadline)
+        usleep(1000);
+    client_close(c);
+    while (atomic_load(&f->ctx.cancels) < 1 && now_ms() < deadline)
+        usleep(1000);
+    assert_int_equal(atomic_load(&f->ctx.cancels), 1);
+    /* A reset rather than an end: the same. */
+    c = client_open(f->port);
+    assert_true(client_send(c, "GET /later/300 HTTP/1.1\r\n\r\n"));
+    while (atomic_load(&f->ctx.calls) < 2 && now_ms() < deadline)
+        usleep(1000);
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    client_close(c);
+    while (atomic_load(&f->ctx.cancels) < 2 && now_ms() < deadline)
+        usleep(1000);
+    assert_int_equal(atomic_load(&f->ctx.cancels), 2);
+    /* Closing the server with an answer pending cancels it too. */
+    c = client_open(f->port);
+    assert_true(client_send(c, "GET /later/300 HTTP/1.1\r\n\r\n"));
+    while (atomic_load(&f->ctx.calls) < 3 && now_ms() < deadline)
+        usleep(1000);
+    stop_server_keep(f);
+    assert_int_equal(atomic_load(&f->ctx.cancels), 3);
+    free(f);
+    assert_true(wait_closed(c));
+    client_close(c);
+}
+
+/* Two servers with SO_REUSEPORT on one port: the kernel gives both
+ * connections. */
+static void test_server_reuseport(void **state)
+{
+    (void)state;
+    struct fixture *a = start_server_with(NULL, handler, true, 0);
+    struct fixture *b = start_server_with(NULL, handler, true, a->port);
+    assert_int_equal(b->port, a->port);
+    for (int i = 0; i < 200 && (!atomic_load(&a->ctx.calls) || !atomic_load(&b->ctx.calls)); i++) {
+        struct client *c = client_open(a->port);
+        expect_ok(c, "GET /r HTTP/1.1\r\n\r\n", "GET /r - - 0:");
+        client_close(c);
+    }
+    assert_true(atomic_load(&a->ctx.calls) > 0);
+    assert_true(atomic_load(&b->ctx.calls) > 0);
+    stop_server(b);
+    stop_server(a);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN); /* as the engine must; see admin/http.h */
@@ -1126,6 +1517,12 @@ int main(void)
         cmocka_unit_test(test_conn_expect),
         cmocka_unit_test(test_conn_phases_and_timeout),
         cmocka_unit_test(test_response_text),
+        cmocka_unit_test(test_conn_deferred),
+        cmocka_unit_test(test_conn_deferred_in_order),
+        cmocka_unit_test(test_conn_deferred_bounded),
+        cmocka_unit_test(test_conn_deferred_errors),
+        cmocka_unit_test(test_conn_deferred_cancel),
+        cmocka_unit_test(test_conn_response_headers),
         cmocka_unit_test(test_server_get),
         cmocka_unit_test(test_server_keepalive_and_head),
         cmocka_unit_test(test_server_pipelined),
@@ -1138,6 +1535,10 @@ int main(void)
         cmocka_unit_test(test_server_timeouts),
         cmocka_unit_test(test_server_close_with_open_connections),
         cmocka_unit_test(test_server_listen_errors),
+        cmocka_unit_test(test_server_deferred),
+        cmocka_unit_test(test_server_deferred_bounded),
+        cmocka_unit_test(test_server_deferred_disconnect),
+        cmocka_unit_test(test_server_reuseport),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
