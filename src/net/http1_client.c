@@ -213,6 +213,10 @@ static int on_headers_complete(http_parser *p)
     struct df_http1_client *cl = client_of(p);
     if (finish_item(cl))
         return -1;
+    if (p->status_code < 100) {
+        fail(cl, DF_EPARSE);
+        return -1;
+    }
     if ((p->flags & F_CONTENTLENGTH) && p->content_length > cl->limits.max_body_bytes &&
         !cl->head_request && p->status_code / 100 != 1 && p->status_code != 204 &&
         p->status_code != 304) {
