@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "admin/http.h"
+#include "net/http1.h"
 #include "admin/prom.h"
 #include "core/procstat.h"
 #include "df/log.h"
@@ -16,7 +16,7 @@
 
 struct df_admin {
     struct df_engine *e;
-    struct df_http_server *srv;
+    struct df_http1_server *srv;
     void (*done)(void *); /* df_admin_close's */
     void *done_ud;
 };
@@ -326,7 +326,7 @@ static json_t *status_json(const struct df_engine *e)
 
 /* ---- routes -------------------------------------------------------------- */
 
-static void json_reply(struct df_http_response *res, int status, json_t *j)
+static void json_reply(struct df_http1_response *res, int status, json_t *j)
 {
     char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(j);
@@ -352,7 +352,7 @@ static uint64_t query_seconds(const char *query, const char *key)
     return 0;
 }
 
-static void handle(void *ud, const struct df_http_request *req, struct df_http_response *res)
+static void handle(void *ud, const struct df_http1_request *req, struct df_http1_response *res)
 {
     struct df_admin *a = ud;
     struct df_engine *e = a->e;
@@ -361,7 +361,7 @@ static void handle(void *ud, const struct df_http_request *req, struct df_http_r
     const char *path = req->path;
     if (!strcmp(path, "/api/v1/groups/shutdown")) {
         if (!post) {
-            df_http_response_text(res, 405, "text/plain", "use POST\n");
+            df_http1_response_text(res, 405, "text/plain", "use POST\n");
             return;
         }
         uint64_t secs = query_seconds(req->query, "timeout_secs");
@@ -377,21 +377,21 @@ static void handle(void *ud, const struct df_http_request *req, struct df_http_r
                  !strcmp(path, "/api/v1/status") || !strcmp(path, "/api/v1/metrics") ||
                  !strcmp(path, "/metrics");
     if (!known) {
-        df_http_response_text(res, 404, "text/plain", "no such endpoint: %s\n", path);
+        df_http1_response_text(res, 404, "text/plain", "no such endpoint: %s\n", path);
         return;
     }
     if (!get) {
-        df_http_response_text(res, 405, "text/plain", "use GET\n");
+        df_http1_response_text(res, 405, "text/plain", "use GET\n");
         return;
     }
     if (!strcmp(path, "/api/v1/livez")) {
-        df_http_response_text(res, 200, "text/plain", "ok\n");
+        df_http1_response_text(res, 200, "text/plain", "ok\n");
     } else if (!strcmp(path, "/api/v1/readyz")) {
         if (df_engine_ready(e))
-            df_http_response_text(res, 200, "text/plain", "ready\n");
+            df_http1_response_text(res, 200, "text/plain", "ready\n");
         else
-            df_http_response_text(res, 503, "text/plain", "not ready: engine %s\n",
-                                  df_engine_phase_name(e->phase));
+            df_http1_response_text(res, 503, "text/plain", "not ready: engine %s\n",
+                                   df_engine_phase_name(e->phase));
     } else if (!strcmp(path, "/api/v1/status")) {
         json_reply(res, 200, status_json(e));
     } else {
@@ -413,7 +413,7 @@ struct df_admin *df_admin_start(struct df_engine *e, const struct sockaddr *addr
         return NULL;
     }
     a->e = e;
-    a->srv = df_http_server_start(&e->loop, addr, handle, a, NULL, err, errlen);
+    a->srv = df_http1_server_start(&e->loop, addr, handle, a, NULL, err, errlen);
     if (!a->srv) {
         free(a);
         return NULL;
@@ -422,7 +422,7 @@ struct df_admin *df_admin_start(struct df_engine *e, const struct sockaddr *addr
     struct sockaddr_storage bound;
     memcpy(&bound, addr,
            addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
-    ((struct sockaddr_in *)&bound)->sin_port = htons((uint16_t)df_http_server_port(a->srv));
+    ((struct sockaddr_in *)&bound)->sin_port = htons((uint16_t)df_http1_server_port(a->srv));
     df_log(DF_LOG_INFO, "admin", NULL, "admin API listening on %s",
            df_sockaddr_format((struct sockaddr *)&bound, where, sizeof where));
     return a;
@@ -442,5 +442,5 @@ void df_admin_close(struct df_admin *a, void (*done)(void *), void *ud)
 {
     a->done = done;
     a->done_ud = ud;
-    df_http_server_close(a->srv, closed, a);
+    df_http1_server_close(a->srv, closed, a);
 }

@@ -1,27 +1,38 @@
-/* The admin HTTP/1.1 server (admin/http.h).
+/* HTTP/1.1 server connections and server (net/http1.h).
  *
  * Connection engine. http-parser is paused in on_headers_complete and in
  * on_message_complete, so one http_parser_execute call never runs past the
  * end of a head or of a request. That gives exact head byte counts (bytes
  * consumed while the head is incomplete, leading blank lines included, so a
  * CRLF flood hits the limit too), a point to check Content-Length and
- * `Expect` before any body byte, and pipelined requests answered one at a
+ * `Expect` before any body byte, and pipelined requests handled one at a
  * time, in order. The URL, header names and values are stored back to back,
  * NUL-terminated, in one head buffer bounded by max_head_bytes; headers are
  * kept as offsets because the buffer moves while it grows, and turned into
  * pointers only when the request is complete.
  *
+ * Ordering. Output goes to `ready` while no answer is outstanding. Once a
+ * handler defers, everything produced after it (answers, 100 Continue,
+ * error responses) is queued as a slot behind the deferred one; answering
+ * the head of the queue moves the leading finished slots to `ready`. Parsing
+ * stops between requests while max_pending request slots wait; the rest of
+ * the input is held until an answer frees room.
+ *
  * Server. Each connection has a libuv TCP handle, a timer and a
- * df_http_conn. The timer runs the header timeout from the connection's
+ * df_http1_conn. The timer runs the header timeout from the connection's
  * start and from the end of each request, and the body timeout from the end
- * of each head. When the engine says close (or the peer ends its side), the
- * connection lingers: the final responses are written, the write side is
+ * of each head; it is off while the connection waits for its own answers
+ * (nothing to hold against the client), and it schedules the parsing of held
+ * input on the next loop turn (so a handler never runs inside
+ * df_http1_respond). When the engine says close (or the peer ends its side),
+ * the connection lingers: the final responses are written, the write side is
  * shut down, and what the client still sends is read and discarded until it
  * closes, so that an early 413 is not lost to a TCP reset. The linger is
  * bounded by the header timeout. Reading stops while more than WRITE_HIGH
  * bytes are unsent, so a client that pipelines without reading cannot grow
- * the output without bound. */
-#include "admin/http.h"
+ * the output without bound. A peer that ends its side while answers are
+ * outstanding is taken as gone (as nginx does): the tokens are cancelled. */
+#include "net/http1.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -45,21 +56,23 @@
 
 enum { LAST_NONE, LAST_URL, LAST_FIELD, LAST_VALUE };
 
-struct df_http_limits df_http_limits_resolve(const struct df_http_limits *limits)
+struct df_http1_limits df_http1_limits_resolve(const struct df_http1_limits *limits)
 {
-    struct df_http_limits l = limits ? *limits : (struct df_http_limits){0};
+    struct df_http1_limits l = limits ? *limits : (struct df_http1_limits){0};
     if (!l.max_head_bytes)
-        l.max_head_bytes = DF_HTTP_MAX_HEAD_BYTES;
+        l.max_head_bytes = DF_HTTP1_MAX_HEAD_BYTES;
     if (!l.max_headers)
-        l.max_headers = DF_HTTP_MAX_HEADERS;
+        l.max_headers = DF_HTTP1_MAX_HEADERS;
     if (!l.max_body_bytes)
-        l.max_body_bytes = DF_HTTP_MAX_BODY_BYTES;
+        l.max_body_bytes = DF_HTTP1_MAX_BODY_BYTES;
     if (!l.max_connections)
-        l.max_connections = DF_HTTP_MAX_CONNECTIONS;
+        l.max_connections = DF_HTTP1_MAX_CONNECTIONS;
     if (!l.header_timeout_ms)
-        l.header_timeout_ms = DF_HTTP_HEADER_TIMEOUT_MS;
+        l.header_timeout_ms = DF_HTTP1_HEADER_TIMEOUT_MS;
     if (!l.body_timeout_ms)
-        l.body_timeout_ms = DF_HTTP_BODY_TIMEOUT_MS;
+        l.body_timeout_ms = DF_HTTP1_BODY_TIMEOUT_MS;
+    if (!l.max_pending)
+        l.max_pending = DF_HTTP1_MAX_PENDING;
     return l;
 }
 
@@ -88,14 +101,14 @@ static int grow(void *bufp, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
-void df_http_out_free(struct df_http_out *out)
+void df_http1_out_free(struct df_http1_out *out)
 {
     free(out->data);
     out->data = NULL;
     out->len = out->cap = 0;
 }
 
-static int out_put(struct df_http_out *out, const void *data, size_t len)
+static int out_put(struct df_http1_out *out, const void *data, size_t len)
 {
     if (len == 0)
         return 0;
@@ -106,10 +119,10 @@ static int out_put(struct df_http_out *out, const void *data, size_t len)
     return 0;
 }
 
-static int out_printf(struct df_http_out *out, const char *fmt, ...)
+static int out_printf(struct df_http1_out *out, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-static int out_printf(struct df_http_out *out, const char *fmt, ...)
+static int out_printf(struct df_http1_out *out, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -126,7 +139,7 @@ static int out_printf(struct df_http_out *out, const char *fmt, ...)
 
 /* ---- requests and responses --------------------------------------------- */
 
-const char *df_http_request_header(const struct df_http_request *req, const char *name)
+const char *df_http1_request_header(const struct df_http1_request *req, const char *name)
 {
     for (size_t i = 0; i < req->nheaders; i++)
         if (strcasecmp(req->headers[i].name, name) == 0)
@@ -134,8 +147,8 @@ const char *df_http_request_header(const struct df_http_request *req, const char
     return NULL;
 }
 
-int df_http_response_text(struct df_http_response *res, int status, const char *content_type,
-                          const char *fmt, ...)
+int df_http1_response_text(struct df_http1_response *res, int status, const char *content_type,
+                           const char *fmt, ...)
 {
     free(res->body);
     res->body = NULL;
@@ -188,20 +201,58 @@ static bool valid_content_type(const char *s)
     return true;
 }
 
-/* Appends the response to a request. `head`: a HEAD request (no body);
- * `keep`: the connection stays open; `http10`: the client spoke HTTP/1.0
- * (keep-alive must then be announced). */
-static int put_response(struct df_http_out *out, const struct df_http_response *res, bool head,
-                        bool keep, bool http10)
+/* A header name is a token (RFC 9110 tchar). */
+static bool valid_name(const char *s)
 {
-    int status = res->status;
-    const char *ctype = res->content_type;
-    const char *body = res->body;
-    size_t blen = res->body ? res->body_len : 0;
-    if (status < 200 || status > 599 || !valid_content_type(ctype) ||
-        (res->body_len && !res->body)) {
+    if (!s || !*s)
+        return false;
+    for (; *s; s++)
+        if (!strchr("!#$%&'*+-.^_`|~", *s) && !(*s >= '0' && *s <= '9') &&
+            !(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z'))
+            return false;
+    return true;
+}
+
+static bool valid_value(const char *s)
+{
+    if (!s)
+        return false;
+    for (; *s; s++)
+        if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+            return false;
+    return true;
+}
+
+static bool valid_headers(const struct df_http1_header *h, size_t n)
+{
+    if (n && !h)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!valid_name(h[i].name) || !valid_value(h[i].value) ||
+            !strcasecmp(h[i].name, "content-length") ||
+            !strcasecmp(h[i].name, "transfer-encoding") || !strcasecmp(h[i].name, "connection"))
+            return false;
+    return true;
+}
+
+/* How a response is framed: `head`: a HEAD request (no body); `keep`: the
+ * connection stays open; `http10`: the client spoke HTTP/1.0 (keep-alive
+ * must then be announced). */
+struct framing {
+    bool head, keep, http10;
+};
+
+/* Appends a response; an invalid one (see struct df_http1_response) becomes
+ * a 500. */
+static int put_response(struct df_http1_out *out, int status, const char *ctype,
+                        const struct df_http1_header *hdrs, size_t nhdrs, const void *body,
+                        size_t blen, struct framing f)
+{
+    if (status < 200 || status > 599 || !valid_content_type(ctype) || !valid_headers(hdrs, nhdrs) ||
+        (blen && !body)) {
         status = 500;
         ctype = TEXT_PLAIN;
+        nhdrs = 0;
         body = "internal server error: the handler gave an invalid response\n";
         blen = strlen(body);
     }
@@ -209,27 +260,130 @@ static int put_response(struct df_http_out *out, const struct df_http_response *
     int rc = out_printf(out, "HTTP/1.1 %d %s\r\n", status, reason(status));
     if (!rc && ctype)
         rc = out_printf(out, "Content-Type: %s\r\n", ctype);
+    for (size_t i = 0; !rc && i < nhdrs; i++)
+        rc = out_printf(out, "%s: %s\r\n", hdrs[i].name, hdrs[i].value);
     if (!rc && !bodiless)
         rc = out_printf(out, "Content-Length: %zu\r\n", blen);
-    if (!rc && !keep)
+    if (!rc && !f.keep)
         rc = out_printf(out, "Connection: close\r\n");
-    else if (!rc && http10)
+    else if (!rc && f.http10)
         rc = out_printf(out, "Connection: keep-alive\r\n");
     if (!rc)
         rc = out_put(out, "\r\n", 2);
-    if (!rc && !head && !bodiless)
+    if (!rc && !f.head && !bodiless)
         rc = out_put(out, body, blen);
     return rc;
 }
 
-/* Produces the final error response `status` (or reports DF_ENOMEM for
- * ERR_NOMEM) and marks the connection closed. `detail` may be NULL. */
-static int fail_response(struct df_http_conn *c, struct df_http_out *out, int status,
-                         const char *detail)
+/* ---- the ordered output queue ---------------------------------------------- */
+
+struct df_http1_pending {
+    struct df_http1_conn *conn; /* NULL once the connection is gone */
+    df_http1_cancel_fn cancel;
+    void *cancel_ud;
+    struct framing f;
+};
+
+struct df_http1_slot {
+    struct df_http1_pending *tok; /* unanswered; NULL once data is final */
+    uint8_t *data;
+    size_t len;
+    bool request; /* the answer to a request (counts against max_pending) */
+};
+
+/* Moves `tmp` (taking its bytes) to the end of the output: to `ready` when
+ * nothing is outstanding, else into a new slot. Returns 0 or DF_ENOMEM. */
+static int emit(struct df_http1_conn *c, struct df_http1_out *tmp, bool request)
 {
-    c->closed = true;
-    if (status == ERR_NOMEM)
+    int rc = 0;
+    if (c->qlen == 0) {
+        if (c->ready.len == 0) {
+            df_http1_out_free(&c->ready);
+            c->ready = *tmp;
+            *tmp = (struct df_http1_out){0};
+        } else {
+            rc = out_put(&c->ready, tmp->data, tmp->len);
+        }
+        df_http1_out_free(tmp);
+        return rc;
+    }
+    if (c->qhead + c->qlen == c->qcap && c->qhead > 0) {
+        memmove(c->q, c->q + c->qhead, c->qlen * sizeof *c->q);
+        c->qhead = 0;
+    }
+    if (grow(&c->q, &c->qcap, c->qhead + c->qlen + 1, sizeof *c->q)) {
+        df_http1_out_free(tmp);
         return DF_ENOMEM;
+    }
+    c->q[c->qhead + c->qlen++] =
+        (struct df_http1_slot){.data = tmp->data, .len = tmp->len, .request = request};
+    *tmp = (struct df_http1_out){0};
+    if (request)
+        c->qrequests++;
+    return 0;
+}
+
+/* Moves the leading answered slots to `ready`. Returns whether any moved. */
+static bool flush(struct df_http1_conn *c)
+{
+    bool moved = false;
+    while (c->qlen && !c->q[c->qhead].tok) {
+        struct df_http1_slot *s = &c->q[c->qhead];
+        if (out_put(&c->ready, s->data, s->len))
+            c->nomem = true;
+        free(s->data);
+        if (s->request)
+            c->qrequests--;
+        c->qhead++;
+        c->qlen--;
+        moved = true;
+    }
+    if (c->qlen == 0)
+        c->qhead = 0;
+    return moved;
+}
+
+/* Appends `ready` to `out` (taking it when `out` is empty). */
+static int take(struct df_http1_conn *c, struct df_http1_out *out)
+{
+    if (c->ready.len == 0)
+        return 0;
+    if (out->len == 0) {
+        df_http1_out_free(out);
+        *out = c->ready;
+        c->ready = (struct df_http1_out){0};
+        return 0;
+    }
+    int rc = out_put(out, c->ready.data, c->ready.len);
+    df_http1_out_free(&c->ready);
+    return rc;
+}
+
+/* What the transport does next. */
+static int status_of(struct df_http1_conn *c)
+{
+    if (c->nomem)
+        return DF_ENOMEM;
+    if (c->closed)
+        return DF_HTTP1_CLOSE;
+    if (c->input_closed) {
+        if (c->qlen)
+            return DF_HTTP1_PAUSE;
+        c->closed = true;
+        return DF_HTTP1_CLOSE;
+    }
+    return c->qrequests >= c->limits.max_pending ? DF_HTTP1_PAUSE : DF_HTTP1_KEEP;
+}
+
+/* Queues the final error response `status` (or records an allocation
+ * failure for ERR_NOMEM) and stops parsing. `detail` may be NULL. */
+static void fail_response(struct df_http1_conn *c, int status, const char *detail)
+{
+    c->input_closed = true;
+    if (status == ERR_NOMEM) {
+        c->nomem = true;
+        return;
+    }
     const char *what;
     switch (status) {
     case 400:
@@ -257,29 +411,32 @@ static int fail_response(struct df_http_conn *c, struct df_http_out *out, int st
     char text[160];
     int n = snprintf(text, sizeof text, "%s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
     size_t tlen = n < 0 ? 0 : (size_t)n < sizeof text ? (size_t)n : sizeof text - 1;
-    int rc = out_printf(out,
+    struct df_http1_out tmp = {0};
+    int rc = out_printf(&tmp,
                         "HTTP/1.1 %d %s\r\nContent-Type: " TEXT_PLAIN
                         "\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
                         status, reason(status), tlen);
     if (!rc)
-        rc = out_put(out, text, tlen);
-    return rc ? DF_ENOMEM : DF_HTTP_CLOSE;
+        rc = out_put(&tmp, text, tlen);
+    if (rc || emit(c, &tmp, false))
+        c->nomem = true;
+    df_http1_out_free(&tmp);
 }
 
 /* ---- http-parser callbacks ------------------------------------------------ */
 
-static struct df_http_conn *conn_of(http_parser *p)
+static struct df_http1_conn *conn_of(http_parser *p)
 {
     return p->data;
 }
 
-static int fail(struct df_http_conn *c, int status)
+static int fail(struct df_http1_conn *c, int status)
 {
     c->err_status = status;
     return 1;
 }
 
-static int head_put(struct df_http_conn *c, const char *at, size_t len)
+static int head_put(struct df_http1_conn *c, const char *at, size_t len)
 {
     if (len > c->limits.max_head_bytes || c->head_len + len > c->limits.max_head_bytes)
         return fail(c, 431);
@@ -292,7 +449,7 @@ static int head_put(struct df_http_conn *c, const char *at, size_t len)
 
 /* Ends the URL, name or value being received: trims a value's trailing
  * whitespace and NUL-terminates. */
-static int finish_item(struct df_http_conn *c)
+static int finish_item(struct df_http1_conn *c)
 {
     if (c->last == LAST_NONE)
         return 0;
@@ -311,20 +468,20 @@ static int finish_item(struct df_http_conn *c)
 
 static int on_message_begin(http_parser *p)
 {
-    conn_of(p)->phase = DF_HTTP_HEAD;
+    conn_of(p)->phase = DF_HTTP1_HEAD;
     return 0;
 }
 
 static int on_url(http_parser *p, const char *at, size_t len)
 {
-    struct df_http_conn *c = conn_of(p);
+    struct df_http1_conn *c = conn_of(p);
     c->last = LAST_URL; /* the URL comes first, at offset 0 */
     return head_put(c, at, len);
 }
 
 static int on_header_field(http_parser *p, const char *at, size_t len)
 {
-    struct df_http_conn *c = conn_of(p);
+    struct df_http1_conn *c = conn_of(p);
     if (c->last != LAST_FIELD) {
         if (finish_item(c))
             return 1;
@@ -347,7 +504,7 @@ static int on_header_field(http_parser *p, const char *at, size_t len)
 
 static int on_header_value(http_parser *p, const char *at, size_t len)
 {
-    struct df_http_conn *c = conn_of(p);
+    struct df_http1_conn *c = conn_of(p);
     if (c->last != LAST_VALUE) {
         if (c->last != LAST_FIELD)
             return fail(c, 400); /* http-parser always sends a name first */
@@ -361,17 +518,17 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
 
 static int on_headers_complete(http_parser *p)
 {
-    struct df_http_conn *c = conn_of(p);
+    struct df_http1_conn *c = conn_of(p);
     if (finish_item(c))
         return -1; /* 1 and 2 mean "no body" to http-parser */
-    c->phase = DF_HTTP_BODY;
+    c->phase = DF_HTTP1_BODY;
     http_parser_pause(p, 1);
     return 0;
 }
 
 static int on_body(http_parser *p, const char *at, size_t len)
 {
-    struct df_http_conn *c = conn_of(p);
+    struct df_http1_conn *c = conn_of(p);
     if (len > c->limits.max_body_bytes - c->body_len)
         return fail(c, 413);
     if (grow(&c->body, &c->body_cap, c->body_len + len + 1, 1))
@@ -383,7 +540,7 @@ static int on_body(http_parser *p, const char *at, size_t len)
 
 static int on_message_complete(http_parser *p)
 {
-    struct df_http_conn *c = conn_of(p);
+    struct df_http1_conn *c = conn_of(p);
     if (finish_item(c)) /* chunked trailers */
         return 1;
     c->msg_done = true;
@@ -403,46 +560,87 @@ static const http_parser_settings parser_settings = {
 
 /* ---- the connection engine ------------------------------------------------ */
 
-void df_http_conn_init(struct df_http_conn *conn, df_http_handler_fn fn, void *ud,
-                       const struct df_http_limits *limits)
+void df_http1_conn_init(struct df_http1_conn *conn, df_http1_handler_fn fn, void *ud,
+                        const struct df_http1_limits *limits)
 {
     memset(conn, 0, sizeof *conn);
     http_parser_init(&conn->parser, HTTP_REQUEST);
     conn->parser.data = conn;
     conn->fn = fn;
     conn->ud = ud;
-    conn->limits = df_http_limits_resolve(limits);
-    conn->phase = DF_HTTP_IDLE;
+    conn->limits = df_http1_limits_resolve(limits);
+    conn->phase = DF_HTTP1_IDLE;
     conn->last = LAST_NONE;
 }
 
-void df_http_conn_free(struct df_http_conn *conn)
+void df_http1_conn_set_ready(struct df_http1_conn *conn, df_http1_ready_fn fn, void *ud)
 {
+    conn->ready_fn = fn;
+    conn->ready_ud = ud;
+}
+
+void df_http1_conn_abort(struct df_http1_conn *conn)
+{
+    struct df_http1_conn *c = conn;
+    c->closed = true;
+    c->input_closed = true;
+    c->deferred = NULL;
+    /* Detach every token before any callback runs: a cancel callback may
+     * answer (and so free) any of them. */
+    for (size_t i = c->qhead; i < c->qhead + c->qlen; i++)
+        if (c->q[i].tok)
+            c->q[i].tok->conn = NULL;
+    for (size_t i = c->qhead; i < c->qhead + c->qlen; i++) {
+        struct df_http1_pending *tok = c->q[i].tok;
+        c->q[i].tok = NULL;
+        if (tok && tok->cancel)
+            tok->cancel(tok->cancel_ud, tok);
+    }
+    for (size_t i = c->qhead; i < c->qhead + c->qlen; i++)
+        free(c->q[i].data);
+    c->qhead = c->qlen = c->qrequests = 0;
+    free(c->held);
+    c->held = NULL;
+    c->held_len = c->held_cap = 0;
+}
+
+void df_http1_conn_free(struct df_http1_conn *conn)
+{
+    df_http1_conn_abort(conn);
     free(conn->head);
     free(conn->offs);
     free(conn->hdrs);
     free(conn->body);
+    free(conn->q);
+    df_http1_out_free(&conn->ready);
     conn->head = NULL;
     conn->offs = NULL;
     conn->hdrs = NULL;
     conn->body = NULL;
+    conn->q = NULL;
+    conn->qcap = 0;
     conn->head_len = conn->head_cap = conn->nhdrs = conn->hdrs_cap = 0;
     conn->body_len = conn->body_cap = 0;
 }
 
-enum df_http_phase df_http_conn_phase(const struct df_http_conn *conn)
+enum df_http1_phase df_http1_conn_phase(const struct df_http1_conn *conn)
 {
     return conn->phase;
 }
 
-uint64_t df_http_conn_requests(const struct df_http_conn *conn)
+uint64_t df_http1_conn_requests(const struct df_http1_conn *conn)
 {
     return conn->requests;
 }
 
-static void reset_message(struct df_http_conn *c)
+size_t df_http1_conn_pending(const struct df_http1_conn *conn)
 {
-    c->phase = DF_HTTP_IDLE;
+    return conn->qrequests;
+}
+
+static void reset_message(struct df_http1_conn *c)
+{
+    c->phase = DF_HTTP1_IDLE;
     c->last = LAST_NONE;
     c->err_status = 0;
     c->msg_done = false;
@@ -460,7 +658,7 @@ static void reset_message(struct df_http_conn *c)
     }
 }
 
-static const char *find_header(const struct df_http_conn *c, const char *name)
+static const char *find_header(const struct df_http1_conn *c, const char *name)
 {
     for (size_t i = 0; i < c->nhdrs; i++)
         if (strcasecmp(c->head + c->offs[2 * i], name) == 0)
@@ -470,31 +668,38 @@ static const char *find_header(const struct df_http_conn *c, const char *name)
 
 /* The head is complete and no body byte has been parsed: refuse a declared
  * body that is too large, and answer `Expect`. */
-static int head_done(struct df_http_conn *c, struct df_http_out *out)
+static void head_done(struct df_http1_conn *c)
 {
     const http_parser *p = &c->parser;
     bool has_length = p->flags & F_CONTENTLENGTH;
-    if (has_length && p->content_length > c->limits.max_body_bytes)
-        return fail_response(c, out, 413, NULL);
+    if (has_length && p->content_length > c->limits.max_body_bytes) {
+        fail_response(c, 413, NULL);
+        return;
+    }
     const char *expect = find_header(c, "expect");
     if (expect) {
-        if (strcasecmp(expect, "100-continue") != 0)
-            return fail_response(c, out, 417, NULL);
+        if (strcasecmp(expect, "100-continue") != 0) {
+            fail_response(c, 417, NULL);
+            return;
+        }
         bool has_body = (p->flags & F_CHUNKED) || (has_length && p->content_length > 0);
+        struct df_http1_out tmp = {0};
         if (p->http_major == 1 && p->http_minor >= 1 && has_body &&
-            out_put(out, "HTTP/1.1 100 Continue\r\n\r\n", 25))
-            return fail_response(c, out, ERR_NOMEM, NULL);
+            (out_put(&tmp, "HTTP/1.1 100 Continue\r\n\r\n", 25) || emit(c, &tmp, false))) {
+            df_http1_out_free(&tmp);
+            fail_response(c, ERR_NOMEM, NULL);
+            return;
+        }
     }
     if (has_length && p->content_length > 0 &&
         grow(&c->body, &c->body_cap, (size_t)p->content_length + 1, 1))
-        return fail_response(c, out, ERR_NOMEM, NULL);
-    return 0;
+        fail_response(c, ERR_NOMEM, NULL);
 }
 
 /* Appends a NUL-terminated copy of `lit`, or when it is NULL of
  * head[off..off+len), to the head buffer (outside the head limit: these are
  * copies of bytes already counted) and returns its offset, or -1. */
-static long head_copy(struct df_http_conn *c, const char *lit, size_t off, size_t len)
+static long head_copy(struct df_http1_conn *c, const char *lit, size_t off, size_t len)
 {
     if (grow(&c->head, &c->head_cap, c->head_len + len + 1, 1))
         return -1;
@@ -505,23 +710,31 @@ static long head_copy(struct df_http_conn *c, const char *lit, size_t off, size_
     return (long)dst;
 }
 
-/* A complete request waits: hands it to the handler and appends the
- * response. */
-static int dispatch(struct df_http_conn *c, struct df_http_out *out)
+/* A complete request waits: hands it to the handler and queues the answer
+ * (or the handler's token). */
+static void dispatch(struct df_http1_conn *c)
 {
     const http_parser *p = &c->parser;
-    bool keep = http_should_keep_alive(p) && !p->upgrade;
-    bool head = p->method == HTTP_HEAD;
-    bool http10 = p->http_major == 1 && p->http_minor == 0;
-    if (!c->head) /* http-parser rejects an empty URL; be sure */
-        return fail_response(c, out, 400, "no URL");
+    struct framing f = {
+        .keep = http_should_keep_alive(p) && !p->upgrade,
+        .head = p->method == HTTP_HEAD,
+        .http10 = p->http_major == 1 && p->http_minor == 0,
+    };
+    if (!c->head) { /* http-parser rejects an empty URL; be sure */
+        fail_response(c, 400, "no URL");
+        return;
+    }
     size_t url_len = strlen(c->head);
-    if (url_len > UINT16_MAX) /* http_parser_url offsets are 16 bits */
-        return fail_response(c, out, 414, NULL);
+    if (url_len > UINT16_MAX) { /* http_parser_url offsets are 16 bits */
+        fail_response(c, 414, NULL);
+        return;
+    }
     struct http_parser_url u;
     http_parser_url_init(&u);
-    if (http_parser_parse_url(c->head, url_len, p->method == HTTP_CONNECT, &u) != 0)
-        return fail_response(c, out, 400, "invalid URL");
+    if (http_parser_parse_url(c->head, url_len, p->method == HTTP_CONNECT, &u) != 0) {
+        fail_response(c, 400, "invalid URL");
+        return;
+    }
 
     /* Copies of the path and query; offsets, as the buffer may move. */
     long path_off, query_off = -1;
@@ -533,8 +746,10 @@ static int dispatch(struct df_http_conn *c, struct df_http_out *out)
         path_off = head_copy(c, "/", 0, 1);
     if (u.field_set & (1u << UF_QUERY))
         query_off = head_copy(c, NULL, u.field_data[UF_QUERY].off, u.field_data[UF_QUERY].len);
-    if (path_off < 0 || ((u.field_set & (1u << UF_QUERY)) && query_off < 0))
-        return fail_response(c, out, ERR_NOMEM, NULL);
+    if (path_off < 0 || ((u.field_set & (1u << UF_QUERY)) && query_off < 0)) {
+        fail_response(c, ERR_NOMEM, NULL);
+        return;
+    }
 
     for (size_t i = 0; i < c->nhdrs; i++) {
         c->hdrs[i].name = c->head + c->offs[2 * i];
@@ -543,7 +758,7 @@ static int dispatch(struct df_http_conn *c, struct df_http_out *out)
     static const uint8_t empty[1] = {0};
     if (c->body)
         c->body[c->body_len] = 0; /* grow() always left room */
-    struct df_http_request req = {
+    struct df_http1_request req = {
         .method = http_method_str((enum http_method)p->method),
         .path = c->head + path_off,
         .query = query_off < 0 ? NULL : c->head + query_off,
@@ -552,87 +767,225 @@ static int dispatch(struct df_http_conn *c, struct df_http_out *out)
         .headers = c->hdrs,
         .nheaders = c->nhdrs,
         .http_minor = p->http_minor,
+        .conn = c,
     };
-    struct df_http_response res = {0};
-    c->fn(c->ud, &req, &res);
-    int rc = put_response(out, &res, head, keep, http10);
-    free(res.body);
+    struct df_http1_response res = {0};
+    c->req_head = f.head;
+    c->req_keep = f.keep;
+    c->req_http10 = f.http10;
+    c->in_handler = true;
+    c->deferred = NULL;
     c->requests++;
+    c->fn(c->ud, &req, &res);
+    c->in_handler = false;
+    bool deferred = c->deferred != NULL;
+    c->deferred = NULL;
+    if (!f.keep)
+        c->input_closed = true;
+    if (!c->closed && !deferred) { /* closed: aborted from inside the handler */
+        struct df_http1_out tmp = {0};
+        if (put_response(&tmp, res.status, res.content_type, res.headers, res.nheaders, res.body,
+                         res.body ? res.body_len : 0, f) ||
+            emit(c, &tmp, true))
+            c->nomem = true;
+        df_http1_out_free(&tmp);
+    }
+    free(res.body);
     reset_message(c);
-    if (rc || !keep)
-        c->closed = true;
-    return rc ? DF_ENOMEM : keep ? DF_HTTP_KEEP : DF_HTTP_CLOSE;
+    flush(c); /* the handler may have answered a token of this connection */
 }
 
-int df_http_conn_feed(struct df_http_conn *conn, const uint8_t *data, size_t len,
-                      struct df_http_out *out)
+struct df_http1_pending *df_http1_defer(const struct df_http1_request *req,
+                                        df_http1_cancel_fn cancel, void *cancel_ud)
 {
-    struct df_http_conn *c = conn;
-    if (c->closed)
-        return DF_HTTP_CLOSE;
+    struct df_http1_conn *c = req->conn;
+    if (!c || !c->in_handler || c->deferred || c->closed)
+        return NULL;
+    struct df_http1_pending *tok = calloc(1, sizeof *tok);
+    if (!tok)
+        return NULL;
+    tok->conn = c;
+    tok->cancel = cancel;
+    tok->cancel_ud = cancel_ud;
+    tok->f = (struct framing){.head = c->req_head, .keep = c->req_keep, .http10 = c->req_http10};
+    /* An empty slot ahead of the answers to come; emit() cannot put it in
+     * `ready`, so force the queue path. */
+    if (c->qhead + c->qlen == c->qcap && c->qhead > 0) {
+        memmove(c->q, c->q + c->qhead, c->qlen * sizeof *c->q);
+        c->qhead = 0;
+    }
+    if (grow(&c->q, &c->qcap, c->qhead + c->qlen + 1, sizeof *c->q)) {
+        free(tok);
+        return NULL;
+    }
+    c->q[c->qhead + c->qlen++] = (struct df_http1_slot){.tok = tok, .request = true};
+    c->qrequests++;
+    c->deferred = tok;
+    return tok;
+}
+
+int df_http1_respond(struct df_http1_pending *tok, int status, const char *content_type,
+                     const struct df_http1_header *headers, size_t nheaders, const void *body,
+                     size_t len)
+{
+    struct df_http1_conn *c = tok->conn;
+    struct framing f = tok->f;
+    if (!c) {
+        free(tok); /* the connection is gone: nothing to send */
+        return 0;
+    }
+    struct df_http1_slot *s = NULL;
+    for (size_t i = c->qhead; i < c->qhead + c->qlen && !s; i++)
+        if (c->q[i].tok == tok)
+            s = &c->q[i];
+    free(tok);
+    if (!s) /* cannot happen: an attached token has its slot */
+        return DF_EINVAL;
+    struct df_http1_out tmp = {0};
+    int rc = put_response(&tmp, status, content_type, headers, nheaders, body, len, f);
+    s->tok = NULL;
+    s->data = tmp.data;
+    s->len = tmp.len;
+    if (rc)
+        c->nomem = true;
+    bool moved = flush(c);
+    if (!c->busy && (moved || c->nomem) && c->ready_fn)
+        c->ready_fn(c->ready_ud);
+    return rc ? DF_ENOMEM : 0;
+}
+
+/* Parses data[0..len) until it is used up, the input is closed, or
+ * max_pending answers wait. Returns the bytes used (all of them when the
+ * rest is to be discarded). */
+static size_t parse(struct df_http1_conn *c, const uint8_t *data, size_t len)
+{
+    size_t used = 0;
     c->parser.data = c;
-    while (len > 0) {
-        bool in_head = c->phase != DF_HTTP_BODY;
-        size_t n = http_parser_execute(&c->parser, &parser_settings, (const char *)data, len);
-        if (n > len)
-            n = len;
-        data += n;
-        len -= n;
+    while (used < len) {
+        if (c->input_closed || c->nomem)
+            return len;
+        if (c->qrequests >= c->limits.max_pending)
+            return used;
+        bool in_head = c->phase != DF_HTTP1_BODY;
+        size_t n = http_parser_execute(&c->parser, &parser_settings, (const char *)data + used,
+                                       len - used);
+        if (n > len - used)
+            n = len - used;
+        used += n;
         if (in_head)
             c->head_raw += n;
         enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
         if (e != HPE_OK && e != HPE_PAUSED) {
             int status = c->err_status ? c->err_status : e == HPE_HEADER_OVERFLOW ? 431 : 400;
-            return fail_response(c, out, status, status == 400 ? http_errno_description(e) : NULL);
+            fail_response(c, status, status == 400 ? http_errno_description(e) : NULL);
+            return len;
         }
-        if (in_head && c->head_raw > c->limits.max_head_bytes)
-            return fail_response(c, out, 431, NULL);
+        if (in_head && c->head_raw > c->limits.max_head_bytes) {
+            fail_response(c, 431, NULL);
+            return len;
+        }
         if (e == HPE_PAUSED) {
             http_parser_pause(&c->parser, 0);
-            int rc = 0;
             if (c->msg_done)
-                rc = dispatch(c, out);
-            else if (in_head && c->phase == DF_HTTP_BODY)
-                rc = head_done(c, out);
-            if (rc)
-                return rc;
+                dispatch(c);
+            else if (in_head && c->phase == DF_HTTP1_BODY)
+                head_done(c);
         } else if (n == 0) {
-            break; /* cannot happen: http-parser consumes all unless it stops */
+            return len; /* cannot happen: http-parser consumes all unless it stops */
         }
     }
-    return DF_HTTP_KEEP;
+    return used;
 }
 
-int df_http_conn_timeout(struct df_http_conn *conn, struct df_http_out *out)
+static int hold(struct df_http1_conn *c, const uint8_t *data, size_t len)
 {
-    if (conn->closed)
-        return DF_HTTP_CLOSE;
-    if (conn->phase == DF_HTTP_IDLE) {
-        conn->closed = true;
-        return DF_HTTP_CLOSE;
+    if (len == 0)
+        return 0;
+    if (grow(&c->held, &c->held_cap, c->held_len + len, 1))
+        return DF_ENOMEM;
+    memcpy(c->held + c->held_len, data, len);
+    c->held_len += len;
+    return 0;
+}
+
+int df_http1_conn_feed(struct df_http1_conn *conn, const uint8_t *data, size_t len,
+                       struct df_http1_out *out)
+{
+    struct df_http1_conn *c = conn;
+    if (c->closed || c->nomem) {
+        if (take(c, out))
+            c->nomem = true;
+        return status_of(c);
     }
-    return fail_response(conn, out, 408, NULL);
+    c->busy = true;
+    if (c->input_closed) {
+        /* discarded: the connection closes once the answers are out */
+    } else if (c->held_len || c->qrequests >= c->limits.max_pending) {
+        if (hold(c, data, len))
+            c->nomem = true;
+        size_t n = parse(c, c->held, c->held_len);
+        if (n >= c->held_len || c->input_closed) {
+            c->held_len = 0;
+        } else {
+            memmove(c->held, c->held + n, c->held_len - n);
+            c->held_len -= n;
+        }
+    } else {
+        size_t n = parse(c, data, len);
+        if (n < len && !c->input_closed && hold(c, data + n, len - n))
+            c->nomem = true;
+    }
+    c->busy = false;
+    flush(c);
+    if (take(c, out))
+        c->nomem = true;
+    return status_of(c);
+}
+
+int df_http1_conn_output(struct df_http1_conn *conn, struct df_http1_out *out)
+{
+    flush(conn);
+    if (take(conn, out))
+        conn->nomem = true;
+    return status_of(conn);
+}
+
+int df_http1_conn_timeout(struct df_http1_conn *conn, struct df_http1_out *out)
+{
+    struct df_http1_conn *c = conn;
+    if (!c->closed && !c->input_closed) {
+        if (c->phase != DF_HTTP1_IDLE)
+            fail_response(c, 408, NULL);
+        else if (c->qlen == 0)
+            c->input_closed = true;
+    }
+    if (take(c, out))
+        c->nomem = true;
+    return status_of(c);
 }
 
 /* ---- the server ------------------------------------------------------------ */
 
 enum client_state { C_OPEN, C_LINGER, C_CLOSED };
+enum timer_mode { T_NONE, T_HEADER, T_BODY, T_RESUME, T_LINGER };
 
 struct client {
     uv_tcp_t tcp;
     uv_timer_t timer;
     uv_shutdown_t shutdown;
-    struct df_http_server *srv;
+    struct df_http1_server *srv;
     struct client *prev, *next;
-    struct df_http_conn conn;
+    struct df_http1_conn conn;
     enum client_state state;
     int handles;     /* of tcp and timer, not yet closed */
     unsigned writes; /* uv_write requests in flight */
     bool reading;
     bool peer_eof;           /* the client ended its side */
     bool shut;               /* our shutdown completed */
-    uint64_t timed_requests; /* df_http_conn_requests when the timer was armed */
-    bool timed_body;         /* the timer runs the body timeout */
+    bool paused;             /* the engine said PAUSE: not reading */
+    bool resume;             /* held input is parsed on the next loop turn */
+    enum timer_mode tmode;   /* what the timer runs */
+    uint64_t timed_requests; /* df_http1_conn_requests when the timer was armed */
 };
 
 struct write_req {
@@ -641,12 +994,13 @@ struct write_req {
     uint8_t *data;
 };
 
-struct df_http_server {
+struct df_http1_server {
     uv_loop_t *loop;
     uv_tcp_t listener;
-    df_http_handler_fn fn;
+    df_http1_handler_fn fn;
     void *ud;
-    struct df_http_limits limits;
+    struct df_http1_limits limits;
+    bool reuseport;
     struct client *clients;
     unsigned nclients;
     size_t handles; /* open uv handles: listener, connections, timers */
@@ -657,7 +1011,7 @@ struct df_http_server {
     char readbuf[READ_BUF_SIZE]; /* each read is consumed before the next */
 };
 
-static void maybe_finish(struct df_http_server *srv)
+static void maybe_finish(struct df_http1_server *srv)
 {
     if (!srv->closing || srv->handles)
         return;
@@ -670,14 +1024,14 @@ static void maybe_finish(struct df_http_server *srv)
 
 static void on_listener_closed(uv_handle_t *h)
 {
-    struct df_http_server *srv = h->data;
+    struct df_http1_server *srv = h->data;
     srv->handles--;
     maybe_finish(srv);
 }
 
 static void on_rejected_closed(uv_handle_t *h)
 {
-    struct df_http_server *srv = h->data;
+    struct df_http1_server *srv = h->data;
     free(h);
     srv->handles--;
     maybe_finish(srv);
@@ -686,10 +1040,10 @@ static void on_rejected_closed(uv_handle_t *h)
 static void on_client_closed(uv_handle_t *h)
 {
     struct client *c = h->data;
-    struct df_http_server *srv = c->srv;
+    struct df_http1_server *srv = c->srv;
     srv->handles--;
     if (--c->handles == 0) {
-        df_http_conn_free(&c->conn);
+        df_http1_conn_free(&c->conn);
         free(c);
     }
     maybe_finish(srv);
@@ -700,7 +1054,7 @@ static void close_client(struct client *c)
 {
     if (c->state == C_CLOSED)
         return;
-    struct df_http_server *srv = c->srv;
+    struct df_http1_server *srv = c->srv;
     c->state = C_CLOSED;
     if (c->prev)
         c->prev->next = c->next;
@@ -709,6 +1063,7 @@ static void close_client(struct client *c)
     if (c->next)
         c->next->prev = c->prev;
     srv->nclients--;
+    df_http1_conn_abort(&c->conn); /* owners of outstanding answers learn now */
     uv_close((uv_handle_t *)&c->tcp, on_client_closed);
     uv_close((uv_handle_t *)&c->timer, on_client_closed);
 }
@@ -749,21 +1104,21 @@ static void on_write(uv_write_t *req, int status)
         close_client(c);
         return;
     }
-    if (c->state == C_OPEN && !c->reading &&
+    if (c->state == C_OPEN && !c->reading && !c->paused && !c->resume &&
         uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) < WRITE_HIGH / 2)
         start_reading(c);
 }
 
 /* Queues out's bytes (taking them). Returns 0 or a negative error. */
-static int send_out(struct client *c, struct df_http_out *out)
+static int send_out(struct client *c, struct df_http1_out *out)
 {
     if (out->len == 0) {
-        df_http_out_free(out);
+        df_http1_out_free(out);
         return 0;
     }
     struct write_req *w = out->len <= UINT32_MAX ? malloc(sizeof *w) : NULL;
     if (!w) {
-        df_http_out_free(out);
+        df_http1_out_free(out);
         return DF_ENOMEM;
     }
     w->req.data = w;
@@ -799,6 +1154,7 @@ static void begin_close(struct client *c)
     if (c->state != C_OPEN)
         return;
     c->state = C_LINGER;
+    c->tmode = T_LINGER;
     uv_timer_start(&c->timer, on_timer, c->srv->limits.header_timeout_ms, 0);
     if (c->peer_eof)
         stop_reading(c);
@@ -809,33 +1165,104 @@ static void begin_close(struct client *c)
         close_client(c);
 }
 
-static void arm_timer(struct client *c)
+/* Runs the timer that applies now: none while the connection waits for its
+ * own answers, the header or body timeout otherwise (restarted only when a
+ * new request or its body begins, so a trickling client cannot extend it). */
+static void set_timer(struct client *c)
 {
-    uint64_t n = df_http_conn_requests(&c->conn);
-    bool body = df_http_conn_phase(&c->conn) == DF_HTTP_BODY;
-    if (n == c->timed_requests && body == c->timed_body)
+    if (c->state != C_OPEN)
         return;
+    if (c->resume) {
+        c->tmode = T_RESUME;
+        uv_timer_start(&c->timer, on_timer, 0, 0);
+        return;
+    }
+    enum df_http1_phase phase = df_http1_conn_phase(&c->conn);
+    if (c->paused || (df_http1_conn_pending(&c->conn) && phase == DF_HTTP1_IDLE)) {
+        c->tmode = T_NONE;
+        uv_timer_stop(&c->timer);
+        return;
+    }
+    enum timer_mode mode = phase == DF_HTTP1_BODY ? T_BODY : T_HEADER;
+    uint64_t n = df_http1_conn_requests(&c->conn);
+    if (mode == c->tmode && n == c->timed_requests)
+        return;
+    c->tmode = mode;
     c->timed_requests = n;
-    c->timed_body = body;
-    const struct df_http_limits *l = &c->srv->limits;
-    uv_timer_start(&c->timer, on_timer, body ? l->body_timeout_ms : l->header_timeout_ms, 0);
+    const struct df_http1_limits *l = &c->srv->limits;
+    uv_timer_start(&c->timer, on_timer, mode == T_BODY ? l->body_timeout_ms : l->header_timeout_ms,
+                   0);
+}
+
+/* Sends `out` (taking it) and acts on the engine's verdict `r`. */
+static void handle_result(struct client *c, int r, struct df_http1_out *out)
+{
+    if (c->state == C_CLOSED) { /* e.g. the handler closed the server */
+        df_http1_out_free(out);
+        return;
+    }
+    if (r < 0 || send_out(c, out) != 0) {
+        df_http1_out_free(out);
+        close_client(c);
+        return;
+    }
+    if (c->state != C_OPEN)
+        return;
+    if (r == DF_HTTP1_CLOSE) {
+        begin_close(c);
+        return;
+    }
+    if (r == DF_HTTP1_PAUSE) {
+        c->paused = true;
+        stop_reading(c);
+    } else if (c->paused) {
+        c->paused = false;
+        c->resume = true; /* held input first, then the socket */
+    }
+    set_timer(c);
+    if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) >= WRITE_HIGH)
+        stop_reading(c);
+}
+
+/* df_http1_respond made output ready. */
+static void on_conn_ready(void *ud)
+{
+    struct client *c = ud;
+    if (c->state != C_OPEN)
+        return;
+    struct df_http1_out out = {0};
+    int r = df_http1_conn_output(&c->conn, &out);
+    handle_result(c, r, &out);
 }
 
 static void on_timer(uv_timer_t *t)
 {
     struct client *c = t->data;
-    if (c->state != C_OPEN || c->writes) {
-        close_client(c); /* lingered long enough, or not reading its responses */
+    if (c->state != C_OPEN) {
+        close_client(c); /* lingered long enough */
         return;
     }
-    struct df_http_out out = {0};
-    int r = df_http_conn_timeout(&c->conn, &out);
-    if (r < 0 || out.len == 0 || send_out(c, &out) != 0) {
-        df_http_out_free(&out);
+    struct df_http1_out out = {0};
+    if (c->resume) {
+        c->resume = false;
+        int r = df_http1_conn_feed(&c->conn, NULL, 0, &out);
+        handle_result(c, r, &out);
+        if (c->state == C_OPEN && !c->paused && !c->resume &&
+            uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) < WRITE_HIGH)
+            start_reading(c);
+        return;
+    }
+    if (c->writes) {
+        close_client(c); /* not reading its responses */
+        return;
+    }
+    int r = df_http1_conn_timeout(&c->conn, &out);
+    if (r == DF_HTTP1_CLOSE && out.len == 0) {
         close_client(c);
         return;
     }
-    begin_close(c);
+    c->tmode = T_NONE;
+    handle_result(c, r, &out);
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
@@ -850,37 +1277,33 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         }
         c->peer_eof = true;
         stop_reading(c);
-        if (c->state == C_OPEN)
+        if (c->state == C_OPEN) {
+            /* Gone while answers are outstanding: cancel them, send what is
+             * ready and close. */
+            struct df_http1_out out = {0};
+            if (df_http1_conn_pending(&c->conn))
+                df_http1_conn_abort(&c->conn);
+            if (df_http1_conn_output(&c->conn, &out) < 0 || send_out(c, &out) != 0) {
+                df_http1_out_free(&out);
+                close_client(c);
+                return;
+            }
             begin_close(c);
-        else if (c->shut)
+        } else if (c->shut) {
             close_client(c);
+        }
         return;
     }
     if (c->state == C_LINGER)
         return; /* discard what a closing client still sends */
-    struct df_http_out out = {0};
-    int r = df_http_conn_feed(&c->conn, (const uint8_t *)buf->base, (size_t)nread, &out);
-    if (c->state == C_CLOSED) { /* the handler closed the server */
-        df_http_out_free(&out);
-        return;
-    }
-    if (r < 0 || send_out(c, &out) != 0) {
-        df_http_out_free(&out);
-        close_client(c);
-        return;
-    }
-    if (r == DF_HTTP_CLOSE) {
-        begin_close(c);
-        return;
-    }
-    arm_timer(c);
-    if (uv_stream_get_write_queue_size(s) >= WRITE_HIGH)
-        stop_reading(c);
+    struct df_http1_out out = {0};
+    int r = df_http1_conn_feed(&c->conn, (const uint8_t *)buf->base, (size_t)nread, &out);
+    handle_result(c, r, &out);
 }
 
 /* Over the connection limit (or out of memory): accept and close at once,
  * so the client learns immediately and the listener keeps going. */
-static void reject(struct df_http_server *srv)
+static void reject(struct df_http1_server *srv)
 {
     uv_tcp_t *t = malloc(sizeof *t);
     if (!t)
@@ -897,7 +1320,7 @@ static void reject(struct df_http_server *srv)
 
 static void on_connection(uv_stream_t *server, int status)
 {
-    struct df_http_server *srv = server->data;
+    struct df_http1_server *srv = server->data;
     if (status < 0 || srv->closing)
         return;
     struct client *c = srv->nclients < srv->limits.max_connections ? calloc(1, sizeof *c) : NULL;
@@ -922,7 +1345,8 @@ static void on_connection(uv_stream_t *server, int status)
     srv->clients = c;
     srv->nclients++;
     c->state = C_OPEN;
-    df_http_conn_init(&c->conn, srv->fn, srv->ud, &srv->limits);
+    df_http1_conn_init(&c->conn, srv->fn, srv->ud, &srv->limits);
+    df_http1_conn_set_ready(&c->conn, on_conn_ready, c);
     if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
         close_client(c);
         return;
@@ -933,6 +1357,7 @@ static void on_connection(uv_stream_t *server, int status)
         close_client(c);
         return;
     }
+    c->tmode = T_HEADER;
     uv_timer_start(&c->timer, on_timer, srv->limits.header_timeout_ms, 0);
 }
 
@@ -952,10 +1377,10 @@ static void format_addr(const struct sockaddr *addr, char *buf, size_t len)
     }
 }
 
-struct df_http_server *df_http_server_start(uv_loop_t *loop, const struct sockaddr *addr,
-                                            df_http_handler_fn fn, void *ud,
-                                            const struct df_http_limits *limits, char *err,
-                                            size_t errlen)
+struct df_http1_server *df_http1_server_start(uv_loop_t *loop, const struct sockaddr *addr,
+                                              df_http1_handler_fn fn, void *ud,
+                                              const struct df_http1_server_config *cfg, char *err,
+                                              size_t errlen)
 {
     char name[96];
     format_addr(addr, name, sizeof name);
@@ -974,6 +1399,7 @@ struct df_http_server *df_http_server_start(uv_loop_t *loop, const struct sockad
     struct sockaddr_storage bound;
     socklen_t blen = sizeof bound;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+        (cfg && cfg->reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0) ||
         bind(fd, addr, alen) != 0 || listen(fd, BACKLOG) != 0 ||
         getsockname(fd, (struct sockaddr *)&bound, &blen) != 0) {
         int e = errno;
@@ -983,7 +1409,7 @@ struct df_http_server *df_http_server_start(uv_loop_t *loop, const struct sockad
                  uv_strerror(uv_translate_sys_error(e)));
         return NULL;
     }
-    struct df_http_server *srv = calloc(1, sizeof *srv);
+    struct df_http1_server *srv = calloc(1, sizeof *srv);
     if (!srv || uv_tcp_init(loop, &srv->listener) != 0) {
         free(srv);
         close(fd);
@@ -993,7 +1419,8 @@ struct df_http_server *df_http_server_start(uv_loop_t *loop, const struct sockad
     srv->loop = loop;
     srv->fn = fn;
     srv->ud = ud;
-    srv->limits = df_http_limits_resolve(limits);
+    srv->limits = df_http1_limits_resolve(cfg ? &cfg->limits : NULL);
+    srv->reuseport = cfg && cfg->reuseport;
     srv->listener.data = srv;
     srv->handles = 1;
     srv->port = bound.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&bound)->sin_port)
@@ -1012,12 +1439,12 @@ struct df_http_server *df_http_server_start(uv_loop_t *loop, const struct sockad
     return srv;
 }
 
-int df_http_server_port(const struct df_http_server *srv)
+int df_http1_server_port(const struct df_http1_server *srv)
 {
     return srv->port;
 }
 
-void df_http_server_close(struct df_http_server *srv, void (*done)(void *), void *done_ud)
+void df_http1_server_close(struct df_http1_server *srv, void (*done)(void *), void *done_ud)
 {
     srv->closing = true;
     srv->done = done;

@@ -24,7 +24,7 @@
 
 #include <cmocka.h>
 
-#include "admin/http.h"
+#include "net/http1.h"
 #include "df/error.h"
 
 /* ---- the handler used everywhere ---------------------------------------- */
@@ -33,28 +33,79 @@
 
 struct ctx {
     atomic_int calls;
+    atomic_int cancels;
+    struct df_http1_pending *toks[16]; /* "/defer": tokens in request order */
+    size_t ntoks;
+    bool answer_on_cancel; /* the cancel callback answers its token */
+    uv_loop_t *loop;       /* the server's, for deferred answers */
 };
+
+static void on_cancel(void *ud, struct df_http1_pending *tok)
+{
+    struct ctx *ctx = ud;
+    atomic_fetch_add(&ctx->cancels, 1);
+    if (ctx->answer_on_cancel) {
+        for (size_t i = 0; i < ctx->ntoks; i++)
+            if (ctx->toks[i] == tok)
+                ctx->toks[i] = NULL;
+        df_http1_respond(tok, 200, NULL, NULL, 0, "late", 4); /* a no-op that frees */
+    }
+}
 
 /* Echoes `METHOD PATH QUERY X-TEST BODYLEN:BODY`; a few paths give special
  * answers. */
-static void handler(void *ud, const struct df_http_request *req, struct df_http_response *res)
+static void handler(void *ud, const struct df_http1_request *req, struct df_http1_response *res)
 {
     struct ctx *ctx = ud;
     atomic_fetch_add(&ctx->calls, 1);
+    if (strcmp(req->path, "/defer") == 0 && ctx->ntoks < 16) {
+        ctx->toks[ctx->ntoks] = df_http1_defer(req, on_cancel, ctx);
+        if (ctx->toks[ctx->ntoks]) {
+            ctx->ntoks++;
+            assert_null(df_http1_defer(req, on_cancel, ctx)); /* only once */
+            return;
+        }
+    }
+    if (strcmp(req->path, "/defer-now") == 0) { /* deferred, answered before returning */
+        struct df_http1_pending *tok = df_http1_defer(req, NULL, NULL);
+        if (tok) {
+            df_http1_respond(tok, 202, "text/plain", NULL, 0, "now", 3);
+            return;
+        }
+    }
+    if (strcmp(req->path, "/with-headers") == 0) {
+        static const struct df_http1_header h[] = {{"Retry-After", "30"},
+                                                   {"Access-Control-Allow-Origin", "*"}};
+        df_http1_response_text(res, 429, "text/plain", "slow down");
+        res->headers = h;
+        res->nheaders = 2;
+        return;
+    }
+    if (strncmp(req->path, "/bad-header/", 12) == 0) {
+        static const struct df_http1_header bad[][1] = {
+            {{"Content-Length", "3"}}, {{"X-A", "b\r\nX-Injected: 1"}},
+            {{"Bad Name", "v"}},       {{"", "v"}},
+            {{"Connection", "close"}}, {{"X", NULL}}};
+        unsigned i = (unsigned)atoi(req->path + 12) % 6;
+        df_http1_response_text(res, 200, "text/plain", "x");
+        res->headers = bad[i];
+        res->nheaders = 1;
+        return;
+    }
     if (strcmp(req->path, "/204") == 0) {
         res->status = 204;
         return;
     }
     if (strcmp(req->path, "/missing") == 0) {
-        df_http_response_text(res, 404, "text/plain", "no such page\n");
+        df_http1_response_text(res, 404, "text/plain", "no such page\n");
         return;
     }
     if (strcmp(req->path, "/bad-status") == 0) {
-        df_http_response_text(res, 42, "text/plain", "x");
+        df_http1_response_text(res, 42, "text/plain", "x");
         return;
     }
     if (strcmp(req->path, "/bad-type") == 0) {
-        df_http_response_text(res, 200, "text/plain\r\nX-Injected: 1", "x");
+        df_http1_response_text(res, 200, "text/plain\r\nX-Injected: 1", "x");
         return;
     }
     if (strcmp(req->path, "/big") == 0) {
@@ -67,36 +118,36 @@ static void handler(void *ud, const struct df_http_request *req, struct df_http_
         return;
     }
     if (strcmp(req->path, "/headers") == 0) {
-        const char *host = df_http_request_header(req, "HOST");
-        const char *empty = df_http_request_header(req, "x-empty");
-        const char *dup = df_http_request_header(req, "X-Dup");
-        const char *none = df_http_request_header(req, "x-none");
-        df_http_response_text(res, 200, NULL,
-                              "host=[%s] empty=[%s] dup=[%s] none=%s n=%zu minor=%d",
-                              host ? host : "?", empty ? empty : "?", dup ? dup : "?",
-                              none ? "set" : "null", req->nheaders, req->http_minor);
+        const char *host = df_http1_request_header(req, "HOST");
+        const char *empty = df_http1_request_header(req, "x-empty");
+        const char *dup = df_http1_request_header(req, "X-Dup");
+        const char *none = df_http1_request_header(req, "x-none");
+        df_http1_response_text(res, 200, NULL,
+                               "host=[%s] empty=[%s] dup=[%s] none=%s n=%zu minor=%d",
+                               host ? host : "?", empty ? empty : "?", dup ? dup : "?",
+                               none ? "set" : "null", req->nheaders, req->http_minor);
         return;
     }
     /* No cmocka asserts here: the server calls this on its loop thread. */
     if (!req->body || req->body[req->body_len] != 0) {
-        df_http_response_text(res, 500, "text/plain", "body not NUL-terminated");
+        df_http1_response_text(res, 500, "text/plain", "body not NUL-terminated");
         return;
     }
-    const char *x = df_http_request_header(req, "x-test");
-    df_http_response_text(res, 200, "text/plain", "%s %s %s %s %zu:%.*s", req->method, req->path,
-                          req->query ? req->query : "-", x ? x : "-", req->body_len,
-                          (int)req->body_len, (const char *)req->body);
+    const char *x = df_http1_request_header(req, "x-test");
+    df_http1_response_text(res, 200, "text/plain", "%s %s %s %s %zu:%.*s", req->method, req->path,
+                           req->query ? req->query : "-", x ? x : "-", req->body_len,
+                           (int)req->body_len, (const char *)req->body);
 }
 
 /* ---- the connection engine, without sockets --------------------------------- */
 
-static int feed(struct df_http_conn *c, const char *s, struct df_http_out *out)
+static int feed(struct df_http1_conn *c, const char *s, struct df_http1_out *out)
 {
-    return df_http_conn_feed(c, (const uint8_t *)s, strlen(s), out);
+    return df_http1_conn_feed(c, (const uint8_t *)s, strlen(s), out);
 }
 
 /* out's bytes as a string (owned by `out`). */
-static const char *out_str(struct df_http_out *out)
+static const char *out_str(struct df_http1_out *out)
 {
     uint8_t *d = realloc(out->data, out->len + 1);
     assert_non_null(d);
@@ -120,33 +171,33 @@ static const char *ok(const char *extra, const char *body)
 }
 
 /* Feeds `req` whole and expects `want` (status KEEP/CLOSE) and exact output. */
-static void expect_exchange(const struct df_http_limits *l, const char *req, int want_rc,
+static void expect_exchange(const struct df_http1_limits *l, const char *req, int want_rc,
                             const char *want_out)
 {
     struct ctx ctx = {0};
-    struct df_http_conn c;
-    struct df_http_out out = {0};
-    df_http_conn_init(&c, handler, &ctx, l);
+    struct df_http1_conn c;
+    struct df_http1_out out = {0};
+    df_http1_conn_init(&c, handler, &ctx, l);
     int rc = feed(&c, req, &out);
     if (rc != want_rc || strcmp(out_str(&out), want_out) != 0)
         print_error("request:\n%s\ngot rc %d:\n%s\n", req, rc, out_str(&out));
     assert_int_equal(rc, want_rc);
     assert_string_equal(out_str(&out), want_out);
-    df_http_out_free(&out);
-    df_http_conn_free(&c);
+    df_http1_out_free(&out);
+    df_http1_conn_free(&c);
 }
 
 static void test_conn_get(void **state)
 {
     (void)state;
-    expect_exchange(NULL, "GET /a/b?x=1&y=2 HTTP/1.1\r\nHost: h\r\nX-Test: v\r\n\r\n", DF_HTTP_KEEP,
-                    ok("", "GET /a/b x=1&y=2 v 0:"));
+    expect_exchange(NULL, "GET /a/b?x=1&y=2 HTTP/1.1\r\nHost: h\r\nX-Test: v\r\n\r\n",
+                    DF_HTTP1_KEEP, ok("", "GET /a/b x=1&y=2 v 0:"));
     /* No query; absolute-form URL; 404 from the handler. */
-    expect_exchange(NULL, "GET /p HTTP/1.1\r\n\r\n", DF_HTTP_KEEP, ok("", "GET /p - - 0:"));
-    expect_exchange(NULL, "GET http://example.com HTTP/1.1\r\n\r\n", DF_HTTP_KEEP,
+    expect_exchange(NULL, "GET /p HTTP/1.1\r\n\r\n", DF_HTTP1_KEEP, ok("", "GET /p - - 0:"));
+    expect_exchange(NULL, "GET http://example.com HTTP/1.1\r\n\r\n", DF_HTTP1_KEEP,
                     ok("", "GET / - - 0:"));
     expect_exchange(
-        NULL, "GET /missing HTTP/1.1\r\n\r\n", DF_HTTP_KEEP,
+        NULL, "GET /missing HTTP/1.1\r\n\r\n", DF_HTTP1_KEEP,
         "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\n" /* 13
                                                                                               bytes:
                                                                                             */
@@ -160,7 +211,7 @@ static void test_conn_headers(void **state)
         NULL,
         "GET /headers HTTP/1.1\r\nhOsT:   example  \t\r\nX-Empty:\r\n"
         "X-Dup: first\r\nx-dup: second\r\n\r\n",
-        DF_HTTP_KEEP,
+        DF_HTTP1_KEEP,
         "HTTP/1.1 200 OK\r\nContent-Length: 57\r\n\r\n" /* no Content-Type: the handler gave none */
         "host=[example] empty=[] dup=[first] none=null n=4 minor=1");
 }
@@ -176,81 +227,81 @@ static void test_conn_split_anywhere(void **state)
     /* Every two-way split, then one byte at a time. */
     for (size_t cut = 0; cut <= n; cut++) {
         struct ctx ctx = {0};
-        struct df_http_conn c;
-        struct df_http_out out = {0};
-        df_http_conn_init(&c, handler, &ctx, NULL);
-        assert_int_equal(df_http_conn_feed(&c, (const uint8_t *)req, cut, &out), DF_HTTP_KEEP);
+        struct df_http1_conn c;
+        struct df_http1_out out = {0};
+        df_http1_conn_init(&c, handler, &ctx, NULL);
+        assert_int_equal(df_http1_conn_feed(&c, (const uint8_t *)req, cut, &out), DF_HTTP1_KEEP);
         if (cut < n)
             assert_int_equal(out.len, 0);
-        assert_int_equal(df_http_conn_feed(&c, (const uint8_t *)req + cut, n - cut, &out),
-                         DF_HTTP_KEEP);
+        assert_int_equal(df_http1_conn_feed(&c, (const uint8_t *)req + cut, n - cut, &out),
+                         DF_HTTP1_KEEP);
         assert_string_equal(out_str(&out), want);
         assert_int_equal(atomic_load(&ctx.calls), 1);
-        df_http_out_free(&out);
-        df_http_conn_free(&c);
+        df_http1_out_free(&out);
+        df_http1_conn_free(&c);
     }
     struct ctx ctx = {0};
-    struct df_http_conn c;
-    struct df_http_out out = {0};
-    df_http_conn_init(&c, handler, &ctx, NULL);
+    struct df_http1_conn c;
+    struct df_http1_out out = {0};
+    df_http1_conn_init(&c, handler, &ctx, NULL);
     for (size_t i = 0; i < n; i++) {
-        assert_int_equal(df_http_conn_feed(&c, (const uint8_t *)req + i, 1, &out), DF_HTTP_KEEP);
+        assert_int_equal(df_http1_conn_feed(&c, (const uint8_t *)req + i, 1, &out), DF_HTTP1_KEEP);
         assert_int_equal(out.len == 0, i + 1 < n);
     }
     assert_string_equal(out_str(&out), want);
-    df_http_out_free(&out);
-    df_http_conn_free(&c);
+    df_http1_out_free(&out);
+    df_http1_conn_free(&c);
 }
 
 static void test_conn_pipelined(void **state)
 {
     (void)state;
     struct ctx ctx = {0};
-    struct df_http_conn c;
-    struct df_http_out out = {0};
-    df_http_conn_init(&c, handler, &ctx, NULL);
+    struct df_http1_conn c;
+    struct df_http1_out out = {0};
+    df_http1_conn_init(&c, handler, &ctx, NULL);
     int rc = feed(&c,
                   "GET /1 HTTP/1.1\r\n\r\n"
                   "POST /2 HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
                   "\r\nGET /3 HTTP/1.1\r\nConnection: close\r\n\r\n"
                   "GET /4 HTTP/1.1\r\n\r\n",
                   &out);
-    assert_int_equal(rc, DF_HTTP_CLOSE);
+    assert_int_equal(rc, DF_HTTP1_CLOSE);
     char want[1024];
     snprintf(want, sizeof want, "%s%s%s", ok("", "GET /1 - - 0:"), ok("", "POST /2 - - 3:abc"),
              ok("Connection: close\r\n", "GET /3 - - 0:"));
     assert_string_equal(out_str(&out), want);
     /* /4 came after `Connection: close`: never handled. */
     assert_int_equal(atomic_load(&ctx.calls), 3);
-    assert_int_equal(df_http_conn_requests(&c), 3);
-    df_http_out_free(&out);
-    assert_int_equal(feed(&c, "GET /5 HTTP/1.1\r\n\r\n", &out), DF_HTTP_CLOSE);
+    assert_int_equal(df_http1_conn_requests(&c), 3);
+    df_http1_out_free(&out);
+    assert_int_equal(feed(&c, "GET /5 HTTP/1.1\r\n\r\n", &out), DF_HTTP1_CLOSE);
     assert_int_equal(out.len, 0);
-    df_http_conn_free(&c);
+    df_http1_conn_free(&c);
 }
 
 static void test_conn_http10(void **state)
 {
     (void)state;
-    expect_exchange(NULL, "GET /old HTTP/1.0\r\n\r\n", DF_HTTP_CLOSE,
+    expect_exchange(NULL, "GET /old HTTP/1.0\r\n\r\n", DF_HTTP1_CLOSE,
                     ok("Connection: close\r\n", "GET /old - - 0:"));
-    expect_exchange(NULL, "GET /old HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", DF_HTTP_KEEP,
+    expect_exchange(NULL, "GET /old HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", DF_HTTP1_KEEP,
                     ok("Connection: keep-alive\r\n", "GET /old - - 0:"));
-    expect_exchange(NULL, "GET /x HTTP/1.1\r\nConnection: close\r\n\r\n", DF_HTTP_CLOSE,
+    expect_exchange(NULL, "GET /x HTTP/1.1\r\nConnection: close\r\n\r\n", DF_HTTP1_CLOSE,
                     ok("Connection: close\r\n", "GET /x - - 0:"));
 }
 
 static void test_conn_other_targets(void **state)
 {
     (void)state;
-    expect_exchange(NULL, "OPTIONS * HTTP/1.1\r\n\r\n", DF_HTTP_KEEP, ok("", "OPTIONS * - - 0:"));
-    expect_exchange(NULL, "GET /f?q=1#frag HTTP/1.1\r\n\r\n", DF_HTTP_KEEP,
+    expect_exchange(NULL, "OPTIONS * HTTP/1.1\r\n\r\n", DF_HTTP1_KEEP, ok("", "OPTIONS * - - 0:"));
+    expect_exchange(NULL, "GET /f?q=1#frag HTTP/1.1\r\n\r\n", DF_HTTP1_KEEP,
                     ok("", "GET /f q=1 - 0:"));
     /* Upgrades are not supported: answered, then closed. */
     expect_exchange(NULL,
                     "GET /ws HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nxyz",
-                    DF_HTTP_CLOSE, ok("Connection: close\r\n", "GET /ws - - 0:"));
-    expect_exchange(NULL, "CONNECT h:443 HTTP/1.1\r\n\r\n", DF_HTTP_CLOSE,
+                    DF_HTTP1_CLOSE, ok("Connection: close\r\n", "GET /ws - - 0:"));
+    expect_exchange(NULL, "CONNECT h:443 HTTP/1.1\r\n\r\n", DF_HTTP1_CLOSE,
                     ok("Connection: close\r\n", "CONNECT h:443 - - 0:"));
 }
 
@@ -258,41 +309,41 @@ static void test_conn_head_and_special_responses(void **state)
 {
     (void)state;
     /* HEAD: the length of the body GET would get, and no body. */
-    expect_exchange(NULL, "HEAD /h HTTP/1.1\r\n\r\n", DF_HTTP_KEEP,
+    expect_exchange(NULL, "HEAD /h HTTP/1.1\r\n\r\n", DF_HTTP1_KEEP,
                     "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 14\r\n\r\n");
     /* ... which is the length of "HEAD /h - - 0:". */
     assert_int_equal(strlen("HEAD /h - - 0:"), 14);
-    expect_exchange(NULL, "GET /204 HTTP/1.1\r\n\r\n", DF_HTTP_KEEP,
+    expect_exchange(NULL, "GET /204 HTTP/1.1\r\n\r\n", DF_HTTP1_KEEP,
                     "HTTP/1.1 204 No Content\r\n\r\n");
     const char *invalid = "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; "
                           "charset=utf-8\r\nContent-Length: 60\r\n\r\n"
                           "internal server error: the handler gave an invalid response\n";
-    expect_exchange(NULL, "GET /bad-status HTTP/1.1\r\n\r\n", DF_HTTP_KEEP, invalid);
-    expect_exchange(NULL, "GET /bad-type HTTP/1.1\r\n\r\n", DF_HTTP_KEEP, invalid);
+    expect_exchange(NULL, "GET /bad-status HTTP/1.1\r\n\r\n", DF_HTTP1_KEEP, invalid);
+    expect_exchange(NULL, "GET /bad-type HTTP/1.1\r\n\r\n", DF_HTTP1_KEEP, invalid);
 }
 
-static void expect_status_close(const struct df_http_limits *l, const char *req, int status)
+static void expect_status_close(const struct df_http1_limits *l, const char *req, int status)
 {
     struct ctx ctx = {0};
-    struct df_http_conn c;
-    struct df_http_out out = {0};
-    df_http_conn_init(&c, handler, &ctx, l);
+    struct df_http1_conn c;
+    struct df_http1_out out = {0};
+    df_http1_conn_init(&c, handler, &ctx, l);
     int rc = feed(&c, req, &out);
     char prefix[32];
     snprintf(prefix, sizeof prefix, "HTTP/1.1 %d ", status);
     const char *got = out_str(&out);
-    if (rc != DF_HTTP_CLOSE || strncmp(got, prefix, strlen(prefix)) != 0)
+    if (rc != DF_HTTP1_CLOSE || strncmp(got, prefix, strlen(prefix)) != 0)
         print_error("request:\n%.200s\ngot rc %d:\n%s\n", req, rc, got);
-    assert_int_equal(rc, DF_HTTP_CLOSE);
+    assert_int_equal(rc, DF_HTTP1_CLOSE);
     assert_memory_equal(got, prefix, strlen(prefix));
     assert_non_null(strstr(got, "\r\nConnection: close\r\n"));
     assert_non_null(strstr(got, "\r\nContent-Type: text/plain; charset=utf-8\r\n"));
     assert_int_equal(atomic_load(&ctx.calls), 0);
     /* Nothing more after an error. */
-    df_http_out_free(&out);
-    assert_int_equal(feed(&c, "GET / HTTP/1.1\r\n\r\n", &out), DF_HTTP_CLOSE);
+    df_http1_out_free(&out);
+    assert_int_equal(feed(&c, "GET / HTTP/1.1\r\n\r\n", &out), DF_HTTP1_CLOSE);
     assert_int_equal(out.len, 0);
-    df_http_conn_free(&c);
+    df_http1_conn_free(&c);
 }
 
 static void test_conn_malformed(void **state)
@@ -314,31 +365,31 @@ static void test_conn_malformed(void **state)
         expect_status_close(NULL, bad[i], 400);
     /* The body says why. */
     struct ctx ctx = {0};
-    struct df_http_conn c;
-    struct df_http_out out = {0};
-    df_http_conn_init(&c, handler, &ctx, NULL);
-    assert_int_equal(feed(&c, "GARBAGE\r\n\r\n", &out), DF_HTTP_CLOSE);
+    struct df_http1_conn c;
+    struct df_http1_out out = {0};
+    df_http1_conn_init(&c, handler, &ctx, NULL);
+    assert_int_equal(feed(&c, "GARBAGE\r\n\r\n", &out), DF_HTTP1_CLOSE);
     assert_non_null(strstr(out_str(&out), "\r\n\r\nbad request: invalid HTTP method\n"));
-    df_http_out_free(&out);
-    df_http_conn_free(&c);
+    df_http1_out_free(&out);
+    df_http1_conn_free(&c);
 }
 
 static void test_conn_head_limits(void **state)
 {
     (void)state;
-    struct df_http_limits l = {.max_head_bytes = 256, .max_headers = 3};
+    struct df_http1_limits l = {.max_head_bytes = 256, .max_headers = 3};
     char req[1024];
     /* A 200-byte head passes. */
     snprintf(req, sizeof req, "GET / HTTP/1.1\r\nX-Test: %0150d\r\n\r\n", 0);
     assert_true(strlen(req) < 256);
     struct ctx ctx = {0};
-    struct df_http_conn c;
-    struct df_http_out out = {0};
-    df_http_conn_init(&c, handler, &ctx, &l);
-    assert_int_equal(feed(&c, req, &out), DF_HTTP_KEEP);
+    struct df_http1_conn c;
+    struct df_http1_out out = {0};
+    df_http1_conn_init(&c, handler, &ctx, &l);
+    assert_int_equal(feed(&c, req, &out), DF_HTTP1_KEEP);
     assert_memory_equal(out.data, "HTTP/1.1 200 ", 13);
-    df_http_out_free(&out);
-    df_http_conn_free(&c);
+    df_http1_out_free(&out);
+    df_http1_conn_free(&c);
     /* Too long a header, a URL, too many headers, a blank-line flood. */
     snprintf(req, sizeof req, "GET / HTTP/1.1\r\nX-Test: %0300d\r\n\r\n", 0);
     expect_status_close(&l, req, 431);
@@ -356,14 +407,14 @@ static void test_conn_head_limits(void **state)
         p += sprintf(p, "H%d:%090d\r\n", i, 0);
     sprintf(p, "\r\n");
     assert_true(strlen(req) > 256);
-    struct df_http_limits l2 = {.max_head_bytes = 256};
+    struct df_http1_limits l2 = {.max_head_bytes = 256};
     expect_status_close(&l2, req, 431);
 }
 
 static void test_conn_body_limits(void **state)
 {
     (void)state;
-    struct df_http_limits l = {.max_body_bytes = 10};
+    struct df_http1_limits l = {.max_body_bytes = 10};
     /* A declared length over the limit is refused before any body byte. */
     expect_status_close(&l, "POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n", 413);
     expect_status_close(&l, "POST / HTTP/1.1\r\nContent-Length: 99999999999999999\r\n\r\n", 413);
@@ -373,12 +424,12 @@ static void test_conn_body_limits(void **state)
                         "6\r\nabcdef\r\n5\r\nghijk\r\n",
                         413);
     /* Exactly the limit passes, declared or chunked. */
-    expect_exchange(&l, "POST /b HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789", DF_HTTP_KEEP,
+    expect_exchange(&l, "POST /b HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789", DF_HTTP1_KEEP,
                     ok("", "POST /b - - 10:0123456789"));
     expect_exchange(&l,
                     "POST /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
                     "6\r\n012345\r\n4\r\n6789\r\n0\r\n\r\n",
-                    DF_HTTP_KEEP, ok("", "POST /b - - 10:0123456789"));
+                    DF_HTTP1_KEEP, ok("", "POST /b - - 10:0123456789"));
 }
 
 static void test_conn_expect(void **state)
@@ -387,9 +438,9 @@ static void test_conn_expect(void **state)
     char want[512];
     snprintf(want, sizeof want, "HTTP/1.1 100 Continue\r\n\r\n%s", ok("", "POST /e - - 2:hi"));
     expect_exchange(NULL, "POST /e HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi",
-                    DF_HTTP_KEEP, want);
+                    DF_HTTP1_KEEP, want);
     /* No body, no 100. */
-    expect_exchange(NULL, "GET /e HTTP/1.1\r\nExpect: 100-continue\r\n\r\n", DF_HTTP_KEEP,
+    expect_exchange(NULL, "GET /e HTTP/1.1\r\nExpect: 100-continue\r\n\r\n", DF_HTTP1_KEEP,
                     ok("", "GET /e - - 0:"));
     expect_status_close(NULL, "POST /e HTTP/1.1\r\nExpect: magic\r\nContent-Length: 2\r\n\r\nhi",
                         417);
@@ -399,73 +450,297 @@ static void test_conn_phases_and_timeout(void **state)
 {
     (void)state;
     struct ctx ctx = {0};
-    struct df_http_conn c;
-    struct df_http_out out = {0};
-    df_http_conn_init(&c, handler, &ctx, NULL);
-    assert_int_equal(df_http_conn_phase(&c), DF_HTTP_IDLE);
-    assert_int_equal(feed(&c, "\r\n", &out), DF_HTTP_KEEP);
-    assert_int_equal(df_http_conn_phase(&c), DF_HTTP_IDLE);
-    assert_int_equal(feed(&c, "POST / HTTP/1.1\r\nContent-", &out), DF_HTTP_KEEP);
-    assert_int_equal(df_http_conn_phase(&c), DF_HTTP_HEAD);
-    assert_int_equal(feed(&c, "Length: 4\r\n\r\nab", &out), DF_HTTP_KEEP);
-    assert_int_equal(df_http_conn_phase(&c), DF_HTTP_BODY);
+    struct df_http1_conn c;
+    struct df_http1_out out = {0};
+    df_http1_conn_init(&c, handler, &ctx, NULL);
+    assert_int_equal(df_http1_conn_phase(&c), DF_HTTP1_IDLE);
+    assert_int_equal(feed(&c, "\r\n", &out), DF_HTTP1_KEEP);
+    assert_int_equal(df_http1_conn_phase(&c), DF_HTTP1_IDLE);
+    assert_int_equal(feed(&c, "POST / HTTP/1.1\r\nContent-", &out), DF_HTTP1_KEEP);
+    assert_int_equal(df_http1_conn_phase(&c), DF_HTTP1_HEAD);
+    assert_int_equal(feed(&c, "Length: 4\r\n\r\nab", &out), DF_HTTP1_KEEP);
+    assert_int_equal(df_http1_conn_phase(&c), DF_HTTP1_BODY);
     assert_int_equal(out.len, 0);
-    assert_int_equal(feed(&c, "cd", &out), DF_HTTP_KEEP);
-    assert_int_equal(df_http_conn_phase(&c), DF_HTTP_IDLE);
-    assert_int_equal(df_http_conn_requests(&c), 1);
-    df_http_out_free(&out);
+    assert_int_equal(feed(&c, "cd", &out), DF_HTTP1_KEEP);
+    assert_int_equal(df_http1_conn_phase(&c), DF_HTTP1_IDLE);
+    assert_int_equal(df_http1_conn_requests(&c), 1);
+    df_http1_out_free(&out);
     /* Idle: a timeout closes silently. */
-    assert_int_equal(df_http_conn_timeout(&c, &out), DF_HTTP_CLOSE);
+    assert_int_equal(df_http1_conn_timeout(&c, &out), DF_HTTP1_CLOSE);
     assert_int_equal(out.len, 0);
-    df_http_conn_free(&c);
+    df_http1_conn_free(&c);
 
     /* Mid-request: 408. */
-    df_http_conn_init(&c, handler, &ctx, NULL);
-    assert_int_equal(feed(&c, "GET / HTTP/1.1\r\nHo", &out), DF_HTTP_KEEP);
-    assert_int_equal(df_http_conn_timeout(&c, &out), DF_HTTP_CLOSE);
+    df_http1_conn_init(&c, handler, &ctx, NULL);
+    assert_int_equal(feed(&c, "GET / HTTP/1.1\r\nHo", &out), DF_HTTP1_KEEP);
+    assert_int_equal(df_http1_conn_timeout(&c, &out), DF_HTTP1_CLOSE);
     assert_memory_equal(out.data, "HTTP/1.1 408 Request Timeout\r\n", 30);
     assert_non_null(strstr(out_str(&out), "\r\nConnection: close\r\n"));
-    df_http_out_free(&out);
-    assert_int_equal(feed(&c, "st: x\r\n\r\n", &out), DF_HTTP_CLOSE);
+    df_http1_out_free(&out);
+    assert_int_equal(feed(&c, "st: x\r\n\r\n", &out), DF_HTTP1_CLOSE);
     assert_int_equal(out.len, 0);
-    df_http_conn_free(&c);
+    df_http1_conn_free(&c);
 }
 
 static void test_response_text(void **state)
 {
     (void)state;
-    struct df_http_response res = {0};
-    assert_int_equal(df_http_response_text(&res, 201, "a/b", "%d-%s", 7, "x"), 0);
+    struct df_http1_response res = {0};
+    assert_int_equal(df_http1_response_text(&res, 201, "a/b", "%d-%s", 7, "x"), 0);
     assert_int_equal(res.status, 201);
     assert_string_equal(res.content_type, "a/b");
     assert_int_equal(res.body_len, 3);
     assert_memory_equal(res.body, "7-x", 3);
-    assert_int_equal(df_http_response_text(&res, 404, NULL, "%s", ""), 0); /* frees the old body */
+    assert_int_equal(df_http1_response_text(&res, 404, NULL, "%s", ""), 0); /* frees the old body */
     assert_int_equal(res.status, 404);
     assert_null(res.content_type);
     assert_int_equal(res.body_len, 0);
     free(res.body);
-    struct df_http_limits l = df_http_limits_resolve(NULL);
+    struct df_http1_limits l = df_http1_limits_resolve(NULL);
     assert_int_equal(l.max_head_bytes, 16384);
     assert_int_equal(l.max_body_bytes, 1 << 20);
     assert_int_equal(l.max_connections, 64);
     assert_int_equal(l.header_timeout_ms, 10000);
     assert_int_equal(l.body_timeout_ms, 10000);
-    struct df_http_limits in = {.max_connections = 3};
-    l = df_http_limits_resolve(&in);
+    struct df_http1_limits in = {.max_connections = 3};
+    l = df_http1_limits_resolve(&in);
     assert_int_equal(l.max_connections, 3);
     assert_int_equal(l.max_headers, 100);
+}
+
+/* ---- deferred answers, without sockets ----------------------------------------- */
+
+static void on_ready(void *ud)
+{
+    (*(int *)ud)++;
+}
+
+static void test_conn_deferred(void **state)
+{
+    (void)state;
+    struct ctx ctx = {0};
+    struct df_http1_conn c;
+    struct df_http1_out out = {0};
+    int readies = 0;
+    df_http1_conn_init(&c, handler, &ctx, NULL);
+    df_http1_conn_set_ready(&c, on_ready, &readies);
+    assert_int_equal(feed(&c, "POST /defer HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi", &out),
+                     DF_HTTP1_KEEP);
+    assert_int_equal(out.len, 0);
+    assert_int_equal(ctx.ntoks, 1);
+    assert_int_equal(df_http1_conn_pending(&c), 1);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_KEEP);
+    assert_int_equal(out.len, 0);
+    static const struct df_http1_header h[] = {{"Retry-After", "5"}};
+    assert_int_equal(df_http1_respond(ctx.toks[0], 503, "text/plain", h, 1, "busy", 4), 0);
+    assert_int_equal(readies, 1);
+    assert_int_equal(df_http1_conn_pending(&c), 0);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_KEEP);
+    assert_string_equal(out_str(&out),
+                        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
+                        "text/plain\r\nRetry-After: 5\r\nContent-Length: 4\r\n\r\nbusy");
+    df_http1_out_free(&out);
+    /* Deferred and answered inside the handler: as if answered at once. */
+    assert_int_equal(feed(&c, "GET /defer-now HTTP/1.1\r\n\r\n", &out), DF_HTTP1_KEEP);
+    assert_string_equal(out_str(&out), "HTTP/1.1 202 Accepted\r\nContent-Type: text/plain\r\n"
+                                       "Content-Length: 3\r\n\r\nnow");
+    assert_int_equal(readies, 1);
+    df_http1_out_free(&out);
+    /* HEAD, deferred: the head only. */
+    ctx.ntoks = 0;
+    assert_int_equal(feed(&c, "HEAD /defer HTTP/1.1\r\n\r\n", &out), DF_HTTP1_KEEP);
+    df_http1_respond(ctx.toks[0], 200, NULL, NULL, 0, "abc", 3);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_KEEP);
+    assert_string_equal(out_str(&out), "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n");
+    df_http1_out_free(&out);
+    assert_int_equal(atomic_load(&ctx.cancels), 0);
+    df_http1_conn_free(&c);
+}
+
+/* Pipelined requests answered out of order come out in order; a request
+ * with `Connection: close` after them closes once everything is out. */
+static void test_conn_deferred_in_order(void **state)
+{
+    (void)state;
+    struct ctx ctx = {0};
+    struct df_http1_conn c;
+    struct df_http1_out out = {0};
+    df_http1_conn_init(&c, handler, &ctx, NULL);
+    assert_int_equal(
+        feed(&c,
+             "GET /defer?1 HTTP/1.1\r\n\r\nGET /now HTTP/1.1\r\n\r\n"
+             "GET /defer?3 HTTP/1.1\r\n\r\nGET /defer?4 HTTP/1.1\r\n\r\n"
+             "GET /last HTTP/1.1\r\nConnection: close\r\n\r\nGET /never HTTP/1.1\r\n\r\n",
+             &out),
+        DF_HTTP1_PAUSE);
+    assert_int_equal(out.len, 0);
+    assert_int_equal(atomic_load(&ctx.calls), 5);
+    assert_int_equal(df_http1_conn_pending(&c), 5);
+    df_http1_respond(ctx.toks[2], 200, "text/plain", NULL, 0, "four", 4);
+    df_http1_respond(ctx.toks[1], 200, "text/plain", NULL, 0, "three", 5);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_PAUSE);
+    assert_int_equal(out.len, 0); /* all wait for the first */
+    df_http1_respond(ctx.toks[0], 200, "text/plain", NULL, 0, "one", 3);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_CLOSE);
+    char want[1024];
+    snprintf(want, sizeof want, "%s%s%s%s%s", ok("", "one"), ok("", "GET /now - - 0:"),
+             ok("", "three"), ok("", "four"), ok("Connection: close\r\n", "GET /last - - 0:"));
+    assert_string_equal(out_str(&out), want);
+    df_http1_out_free(&out);
+    assert_int_equal(feed(&c, "GET /more HTTP/1.1\r\n\r\n", &out), DF_HTTP1_CLOSE);
+    assert_int_equal(out.len, 0);
+    df_http1_conn_free(&c);
+}
+
+/* While max_pending requests wait, the rest of the input is held. */
+static void test_conn_deferred_bounded(void **state)
+{
+    (void)state;
+    struct df_http1_limits l = {.max_pending = 2};
+    struct ctx ctx = {0};
+    struct df_http1_conn c;
+    struct df_http1_out out = {0};
+    df_http1_conn_init(&c, handler, &ctx, &l);
+    assert_int_equal(feed(&c,
+                          "GET /defer HTTP/1.1\r\n\r\nGET /defer HTTP/1.1\r\n\r\n"
+                          "GET /defer HTTP/1.1\r\n\r\nGET /x HTTP/1.1\r\n\r\n",
+                          &out),
+                     DF_HTTP1_PAUSE);
+    assert_int_equal(atomic_load(&ctx.calls), 2);
+    /* Fed anyway while paused: held too. */
+    assert_int_equal(feed(&c, "GET /y HTTP/1.1\r\n\r\n", &out), DF_HTTP1_PAUSE);
+    assert_int_equal(atomic_load(&ctx.calls), 2);
+    df_http1_respond(ctx.toks[1], 200, "text/plain", NULL, 0, "b", 1);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_PAUSE); /* /1 still blocks */
+    df_http1_respond(ctx.toks[0], 200, "text/plain", NULL, 0, "a", 1);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_KEEP);
+    assert_int_equal(atomic_load(&ctx.calls), 2); /* held input waits for the resume */
+    /* The third waits, /x's answer queues behind it: full again. */
+    assert_int_equal(df_http1_conn_feed(&c, NULL, 0, &out), DF_HTTP1_PAUSE);
+    assert_int_equal(atomic_load(&ctx.calls), 4);
+    assert_int_equal(df_http1_conn_pending(&c), 2);
+    df_http1_respond(ctx.toks[2], 200, "text/plain", NULL, 0, "c", 1);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_KEEP);
+    assert_int_equal(df_http1_conn_feed(&c, NULL, 0, &out), DF_HTTP1_KEEP);
+    assert_int_equal(atomic_load(&ctx.calls), 5);
+    assert_int_equal(df_http1_conn_pending(&c), 0);
+    char want[1024];
+    snprintf(want, sizeof want, "%s%s%s%s%s", ok("", "a"), ok("", "b"), ok("", "c"),
+             ok("", "GET /x - - 0:"), ok("", "GET /y - - 0:"));
+    assert_string_equal(out_str(&out), want);
+    df_http1_out_free(&out);
+    df_http1_conn_free(&c);
+}
+
+/* Errors, 100 Continue and timeouts queue behind outstanding answers. */
+static void test_conn_deferred_errors(void **state)
+{
+    (void)state;
+    struct df_http1_limits l = {.max_body_bytes = 4};
+    struct ctx ctx = {0};
+    struct df_http1_conn c;
+    struct df_http1_out out = {0};
+    df_http1_conn_init(&c, handler, &ctx, &l);
+    assert_int_equal(feed(&c,
+                          "GET /defer HTTP/1.1\r\n\r\n"
+                          "POST /big HTTP/1.1\r\nContent-Length: 5\r\n\r\nGET /z HTTP/1.1\r\n\r\n",
+                          &out),
+                     DF_HTTP1_PAUSE);
+    assert_int_equal(out.len, 0);
+    assert_int_equal(atomic_load(&ctx.calls), 1);
+    df_http1_respond(ctx.toks[0], 200, "text/plain", NULL, 0, "a", 1);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_CLOSE);
+    const char *got = out_str(&out);
+    assert_memory_equal(got, ok("", "a"), strlen(ok("", "a")));
+    got += strlen(ok("", "a"));
+    assert_memory_equal(got, "HTTP/1.1 413 ", 13);
+    assert_non_null(strstr(got, "\r\nConnection: close\r\n"));
+    df_http1_out_free(&out);
+    df_http1_conn_free(&c);
+
+    /* 100 Continue after the earlier answer; then a timeout mid-request. */
+    ctx.ntoks = 0;
+    df_http1_conn_init(&c, handler, &ctx, NULL);
+    assert_int_equal(feed(&c,
+                          "GET /defer HTTP/1.1\r\n\r\nPOST /e HTTP/1.1\r\nExpect: 100-continue\r\n"
+                          "Content-Length: 2\r\n\r\n",
+                          &out),
+                     DF_HTTP1_KEEP);
+    assert_int_equal(out.len, 0);
+    assert_int_equal(df_http1_conn_timeout(&c, &out), DF_HTTP1_PAUSE);
+    assert_int_equal(out.len, 0);
+    df_http1_respond(ctx.toks[0], 200, "text/plain", NULL, 0, "a", 1);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_CLOSE);
+    got = out_str(&out);
+    assert_memory_equal(got, ok("", "a"), strlen(ok("", "a")));
+    got += strlen(ok("", "a"));
+    assert_memory_equal(got, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 408 ", 38);
+    df_http1_out_free(&out);
+    df_http1_conn_free(&c);
+}
+
+/* The connection goes away with answers outstanding: each owner is told,
+ * and the later answer is a harmless no-op (sanitizers watch the frees). */
+static void test_conn_deferred_cancel(void **state)
+{
+    (void)state;
+    struct ctx ctx = {0};
+    struct df_http1_conn c;
+    struct df_http1_out out = {0};
+    df_http1_conn_init(&c, handler, &ctx, NULL);
+    assert_int_equal(feed(&c, "GET /defer HTTP/1.1\r\n\r\nGET /defer HTTP/1.1\r\n\r\n", &out),
+                     DF_HTTP1_KEEP);
+    df_http1_conn_abort(&c);
+    assert_int_equal(atomic_load(&ctx.cancels), 2);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_CLOSE);
+    assert_int_equal(feed(&c, "GET /x HTTP/1.1\r\n\r\n", &out), DF_HTTP1_CLOSE);
+    assert_int_equal(out.len, 0);
+    assert_int_equal(df_http1_respond(ctx.toks[1], 200, NULL, NULL, 0, "x", 1), 0);
+    df_http1_conn_free(&c); /* nothing left to cancel */
+    assert_int_equal(atomic_load(&ctx.cancels), 2);
+    assert_int_equal(df_http1_respond(ctx.toks[0], 200, NULL, NULL, 0, "x", 1), 0);
+
+    /* The owner answers from inside the cancel callback; freed with the
+     * connection. */
+    struct ctx ctx2 = {.answer_on_cancel = true};
+    df_http1_conn_init(&c, handler, &ctx2, NULL);
+    assert_int_equal(feed(&c, "GET /defer HTTP/1.1\r\n\r\nGET /defer HTTP/1.1\r\n\r\n", &out),
+                     DF_HTTP1_KEEP);
+    df_http1_conn_free(&c);
+    assert_int_equal(atomic_load(&ctx2.cancels), 2);
+    assert_null(ctx2.toks[0]);
+    assert_null(ctx2.toks[1]);
+}
+
+static void test_conn_response_headers(void **state)
+{
+    (void)state;
+    expect_exchange(NULL, "GET /with-headers HTTP/1.1\r\n\r\n", DF_HTTP1_KEEP,
+                    "HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain\r\n"
+                    "Retry-After: 30\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: 9\r\n"
+                    "\r\nslow down");
+    const char *invalid = "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; "
+                          "charset=utf-8\r\nContent-Length: 60\r\n\r\n"
+                          "internal server error: the handler gave an invalid response\n";
+    for (int i = 0; i < 6; i++) {
+        char req[64];
+        snprintf(req, sizeof req, "GET /bad-header/%d HTTP/1.1\r\n\r\n", i);
+        expect_exchange(NULL, req, DF_HTTP1_KEEP, invalid);
+    }
 }
 
 /* ---- a real server on a loop thread ----------------------------------------- */
 
 struct fixture {
     struct ctx ctx;
-    struct df_http_limits limits;
+    struct df_http1_limits limits;
+    df_http1_handler_fn handler;
+    bool reuseport;
+    int bind_port;
     uv_loop_t loop;
     uv_async_t stop;
     pthread_t thread;
-    struct df_http_server *srv;
+    struct df_http1_server *srv;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool started;
@@ -484,7 +759,7 @@ static void on_server_closed(void *ud)
 static void on_stop(uv_async_t *a)
 {
     struct fixture *f = a->data;
-    df_http_server_close(f->srv, on_server_closed, f);
+    df_http1_server_close(f->srv, on_server_closed, f);
     uv_close((uv_handle_t *)a, NULL);
 }
 
@@ -495,11 +770,13 @@ static void *server_main(void *arg)
     uv_async_init(&f->loop, &f->stop, on_stop);
     f->stop.data = f;
     struct sockaddr_in a;
-    uv_ip4_addr("127.0.0.1", 0, &a);
-    f->srv = df_http_server_start(&f->loop, (const struct sockaddr *)&a, handler, &f->ctx,
-                                  &f->limits, f->err, sizeof f->err);
+    uv_ip4_addr("127.0.0.1", f->bind_port, &a);
+    f->ctx.loop = &f->loop;
+    struct df_http1_server_config cfg = {.limits = f->limits, .reuseport = f->reuseport};
+    f->srv = df_http1_server_start(&f->loop, (const struct sockaddr *)&a, f->handler, &f->ctx, &cfg,
+                                   f->err, sizeof f->err);
     pthread_mutex_lock(&f->mu);
-    f->port = f->srv ? df_http_server_port(f->srv) : -1;
+    f->port = f->srv ? df_http1_server_port(f->srv) : -1;
     f->started = true;
     pthread_cond_signal(&f->cv);
     pthread_mutex_unlock(&f->mu);
@@ -510,12 +787,16 @@ static void *server_main(void *arg)
     return NULL;
 }
 
-static struct fixture *start_server(const struct df_http_limits *limits)
+static struct fixture *start_server_with(const struct df_http1_limits *limits,
+                                         df_http1_handler_fn fn, bool reuseport, int port)
 {
     struct fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
     if (limits)
         f->limits = *limits;
+    f->handler = fn;
+    f->reuseport = reuseport;
+    f->bind_port = port;
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->cv, NULL);
     assert_int_equal(pthread_create(&f->thread, NULL, server_main, f), 0);
@@ -529,9 +810,14 @@ static struct fixture *start_server(const struct df_http_limits *limits)
     return f;
 }
 
+static struct fixture *start_server(const struct df_http1_limits *limits)
+{
+    return start_server_with(limits, handler, false, 0);
+}
+
 /* Closes the server from its loop and expects the loop to end with every
  * handle closed and `done` called once. */
-static void stop_server(struct fixture *f)
+static void stop_server_keep(struct fixture *f)
 {
     uv_async_send(&f->stop);
     assert_int_equal(pthread_join(f->thread, NULL), 0);
@@ -539,6 +825,11 @@ static void stop_server(struct fixture *f)
     assert_int_equal(f->loop_close_rc, 0);
     pthread_mutex_destroy(&f->mu);
     pthread_cond_destroy(&f->cv);
+}
+
+static void stop_server(struct fixture *f)
+{
+    stop_server_keep(f);
     free(f);
 }
 
@@ -840,7 +1131,7 @@ static void test_server_malformed(void **state)
 static void test_server_oversized(void **state)
 {
     (void)state;
-    struct df_http_limits l = {.max_head_bytes = 1024, .max_body_bytes = 4096};
+    struct df_http1_limits l = {.max_head_bytes = 1024, .max_body_bytes = 4096};
     struct fixture *f = start_server(&l);
     struct response r;
     static char big[1 << 16];
@@ -921,7 +1212,7 @@ static void test_server_backpressure(void **state)
 static void test_server_too_many_connections(void **state)
 {
     (void)state;
-    struct df_http_limits l = {.max_connections = 2};
+    struct df_http1_limits l = {.max_connections = 2};
     struct fixture *f = start_server(&l);
     struct client *a = client_open(f->port);
     struct client *b = client_open(f->port);
@@ -956,7 +1247,7 @@ static void test_server_too_many_connections(void **state)
 static void test_server_timeouts(void **state)
 {
     (void)state;
-    struct df_http_limits l = {.header_timeout_ms = 300, .body_timeout_ms = 300};
+    struct df_http1_limits l = {.header_timeout_ms = 300, .body_timeout_ms = 300};
     struct fixture *f = start_server(&l);
 
     /* Idle: closed without a response. */
@@ -1033,8 +1324,8 @@ static void test_server_listen_errors(void **state)
     uv_ip4_addr("127.0.0.1", f->port, &a);
     struct ctx ctx = {0};
     char err[256] = "";
-    assert_null(df_http_server_start(&loop, (const struct sockaddr *)&a, handler, &ctx, NULL, err,
-                                     sizeof err));
+    assert_null(df_http1_server_start(&loop, (const struct sockaddr *)&a, handler, &ctx, NULL, err,
+                                      sizeof err));
     char want[128];
     snprintf(want, sizeof want, "cannot listen on 127.0.0.1:%d: address already in use", f->port);
     assert_string_equal(err, want);
@@ -1042,6 +1333,171 @@ static void test_server_listen_errors(void **state)
     assert_int_equal(uv_run(&loop, UV_RUN_NOWAIT), 0);
     assert_int_equal(uv_loop_close(&loop), 0);
     stop_server(f);
+}
+
+/* ---- deferred answers over sockets --------------------------------------------- */
+
+/* A deferred answer, given by a loop timer. */
+struct later {
+    uv_timer_t timer;
+    struct df_http1_pending *tok;
+    int status;
+    char body[96];
+    char origin[96];
+};
+
+static void later_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void later_fire(uv_timer_t *t)
+{
+    struct later *l = t->data;
+    struct df_http1_header h[] = {{"Retry-After", "7"}, {"Access-Control-Allow-Origin", l->origin}};
+    df_http1_respond(l->tok, l->status, "text/plain", h, l->origin[0] ? 2 : 1, l->body,
+                     strlen(l->body));
+    uv_close((uv_handle_t *)t, later_closed);
+}
+
+/* "/later/MS" answers after MS milliseconds (status from `?503`), echoing
+ * Origin in Access-Control-Allow-Origin; anything else goes to handler(). */
+static void later_handler(void *ud, const struct df_http1_request *req,
+                          struct df_http1_response *res)
+{
+    struct ctx *ctx = ud;
+    struct later *l = strncmp(req->path, "/later/", 7) == 0 ? calloc(1, sizeof *l) : NULL;
+    if (!l) {
+        handler(ud, req, res);
+        return;
+    }
+    atomic_fetch_add(&ctx->calls, 1);
+    l->tok = df_http1_defer(req, on_cancel, ctx);
+    l->status = req->query ? atoi(req->query) : 200;
+    snprintf(l->body, sizeof l->body, "%s %s %zu", req->method, req->path, req->body_len);
+    const char *origin = df_http1_request_header(req, "origin");
+    snprintf(l->origin, sizeof l->origin, "%s", origin ? origin : "");
+    uv_timer_init(ctx->loop, &l->timer);
+    l->timer.data = l;
+    uv_timer_start(&l->timer, later_fire, (uint64_t)atoi(req->path + 7), 0);
+}
+
+static void test_server_deferred(void **state)
+{
+    (void)state;
+    struct fixture *f = start_server_with(NULL, later_handler, false, 0);
+    struct client *c = client_open(f->port);
+    struct response r;
+    char v[64];
+    assert_true(client_send(c, "POST /later/50?503 HTTP/1.1\r\nOrigin: https://x.example\r\n"
+                               "Content-Type: application/x-protobuf\r\nContent-Length: 3\r\n\r\n"
+                               "abc"));
+    assert_true(read_response(c, &r, false));
+    assert_int_equal(r.status, 503);
+    assert_string_equal(r.body, "POST /later/50 3");
+    assert_string_equal(resp_header(&r, "Retry-After", v, sizeof v), "7");
+    assert_string_equal(resp_header(&r, "Access-Control-Allow-Origin", v, sizeof v),
+                        "https://x.example");
+    /* The connection goes on, and idles without being timed out early. */
+    expect_ok(c, "GET /sync HTTP/1.1\r\n\r\n", "GET /sync - - 0:");
+    /* Pipelined, the first answered last: in request order all the same. */
+    assert_true(client_send(c, "GET /later/300 HTTP/1.1\r\n\r\nGET /later/10 HTTP/1.1\r\n\r\n"
+                               "GET /now HTTP/1.1\r\n\r\nGET /later/100 HTTP/1.1\r\n\r\n"));
+    assert_true(read_response(c, &r, false));
+    assert_string_equal(r.body, "GET /later/300 0");
+    assert_true(read_response(c, &r, false));
+    assert_string_equal(r.body, "GET /later/10 0");
+    assert_true(read_response(c, &r, false));
+    assert_string_equal(r.body, "GET /now - - 0:");
+    assert_true(read_response(c, &r, false));
+    assert_string_equal(r.body, "GET /later/100 0");
+    client_close(c);
+    assert_int_equal(atomic_load(&f->ctx.cancels), 0);
+    stop_server(f);
+}
+
+/* max_pending: the server stops reading while that many answers wait, and
+ * serves the rest once they come. */
+static void test_server_deferred_bounded(void **state)
+{
+    (void)state;
+    struct df_http1_limits l = {.max_pending = 2};
+    struct fixture *f = start_server_with(&l, later_handler, false, 0);
+    struct client *c = client_open(f->port);
+    assert_true(client_send(c, "GET /later/200 HTTP/1.1\r\n\r\nGET /later/200 HTTP/1.1\r\n\r\n"
+                               "GET /later/0 HTTP/1.1\r\n\r\nGET /x HTTP/1.1\r\nConnection: "
+                               "close\r\n\r\n"));
+    usleep(100000);
+    assert_int_equal(atomic_load(&f->ctx.calls), 2);
+    struct response r;
+    assert_true(read_response(c, &r, false));
+    assert_string_equal(r.body, "GET /later/200 0");
+    assert_true(read_response(c, &r, false));
+    assert_true(read_response(c, &r, false));
+    assert_string_equal(r.body, "GET /later/0 0");
+    assert_true(read_response(c, &r, false));
+    assert_string_equal(r.body, "GET /x - - 0:");
+    assert_true(wait_closed(c));
+    assert_int_equal(atomic_load(&f->ctx.calls), 4);
+    client_close(c);
+    stop_server(f);
+}
+
+/* The client leaves while its answer is pending: the owner is told, and the
+ * answer that comes later is dropped. */
+static void test_server_deferred_disconnect(void **state)
+{
+    (void)state;
+    struct fixture *f = start_server_with(NULL, later_handler, false, 0);
+    struct client *c = client_open(f->port);
+    assert_true(client_send(c, "GET /later/300 HTTP/1.1\r\n\r\n"));
+    double deadline = now_ms() + 5000;
+    while (atomic_load(&f->ctx.calls) < 1 && now_ms() < deadline)
+        usleep(1000);
+    client_close(c);
+    while (atomic_load(&f->ctx.cancels) < 1 && now_ms() < deadline)
+        usleep(1000);
+    assert_int_equal(atomic_load(&f->ctx.cancels), 1);
+    /* A reset rather than an end: the same. */
+    c = client_open(f->port);
+    assert_true(client_send(c, "GET /later/300 HTTP/1.1\r\n\r\n"));
+    while (atomic_load(&f->ctx.calls) < 2 && now_ms() < deadline)
+        usleep(1000);
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    client_close(c);
+    while (atomic_load(&f->ctx.cancels) < 2 && now_ms() < deadline)
+        usleep(1000);
+    assert_int_equal(atomic_load(&f->ctx.cancels), 2);
+    /* Closing the server with an answer pending cancels it too. */
+    c = client_open(f->port);
+    assert_true(client_send(c, "GET /later/300 HTTP/1.1\r\n\r\n"));
+    while (atomic_load(&f->ctx.calls) < 3 && now_ms() < deadline)
+        usleep(1000);
+    stop_server_keep(f);
+    assert_int_equal(atomic_load(&f->ctx.cancels), 3);
+    free(f);
+    assert_true(wait_closed(c));
+    client_close(c);
+}
+
+/* Two servers with SO_REUSEPORT on one port: the kernel gives both
+ * connections. */
+static void test_server_reuseport(void **state)
+{
+    (void)state;
+    struct fixture *a = start_server_with(NULL, handler, true, 0);
+    struct fixture *b = start_server_with(NULL, handler, true, a->port);
+    assert_int_equal(b->port, a->port);
+    for (int i = 0; i < 200 && (!atomic_load(&a->ctx.calls) || !atomic_load(&b->ctx.calls)); i++) {
+        struct client *c = client_open(a->port);
+        expect_ok(c, "GET /r HTTP/1.1\r\n\r\n", "GET /r - - 0:");
+        client_close(c);
+    }
+    assert_true(atomic_load(&a->ctx.calls) > 0);
+    assert_true(atomic_load(&b->ctx.calls) > 0);
+    stop_server(b);
+    stop_server(a);
 }
 
 int main(void)
@@ -1061,6 +1517,12 @@ int main(void)
         cmocka_unit_test(test_conn_expect),
         cmocka_unit_test(test_conn_phases_and_timeout),
         cmocka_unit_test(test_response_text),
+        cmocka_unit_test(test_conn_deferred),
+        cmocka_unit_test(test_conn_deferred_in_order),
+        cmocka_unit_test(test_conn_deferred_bounded),
+        cmocka_unit_test(test_conn_deferred_errors),
+        cmocka_unit_test(test_conn_deferred_cancel),
+        cmocka_unit_test(test_conn_response_headers),
         cmocka_unit_test(test_server_get),
         cmocka_unit_test(test_server_keepalive_and_head),
         cmocka_unit_test(test_server_pipelined),
@@ -1073,6 +1535,10 @@ int main(void)
         cmocka_unit_test(test_server_timeouts),
         cmocka_unit_test(test_server_close_with_open_connections),
         cmocka_unit_test(test_server_listen_errors),
+        cmocka_unit_test(test_server_deferred),
+        cmocka_unit_test(test_server_deferred_bounded),
+        cmocka_unit_test(test_server_deferred_disconnect),
+        cmocka_unit_test(test_server_reuseport),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
