@@ -624,7 +624,8 @@ static int s_on_header(nghttp2_session *s, const nghttp2_frame *frame, const uin
     if (st->f.size > c->lim.max_header_list_size) {
         /* Keep only what classifies the request, for the right answer. */
         st->headers_too_big = true;
-        if (!(namelen == 12 && memcmp(name, "content-type", 12) == 0))
+        if (!(namelen == 12 && memcmp(name, "content-type", 12) == 0) ||
+            fields_get(&st->f, "content-type"))
             return 0;
     }
     if (fields_add(&st->f, name, namelen, value, valuelen) != 0)
@@ -802,6 +803,11 @@ static int server_flush(struct df_h2_server_conn *c)
         return rv == NGHTTP2_ERR_NOMEM ? DF_ENOMEM : DF_EIO;
     }
     return 0;
+}
+
+void df_h2_server_fail(struct df_h2_server_conn *c)
+{
+    server_fatal(c, NGHTTP2_INTERNAL_ERROR);
 }
 
 int df_h2_server_feed(struct df_h2_server_conn *c, const uint8_t *data, size_t len)

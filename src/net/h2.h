@@ -133,6 +133,12 @@ void df_h2_server_free(struct df_h2_server_conn *c);
  * output, then close. Feeding a dead connection returns DF_EIO. */
 int df_h2_server_feed(struct df_h2_server_conn *c, const uint8_t *data, size_t len);
 
+/* The transport failed or the client closed it: every stream still waiting
+ * for its answer is reported to on_stream_close (NGHTTP2_INTERNAL_ERROR)
+ * and the connection is dead (want_close is true; respond is a no-op). Call
+ * it before df_h2_server_free when answers may be pending. */
+void df_h2_server_fail(struct df_h2_server_conn *c);
+
 /* Bytes to write to the client: sets *data and *len (len 0 when nothing is
  * pending). The pointer stays valid until the next call of another
  * df_h2_server_* function on `c`. */

@@ -38,7 +38,7 @@ struct seen_res {
     int status;
     uint8_t *body;
     size_t body_len;
-    char ctype[64], accept[64];
+    char ctype[64], accept[64], trailer[16];
     struct df_grpc_result grpc;
 };
 
@@ -129,6 +129,7 @@ static void on_response(void *ud, struct df_h2_client_conn *c, const struct df_h
     s->body_len = r->body_len;
     copy_str(s->ctype, sizeof s->ctype, find(r->headers, r->nheaders, "content-type"));
     copy_str(s->accept, sizeof s->accept, find(r->headers, r->nheaders, "grpc-accept-encoding"));
+    copy_str(s->trailer, sizeof s->trailer, find(r->trailers, r->ntrailers, "x-trailer"));
     assert_int_equal(df_grpc_result_from_response(r, 1 << 20, &s->grpc), 0);
 }
 
@@ -538,6 +539,8 @@ static void test_plain_http_post(void **state)
     assert_int_equal(fx.res[4].status, 503);
     assert_int_equal(fx.res[4].body_len, 4);
     assert_memory_equal(fx.res[4].body, "busy", 4);
+    assert_string_equal(fx.res[4].trailer, "yes");
+    assert_string_equal(fx.res[0].trailer, "");
     fx_free(&fx);
 }
 
@@ -573,6 +576,26 @@ static void test_client_reset_before_answer(void **state)
     df_h2_server_stats(fx.srv, &st);
     assert_int_equal(st.resets, 1);
     assert_int_equal(st.open_streams, 0);
+    fx_free(&fx);
+
+    /* The transport goes away with answers pending: each is reported. */
+    fx_init(&fx, NULL, NULL);
+    fx.mode = DEFER;
+    grpc_call(&fx, "a", DF_ENCODING_IDENTITY, NULL);
+    grpc_call(&fx, "b", DF_ENCODING_IDENTITY, NULL);
+    pump(&fx);
+    assert_int_equal(fx.nreq, 2);
+    df_h2_server_fail(fx.srv);
+    assert_int_equal(fx.ncloses, 2);
+    assert_true(fx.closed[0] != fx.closed[1]);
+    assert_int_equal(df_grpc_respond(fx.srv, fx.req[0].id, DF_GRPC_OK, NULL, NULL, 0, -1),
+                     DF_ENOENT);
+    const uint8_t *p;
+    size_t n;
+    df_h2_server_pending_output(fx.srv, &p, &n);
+    df_h2_server_consume_output(fx.srv, n);
+    assert_true(df_h2_server_want_close(fx.srv));
+    assert_int_equal(df_h2_server_feed(fx.srv, (const uint8_t *)"x", 1), DF_EIO);
     fx_free(&fx);
 }
 
