@@ -122,6 +122,10 @@ unsigned df_node_core(const struct df_node *node);     /* the CPU the instance r
 const char *df_node_scope(const struct df_node *node); /* "group/pipeline/node" */
 struct uv_loop_s *df_node_loop(struct df_node *node);  /* the core's libuv loop */
 
+/* The pipeline's queue capacity (policies.channel_capacity.pdata): a
+ * natural bound for what a receiver keeps in flight. */
+uint32_t df_node_channel_capacity(const struct df_node *node);
+
 /* Logs under the node's scope with its core as a field (df/log.h). */
 void df_node_log(const struct df_node *node, enum df_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

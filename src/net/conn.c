@@ -191,8 +191,10 @@ void df_conn_flush(struct df_conn *c)
             conn_close_status(c, UV_EOF);
         return;
     }
-    /* A peer that does not read our answers cannot make us buffer more. */
-    set_reading(c, c->unsent < (c->max_output ? c->max_output : 4u << 20));
+    /* A peer that does not read our answers cannot make us buffer more; a
+     * protocol waiting on its own answers takes no more input. */
+    bool want = !c->proto || !c->proto->ops->want_read || c->proto->ops->want_read(c->proto);
+    set_reading(c, want && c->unsent < (c->max_output ? c->max_output : 4u << 20));
 }
 
 static void idle_cb(uv_timer_t *t)
@@ -336,6 +338,11 @@ void df_listener_close(struct df_listener *l, void (*done)(void *), void *done_u
     df_listener_stop_accepting(l);
     for (struct df_conn *c = l->conns; c; c = c->next)
         conn_close(c);
+}
+
+uv_loop_t *df_conn_loop(struct df_conn *c)
+{
+    return c->tcp.loop;
 }
 
 const struct sockaddr_storage *df_conn_peer(const struct df_conn *c)

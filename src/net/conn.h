@@ -41,6 +41,10 @@ struct df_proto_ops {
     bool (*done)(struct df_proto *p);
     /* Frees the protocol state; the connection is going away. */
     void (*destroy)(struct df_proto *p);
+    /* Optional: false while the protocol takes no more input (answers are
+     * outstanding); reading resumes at the next df_conn_flush where it is
+     * true again. NULL = always true. */
+    bool (*want_read)(struct df_proto *p);
 };
 
 struct df_proto {
@@ -119,6 +123,9 @@ void df_conn_close(struct df_conn *c);
 /* Asks the connection to send whatever its protocol has queued (deferred
  * answers) and to close if the protocol is done. */
 void df_conn_flush(struct df_conn *c);
+
+/* The loop the connection runs on (for the protocol's own timers). */
+uv_loop_t *df_conn_loop(struct df_conn *c);
 
 /* The peer's address, for logs and authentication. */
 const struct sockaddr_storage *df_conn_peer(const struct df_conn *c);

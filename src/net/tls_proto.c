@@ -115,8 +115,20 @@ static void tls_destroy(struct df_proto *p)
     free(t);
 }
 
-static const struct df_proto_ops tls_ops = {tls_feed, tls_output, tls_consumed, tls_done,
-                                            tls_destroy};
+/* The inner protocol decides; TLS itself always takes input (bounded by
+ * DF_TLS_MAX_INPUT). */
+static bool tls_want_read(struct df_proto *p)
+{
+    struct tls_proto *t = (struct tls_proto *)p;
+    return !t->inner || !t->inner->ops->want_read || t->inner->ops->want_read(t->inner);
+}
+
+static const struct df_proto_ops tls_ops = {.feed = tls_feed,
+                                            .output = tls_output,
+                                            .consumed = tls_consumed,
+                                            .done = tls_done,
+                                            .destroy = tls_destroy,
+                                            .want_read = tls_want_read};
 
 struct df_proto *df_tls_proto_server(const struct df_tls_ctx *ctx, struct df_conn *conn,
                                      df_tls_inner_fn select, df_tls_fail_fn on_fail, void *ud)

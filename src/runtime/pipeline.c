@@ -294,6 +294,11 @@ const char *df_node_scope(const struct df_node *node)
     return node->scope;
 }
 
+uint32_t df_node_channel_capacity(const struct df_node *node)
+{
+    return (uint32_t)node->pl->cfg->resolved.channel_capacity.pdata;
+}
+
 struct uv_loop_s *df_node_loop(struct df_node *node)
 {
     return &node->pl->loop;

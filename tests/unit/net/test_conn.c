@@ -74,8 +74,11 @@ static void echo_destroy(struct df_proto *p)
     free(p);
 }
 
-static const struct df_proto_ops echo_ops = {echo_feed, echo_output, echo_consumed, echo_done,
-                                             echo_destroy};
+static const struct df_proto_ops echo_ops = {.feed = echo_feed,
+                                             .output = echo_output,
+                                             .consumed = echo_consumed,
+                                             .done = echo_done,
+                                             .destroy = echo_destroy};
 
 static struct df_proto *select_echo(void *ud, struct df_conn *conn, const uint8_t *first,
                                     size_t len)
@@ -397,8 +400,11 @@ static void sender_destroy(struct df_proto *p)
     free(p);
 }
 
-static const struct df_proto_ops sender_ops = {sender_feed, sender_output, sender_consumed,
-                                               sender_done, sender_destroy};
+static const struct df_proto_ops sender_ops = {.feed = sender_feed,
+                                               .output = sender_output,
+                                               .consumed = sender_consumed,
+                                               .done = sender_done,
+                                               .destroy = sender_destroy};
 
 struct events {
     int connected, ended, status;

@@ -45,11 +45,16 @@ struct otlp_reply {
 struct otlp_admit;   /* per node instance */
 struct otlp_pending; /* a request waiting for its outcome */
 
-/* `max_in_flight`: requests admitted and not yet answered, beyond which
- * requests are answered OTLP_BUSY. `wait`: answer after the outcome;
- * `timeout_ns` bounds that wait. */
-struct otlp_admit *otlp_admit_new(struct df_node *node, uint32_t max_in_flight, bool wait,
-                                  uint64_t timeout_ns);
+/* How one protocol admits requests. */
+struct otlp_policy {
+    uint32_t max_in_flight; /* waiting requests beyond which OTLP_BUSY is answered */
+    bool wait;              /* answer after the outcome */
+    uint64_t timeout_ns;    /* bounds that wait */
+};
+
+/* Admission for `node`: its answer counters are node metrics. NULL on
+ * exhaustion. */
+struct otlp_admit *otlp_admit_new(struct df_node *node);
 void otlp_admit_free(struct otlp_admit *a);
 
 /* Handles one request of `signal` whose body is `body` (protobuf, or OTLP/
@@ -57,9 +62,13 @@ void otlp_admit_free(struct otlp_admit *a);
  * body is copied. Answers through `reply` now, or later when waiting: then
  * returns the pending handle the transport must cancel if it can no longer
  * answer (NULL when answered already). */
-struct otlp_pending *otlp_admit_request(struct otlp_admit *a, enum df_signal signal,
-                                        const uint8_t *body, size_t len, bool json,
-                                        struct otlp_reply *reply);
+struct otlp_pending *otlp_admit_request(struct otlp_admit *a, const struct otlp_policy *pol,
+                                        enum df_signal signal, const uint8_t *body, size_t len,
+                                        bool json, struct otlp_reply *reply);
+
+/* Counts an answer a transport gave by itself (a request it could not read:
+ * too large, bad encoding, bad media type). */
+void otlp_admit_count(struct otlp_admit *a, enum otlp_verdict v);
 
 /* The transport cannot answer `p` any more (connection or stream gone): the
  * outcome, when it comes, is dropped. */
