@@ -345,6 +345,20 @@ uv_loop_t *df_conn_loop(struct df_conn *c)
     return c->tcp.loop;
 }
 
+void df_listener_shutdown(struct df_listener *l, void (*done)(void *), void *done_ud)
+{
+    l->done = done;
+    l->done_ud = done_ud;
+    l->freeing = true;
+    df_listener_stop_accepting(l);
+    for (struct df_conn *c = l->conns, *next; c; c = next) {
+        next = c->next; /* the flush may close and free c */
+        c->finishing = true;
+        df_conn_flush(c);
+    }
+    listener_maybe_done(l);
+}
+
 const struct sockaddr_storage *df_conn_peer(const struct df_conn *c)
 {
     return &c->peer;

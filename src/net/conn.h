@@ -87,6 +87,11 @@ unsigned df_listener_connections(const struct df_listener *l);
  * df_listener_close_all. */
 void df_listener_stop_accepting(struct df_listener *l);
 
+/* Stops accepting and lets every connection end gracefully: each sends
+ * what its protocol has queued (an HTTP/2 protocol its GOAWAY) and closes;
+ * `done(ud)` runs once all are closed and the listener is freed. */
+void df_listener_shutdown(struct df_listener *l, void (*done)(void *), void *done_ud);
+
 /* Closes the listener and every connection (their protocols destroyed);
  * `done(ud)` runs once every handle is closed. */
 void df_listener_close(struct df_listener *l, void (*done)(void *), void *done_ud);
