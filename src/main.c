@@ -206,35 +206,20 @@ int main(int argc, char **argv)
     if (rc)
         return rc;
 
-    if (!cli.config_path) {
-        /* Until receiver:otlp exists, the default mode checks the embedded
-         * config's structure (its receiver type is not in this build yet)
-         * and lists what the binary contains. */
-        struct df_config *cfg =
-            df_config_parse("<embedded default>", df_default_config, df_default_config_len,
-                            DF_VALIDATE_SKIP_TYPES, &diags);
-        if (!cfg) {
-            df_diags_print(&diags, stderr);
-            return EXIT_INVALID;
-        }
-        df_config_free(cfg);
-        printf("df_engine %s: the embedded default config (an OTLP debug collector) is "
-               "well-formed.\n"
-               "It runs once receiver:otlp is in the build; meanwhile run a config with -c, "
-               "e.g. configs/traffic-console.yaml.\n\n",
-               DF_VERSION);
-        return df_catalog_write(stdout, DF_CATALOG_TEXT) ? EXIT_RUNTIME : EXIT_OK;
-    }
-
-    struct df_config *cfg = df_config_load(cli.config_path, 0, &diags);
+    /* Without -c: the embedded default, a local OTLP debug collector. */
+    struct df_config *cfg = cli.config_path
+                                ? df_config_load(cli.config_path, &diags)
+                                : df_config_parse("<embedded default>", df_default_config,
+                                                  df_default_config_len, &diags);
+    const char *name = cli.config_path ? cli.config_path : "the embedded default config";
     if (!cfg) {
         df_diags_print(&diags, stderr);
-        fprintf(stderr, "df_engine: %s is invalid\n", cli.config_path);
+        fprintf(stderr, "df_engine: %s is invalid\n", name);
         return EXIT_INVALID;
     }
     if (cli.validate_only) {
         df_config_free(cfg);
-        printf("%s: valid\n", cli.config_path);
+        printf("%s: valid\n", name);
         return EXIT_OK;
     }
     /* A peer that resets a connection must not kill the engine: writes then

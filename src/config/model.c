@@ -533,7 +533,7 @@ static const struct df_option_table root_table = {
 
 /* ---- loading ----------------------------------------------------------------- */
 
-static struct df_config *parse_root(struct df_config *cfg, struct df_value *root, unsigned flags,
+static struct df_config *parse_root(struct df_config *cfg, struct df_value *root,
                                     struct df_diags *d)
 {
     cfg->root = root;
@@ -550,7 +550,7 @@ static struct df_config *parse_root(struct df_config *cfg, struct df_value *root
     shape.file = cfg->file;
     shape.root = root;
     *cfg = shape;
-    if (df_config_validate(cfg, flags, d))
+    if (df_config_validate(cfg, d))
         goto fail;
     return cfg;
 fail:
@@ -572,8 +572,7 @@ static struct df_config *new_config(const char *name)
     return cfg;
 }
 
-struct df_config *df_config_parse(const char *name, const char *buf, size_t len, unsigned flags,
-                                  struct df_diags *d)
+struct df_config *df_config_parse(const char *name, const char *buf, size_t len, struct df_diags *d)
 {
     struct df_config *cfg = new_config(name);
     if (!cfg) {
@@ -585,10 +584,10 @@ struct df_config *df_config_parse(const char *name, const char *buf, size_t len,
         df_config_free(cfg);
         return NULL;
     }
-    return parse_root(cfg, root, flags, d);
+    return parse_root(cfg, root, d);
 }
 
-struct df_config *df_config_load(const char *path, unsigned flags, struct df_diags *d)
+struct df_config *df_config_load(const char *path, struct df_diags *d)
 {
     struct df_config *cfg = new_config(path);
     if (!cfg) {
@@ -600,7 +599,7 @@ struct df_config *df_config_load(const char *path, unsigned flags, struct df_dia
         df_config_free(cfg);
         return NULL;
     }
-    return parse_root(cfg, root, flags, d);
+    return parse_root(cfg, root, d);
 }
 
 void df_config_free(struct df_config *cfg)

@@ -164,29 +164,20 @@ struct df_config {
     struct df_arena arena; /* owns everything above */
 };
 
-/* Validation switches. */
-enum {
-    /* Skip resolving node and extension types against the registry (and so
-     * their `config:` and capability checks); everything else is checked.
-     * Used only for the embedded default config while this build lacks the
-     * node types it names. */
-    DF_VALIDATE_SKIP_TYPES = 1u << 0,
-};
-
 /* Loads, resolves and validates a config. `name` labels marks; `buf`/`len`
  * hold the text. Returns a config (free with df_config_free) or NULL after
  * adding diagnostics to `d`. */
-struct df_config *df_config_parse(const char *name, const char *buf, size_t len, unsigned flags,
+struct df_config *df_config_parse(const char *name, const char *buf, size_t len,
                                   struct df_diags *d);
 
 /* Reads the file at `path` and parses it as above. */
-struct df_config *df_config_load(const char *path, unsigned flags, struct df_diags *d);
+struct df_config *df_config_load(const char *path, struct df_diags *d);
 
 void df_config_free(struct df_config *cfg);
 
 /* Validation (config/validate.c): resolves types, options, bindings,
  * connections and policies of a shape-checked config. Returns 0 or DF_EINVAL. */
-int df_config_validate(struct df_config *cfg, unsigned flags, struct df_diags *d);
+int df_config_validate(struct df_config *cfg, struct df_diags *d);
 
 /* Splits a connection source `node["port"]` (or node['port'], or plain
  * node) into spans of `s`: node, and port (NULL for the node's default).

@@ -15,7 +15,6 @@ struct pctx {
     struct df_config *cfg;
     struct df_pipeline_cfg *pl;
     const char *path; /* groups.<g>.pipelines.<p> */
-    unsigned flags;
     struct df_diags *d;
 };
 
@@ -155,8 +154,6 @@ static void resolve_extensions(struct pctx *c)
                 df_diags_hint(c->d, "%s", hint);
             continue;
         }
-        if (c->flags & DF_VALIDATE_SKIP_TYPES)
-            continue;
         e->desc = df_registry_find_extension(e->urn.canonical);
         if (!e->desc) {
             df_diags_add(c->d, &tv->mark, tpath, "unknown extension type '%s'", e->type);
@@ -176,23 +173,20 @@ static void check_bindings(struct pctx *c, struct df_node_cfg *n, const char *pa
         const char *inst = *DF_MAP_AT(*caps, const char *, j);
         char p[PATHLEN];
         snprintf(p, sizeof p, "%s.capabilities.%s", path, cap);
-        const struct df_capability_desc *cd = NULL;
-        if (!(c->flags & DF_VALIDATE_SKIP_TYPES)) {
-            cd = df_registry_find_capability(cap);
-            if (!cd) {
-                const struct df_capability_desc *const *v;
-                size_t nc = df_registry_capabilities(&v);
-                const char *names[256];
-                size_t k = 0;
-                for (; k < nc && k < DF_COUNTOF(names); k++)
-                    names[k] = v[k]->name;
-                df_diags_add(c->d, entry_key_mark(caps, j), p, "unknown capability '%s'", cap);
-                const char *near = df_suggest(cap, names, k);
-                if (near)
-                    df_diags_hint(c->d, "did you mean '%s'?", near);
-                else
-                    df_diags_hint(c->d, "see `df_engine catalog` for the capabilities");
-            }
+        const struct df_capability_desc *cd = df_registry_find_capability(cap);
+        if (!cd) {
+            const struct df_capability_desc *const *v;
+            size_t nc = df_registry_capabilities(&v);
+            const char *names[256];
+            size_t k = 0;
+            for (; k < nc && k < DF_COUNTOF(names); k++)
+                names[k] = v[k]->name;
+            df_diags_add(c->d, entry_key_mark(caps, j), p, "unknown capability '%s'", cap);
+            const char *near = df_suggest(cap, names, k);
+            if (near)
+                df_diags_hint(c->d, "did you mean '%s'?", near);
+            else
+                df_diags_hint(c->d, "see `df_engine catalog` for the capabilities");
         }
         struct df_extension_cfg *ext = NULL;
         struct df_map *exts = &c->pl->extensions;
@@ -244,7 +238,7 @@ static void resolve_nodes(struct pctx *c)
             df_diags_add(c->d, &tv->mark, tpath, "%s", err);
             if (hint[0])
                 df_diags_hint(c->d, "%s", hint);
-        } else if (!(c->flags & DF_VALIDATE_SKIP_TYPES)) {
+        } else {
             n->desc = df_registry_find_node(n->urn.canonical);
             if (!n->desc) {
                 df_diags_add(c->d, &tv->mark, tpath, "unknown %s type '%s'",
@@ -517,7 +511,7 @@ static void check_graph(struct pctx *c)
     }
 }
 
-int df_config_validate(struct df_config *cfg, unsigned flags, struct df_diags *d)
+int df_config_validate(struct df_config *cfg, struct df_diags *d)
 {
     size_t before = df_diags_total(d);
     size_t npipelines = 0;
@@ -528,7 +522,7 @@ int df_config_validate(struct df_config *cfg, unsigned flags, struct df_diags *d
             char path[PATHLEN];
             snprintf(path, sizeof path, "groups.%s.pipelines.%s", cfg->groups.keys[gi],
                      g->pipelines.keys[pi]);
-            struct pctx c = {.cfg = cfg, .pl = pl, .path = path, .flags = flags, .d = d};
+            struct pctx c = {.cfg = cfg, .pl = pl, .path = path, .d = d};
             npipelines++;
             resolve_policies(cfg, g, pl);
             if (pl->nodes.count == 0) {

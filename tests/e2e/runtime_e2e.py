@@ -390,6 +390,50 @@ def scenario_log_level(engine, engine_test, tmp):
     print("log_level: warn hides info, shows errors")
 
 
+def scenario_default_config(engine, engine_test, tmp):
+    """With no -c the embedded default runs: an OTLP/HTTP JSON log is printed
+    by the console exporter; SIGTERM exits 0."""
+    grpc_port, http_port = free_port(), free_port()
+    env = dict(os.environ, DF_OTLP_GRPC_ADDR="127.0.0.1:%d" % grpc_port,
+               DF_OTLP_HTTP_ADDR="127.0.0.1:%d" % http_port)
+    out = open(os.path.join(tmp, "stdout"), "w+")
+    proc = subprocess.Popen([engine, "--http-admin-bind", "127.0.0.1:0"], stdout=out,
+                            stderr=subprocess.PIPE, env=env, text=True)
+    ENGINES.append(proc)
+    url = "http://127.0.0.1:%d/v1/logs" % http_port
+    body = json.dumps({"resourceLogs": [{"scopeLogs": [{"logRecords": [
+        {"timeUnixNano": "1767225600000000000", "severityNumber": 9,
+         "body": {"stringValue": "hello from the default config"}}]}]}]}).encode()
+    end = time.time() + TIMEOUT
+    status = None
+    while time.time() < end and status is None:
+        try:
+            req = urllib.request.Request(url, data=body, method="POST",
+                                         headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(req, timeout=5) as r:
+                status = r.status
+                answer = r.read().decode()
+        except urllib.error.HTTPError as e:
+            status = e.code
+            answer = e.read().decode()
+        except OSError:
+            time.sleep(0.05)
+    if status != 200 or answer != "{}":
+        fail("POST /v1/logs answered %s %r" % (status, answer))
+    while time.time() < end:
+        out.seek(0)
+        if "hello from the default config" in out.read():
+            break
+        time.sleep(0.05)
+    else:
+        fail("the console exporter did not print the log")
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=TIMEOUT)
+    if proc.returncode != 0:
+        fail("exit %d\n%s" % (proc.returncode, err))
+    print("default_config: OTLP/HTTP JSON printed by the console, exit 0")
+
+
 def scenario_start_failure(engine, engine_test, tmp):
     """A node failing to start stops every core and exits 1 with its reason."""
     env = dict(os.environ, DF_TEST_START_FAIL="1")

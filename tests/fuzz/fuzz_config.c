@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct df_diags diags;
     df_diags_reset(&diags);
-    struct df_config *cfg = df_config_parse("fuzz.yaml", (const char *)data, size, 0, &diags);
+    struct df_config *cfg = df_config_parse("fuzz.yaml", (const char *)data, size, &diags);
     if (cfg) {
         df_config_free(cfg);
     } else {

@@ -1,7 +1,7 @@
 /* Unit tests for the config model (config/model.h): df_config_parse on YAML
  * text with the test components (tests/support/test_components.c) linked in.
  * Covers policy resolution, resolved node and extension descriptors and
- * their parsed options, DF_VALIDATE_SKIP_TYPES, the graph checks, and the
+ * their parsed options, the embedded default, the graph checks, and the
  * marks, paths and collection of errors. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -52,18 +52,18 @@ static void dump(const struct df_diags *d)
     }
 }
 
-static struct df_config *parse(struct fx *f, const char *yaml, unsigned flags)
+static struct df_config *parse(struct fx *f, const char *yaml)
 {
     df_config_free(f->cfg);
     df_diags_reset(&f->d);
-    f->cfg = df_config_parse(NAME, yaml, strlen(yaml), flags, &f->d);
+    f->cfg = df_config_parse(NAME, yaml, strlen(yaml), &f->d);
     return f->cfg;
 }
 
 /* Parses text that must be valid. */
-static struct df_config *parse_ok_flags(struct fx *f, const char *yaml, unsigned flags)
+static struct df_config *parse_ok(struct fx *f, const char *yaml)
 {
-    struct df_config *cfg = parse(f, yaml, flags);
+    struct df_config *cfg = parse(f, yaml);
     if (!cfg || df_diags_total(&f->d)) {
         print_error("expected a valid config, got %zu error(s):\n", df_diags_total(&f->d));
         dump(&f->d);
@@ -73,26 +73,16 @@ static struct df_config *parse_ok_flags(struct fx *f, const char *yaml, unsigned
     return cfg;
 }
 
-static struct df_config *parse_ok(struct fx *f, const char *yaml)
-{
-    return parse_ok_flags(f, yaml, 0);
-}
-
 /* Parses text that must be invalid with exactly `count` errors. */
-static void parse_fail_flags(struct fx *f, const char *yaml, unsigned flags, size_t count)
+static void parse_fail(struct fx *f, const char *yaml, size_t count)
 {
-    struct df_config *cfg = parse(f, yaml, flags);
+    struct df_config *cfg = parse(f, yaml);
     assert_null(cfg);
     if (df_diags_total(&f->d) != count) {
         print_error("expected %zu error(s), got %zu:\n", count, df_diags_total(&f->d));
         dump(&f->d);
     }
     assert_int_equal(df_diags_total(&f->d), count);
-}
-
-static void parse_fail(struct fx *f, const char *yaml, size_t count)
-{
-    parse_fail_flags(f, yaml, 0, count);
 }
 
 /* Asserts that a diagnostic at line:col with exactly `path` has a message
@@ -522,85 +512,41 @@ static void test_json_config(void **state)
     assert_int_equal(g->rate, 7);
 }
 
-/* ---- DF_VALIDATE_SKIP_TYPES --------------------------------------------- */
+/* ---- the embedded default ------------------------------------------------ */
 
-/* The shape of the embedded default config: otel types this build lacks. */
-static const char otel_yaml[] = HEADER "groups:\n"
-                                       "  default:\n"
-                                       "    pipelines:\n"
-                                       "      main:\n"
-                                       "        extensions:\n"
-                                       "          auth: {type: extension:basic_auth}\n"
-                                       "        nodes:\n"
-                                       "          otlp:\n"
-                                       "            type: receiver:otlp\n"
-                                       "            config: {protocols: {grpc: {}}}\n"
-                                       "            capabilities: {server_auth: auth}\n"
-                                       "          console:\n"
-                                       "            type: exporter:console\n"
-                                       "            config: {verbosity: normal}\n"
-                                       "        connections:\n"
-                                       "          - from: otlp\n"
-                                       "            to: console\n";
-
-static void test_skip_types(void **state)
+/* Types this build lacks are named, with their kind; a capability nobody
+ * defines is reported at its key. */
+static void test_unknown_otel_types(void **state)
 {
     struct fx *f = *state;
-    struct df_config *cfg = parse_ok_flags(f, otel_yaml, DF_VALIDATE_SKIP_TYPES);
-    const struct df_pipeline_cfg *pl = pipeline(cfg, "default", "main");
-    const struct df_node_cfg *otlp = node(pl, "otlp");
-    assert_string_equal(otlp->urn.canonical, "urn:otel:receiver:otlp");
-    assert_int_equal(otlp->urn.kind, DF_URN_RECEIVER);
-    assert_null(otlp->desc);
-    assert_null(otlp->options);
-    assert_non_null(otlp->config); /* kept, unchecked */
-    const struct df_extension_cfg *auth = extension(pl, "auth");
-    assert_string_equal(auth->urn.canonical, "urn:otel:extension:basic_auth");
-    assert_null(auth->desc);
-    /* Policies are still resolved. */
-    expect_capacity(pl, 128, 256, 256, 512);
-
-    /* Without the flag the same config names two unknown types (console is
-     * in this build) and an unknown capability. */
-    parse_fail(f, otel_yaml, 3);
+    parse_fail(f,
+               HEADER "groups:\n"                                       /* 2 */
+                      "  default:\n"                                    /* 3 */
+                      "    pipelines:\n"                                /* 4 */
+                      "      main:\n"                                   /* 5 */
+                      "        extensions:\n"                           /* 6 */
+                      "          auth: {type: extension:basic_auth}\n"  /* 7 */
+                      "        nodes:\n"                                /* 8 */
+                      "          kafka:\n"                              /* 9 */
+                      "            type: receiver:kafka\n"              /* 10 */
+                      "            capabilities: {server_auth: auth}\n" /* 11 */
+                      "          console: {type: exporter:console}\n"   /* 12 */
+                      "        connections:\n"
+                      "          - {from: kafka, to: console}\n",
+               3);
     expect_diag(f, 7, 24, "groups.default.pipelines.main.extensions.auth.type",
                 "unknown extension type 'extension:basic_auth'", NULL);
-    expect_diag(f, 10, 19, "groups.default.pipelines.main.nodes.otlp.type",
-                "unknown receiver type 'receiver:otlp'", NULL);
-    expect_diag(f, 12, 28, "groups.default.pipelines.main.nodes.otlp.capabilities.server_auth",
+    expect_diag(f, 10, 19, "groups.default.pipelines.main.nodes.kafka.type",
+                "unknown receiver type 'receiver:kafka'", NULL);
+    expect_diag(f, 11, 28, "groups.default.pipelines.main.nodes.kafka.capabilities.server_auth",
                 "unknown capability 'server_auth'", NULL);
-
-    /* The flag skips types only: URNs, bindings to instances, the graph and
-     * the shape are still checked. */
-    parse_fail_flags(f,
-                     HEADER "groups:\n"                                       /* 2 */
-                            "  g:\n"                                          /* 3 */
-                            "    pipelines:\n"                                /* 4 */
-                            "      p:\n"                                      /* 5 */
-                            "        nodes:\n"                                /* 6 */
-                            "          in:\n"                                 /* 7 */
-                            "            type: receiver:otlp\n"               /* 8 */
-                            "            capabilities: {server_auth: nope}\n" /* 9 */
-                            "          bad:\n"                                /* 10 */
-                            "            type: receiver:Bad!\n"               /* 11 */
-                            "          a: {type: processor:batch}\n"          /* 12 */
-                            "          out: {type: exporter:debug}\n"         /* 13 */
-                            "        connections:\n"                          /* 14 */
-                            "          - {from: in, to: a}\n"                 /* 15 */
-                            "          - {from: a, to: [a, out]}\n",          /* 16 */
-                     DF_VALIDATE_SKIP_TYPES, 3);
-    expect_diag(f, 9, 41, "groups.g.pipelines.p.nodes.in.capabilities.server_auth",
-                "bound to extension 'nope', which this pipeline does not declare", NULL);
-    expect_diag(f, 11, 19, "groups.g.pipelines.p.nodes.bad.type", "id 'Bad!' must match", NULL);
-    expect_diag(f, 12, 11, "groups.g.pipelines.p", "cycle: a -> a", NULL);
 }
 
 static void test_embedded_default_config(void **state)
 {
     struct fx *f = *state;
     df_diags_reset(&f->d);
-    f->cfg = df_config_parse("<embedded default>", df_default_config, df_default_config_len,
-                             DF_VALIDATE_SKIP_TYPES, &f->d);
+    f->cfg = df_config_parse("<embedded default>", df_default_config, df_default_config_len, &f->d);
     if (!f->cfg)
         dump(&f->d);
     assert_non_null(f->cfg);
@@ -916,7 +862,7 @@ int main(void)
         T(test_extensions_resolved),
         T(test_env_substitution),
         T(test_json_config),
-        T(test_skip_types),
+        T(test_unknown_otel_types),
         T(test_embedded_default_config),
         T(test_cycle_lists_nodes_in_order),
         T(test_unconnected_nodes),

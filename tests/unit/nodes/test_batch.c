@@ -258,7 +258,7 @@ static void test_config_checks(void **state)
                                           "          sink: {type: 'urn:test:exporter:sink'}\n"
                                           "        connections: [{from: gen, to: batch}, "
                                           "{from: batch, to: sink}]\n";
-    assert_null(df_config_parse("b.yaml", yaml, strlen(yaml), 0, &d));
+    assert_null(df_config_parse("b.yaml", yaml, strlen(yaml), &d));
     assert_int_equal(df_diags_total(&d), 1);
     assert_non_null(strstr(d.items[0].msg, "send_batch_max_size (5) is smaller"));
 }

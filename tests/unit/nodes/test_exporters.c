@@ -145,7 +145,7 @@ static void test_error_rejects_unknown_kind(void **state)
                                           "            config: {nack: sometimes}\n"
                                           "        connections: [{from: gen, to: out}]\n";
     struct df_diags d = {0};
-    assert_null(df_config_parse("e.yaml", yaml, strlen(yaml), 0, &d));
+    assert_null(df_config_parse("e.yaml", yaml, strlen(yaml), &d));
     assert_int_equal(df_diags_total(&d), 1);
     assert_non_null(strstr(d.items[0].path, "nack"));
 }

@@ -320,7 +320,7 @@ static bool parses(const char *config, struct df_diags *d)
                                 "        connections: [{from: gen, to: sink}]\n",
              config);
     memset(d, 0, sizeof *d);
-    struct df_config *cfg = df_config_parse("g.yaml", yaml, strlen(yaml), 0, d);
+    struct df_config *cfg = df_config_parse("g.yaml", yaml, strlen(yaml), d);
     df_config_free(cfg);
     return cfg != NULL;
 }

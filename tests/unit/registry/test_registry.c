@@ -14,11 +14,13 @@
  * object dropped by the linker) or registered by accident fails this test. */
 static const char *const engine_nodes[] = {
     "urn:otel:receiver:traffic_generator",
+    "urn:otel:receiver:otlp",
     "urn:otel:processor:batch",
     "urn:otel:exporter:noop",
     "urn:otel:exporter:perf",
     "urn:otel:exporter:console",
     "urn:otel:exporter:error",
+    "urn:otel:exporter:file",
     NULL,
 };
 static const char *const engine_extensions[] = {NULL};

@@ -22,7 +22,7 @@ static inline void rt_parse(struct rt *t, const char *yaml)
 {
     memset(t, 0, sizeof *t);
     test_probe_reset();
-    t->cfg = df_config_parse("rt.yaml", yaml, strlen(yaml), 0, &t->d);
+    t->cfg = df_config_parse("rt.yaml", yaml, strlen(yaml), &t->d);
     if (!t->cfg)
         df_diags_print(&t->d, stderr);
     assert_non_null(t->cfg);

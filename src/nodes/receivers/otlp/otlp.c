@@ -1,0 +1,664 @@
+/* receiver:otlp — OTLP/gRPC and OTLP/HTTP (HTTP/1.1 and prior-knowledge
+ * HTTP/2), plain or TLS, on every core (SO_REUSEPORT: the kernel spreads
+ * the connections).
+ *
+ * The transports are net/: a listener per protocol (net/conn.c), TLS
+ * (net/tls_proto.c) with ALPN, HTTP/2 + gRPC (net/h2.c) and HTTP/1.1
+ * (net/http1_proto.c). This file routes a complete request to its signal,
+ * checks media type and encoding, and hands the body to admit.c, which
+ * validates it, sends it down the pipeline and answers; the answer maps to
+ * gRPC statuses and HTTP codes as the OTLP specification says:
+ *
+ *   verdict      gRPC                          HTTP
+ *   ok           OK + empty Export*Response    200 + empty response
+ *   invalid      INVALID_ARGUMENT              400
+ *   too_large    RESOURCE_EXHAUSTED            413
+ *   unsupported  UNIMPLEMENTED                 415
+ *   busy         RESOURCE_EXHAUSTED+RetryInfo  503 + Retry-After
+ *   unavailable  UNAVAILABLE                   503
+ *   failed       INTERNAL                      500
+ *   timeout      DEADLINE_EXCEEDED             504
+ *
+ * HTTP errors carry a google.rpc.Status body, protobuf or JSON like the
+ * request. Drain: stop accepting, answer what is in flight, then close the
+ * connections (GOAWAY / Connection: close through the protocols). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "df/node.h"
+#include "net/addr.h"
+#include "net/compress.h"
+#include "net/conn.h"
+#include "net/h2.h"
+#include "net/http1_proto.h"
+#include "net/tls_proto.h"
+#include "nodes/receivers/otlp/admit.h"
+#include "nodes/receivers/otlp/otlp.h"
+#include "otlp/wire.h"
+
+enum proto_kind { GRPC, HTTP, NKINDS };
+
+struct listener_state {
+    const struct otlp_common *common;
+    struct otlp_policy policy;
+    struct df_tls_ctx *tls;
+    struct sockaddr_storage addr;
+    struct df_listener *listener;
+    struct otlp_rx *rx;
+    enum proto_kind kind;
+};
+
+struct otlp_rx {
+    struct df_node *node;
+    const struct otlp_receiver_config *cfg;
+    struct otlp_admit *admit;
+    struct listener_state ls[NKINDS];
+    struct df_timer *drain_timer;
+    bool draining;
+    unsigned open_listeners;
+    bool destroyed;
+};
+
+/* ---- routing ------------------------------------------------------------- */
+
+static const char *const grpc_paths[DF_SIGNAL_COUNT] = {
+    "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
+    "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
+    "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+};
+
+static const char *const http_paths[DF_SIGNAL_COUNT] = {"/v1/logs", "/v1/metrics", "/v1/traces"};
+
+static int signal_of(const char *const *paths, const char *path)
+{
+    for (int s = 0; s < DF_SIGNAL_COUNT; s++) {
+        if (!strcmp(paths[s], path))
+            return s;
+    }
+    return -1;
+}
+
+/* 1 for OTLP/JSON, 0 for protobuf, -1 for anything else. */
+static int media_type(const char *ct)
+{
+    if (!ct)
+        return -1;
+    size_t n = strcspn(ct, "; \t");
+    if (n == 22 && !strncasecmp(ct, "application/x-protobuf", n))
+        return 0;
+    if (n == 16 && !strncasecmp(ct, "application/json", n))
+        return 1;
+    return -1;
+}
+
+/* google.rpc.Status {code = 1, message = 2} as protobuf or JSON. */
+static size_t status_body(bool json, int code, const char *msg, char *buf, size_t len)
+{
+    if (json) {
+        char esc[512];
+        size_t o = 0;
+        for (const char *c = msg ? msg : ""; *c && o + 7 < sizeof esc; c++) {
+            unsigned char ch = (unsigned char)*c;
+            if (ch == '"' || ch == '\\') {
+                esc[o++] = '\\';
+                esc[o++] = (char)ch;
+            } else if (ch < 0x20) {
+                o += (size_t)snprintf(esc + o, sizeof esc - o, "\\u%04x", ch);
+            } else {
+                esc[o++] = (char)ch;
+            }
+        }
+        esc[o] = 0;
+        int n = snprintf(buf, len, "{\"code\":%d,\"message\":\"%s\"}", code, esc);
+        return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
+    }
+    struct df_pb_writer w;
+    df_pb_writer_init(&w);
+    if (code)
+        df_pb_put_varint(&w, 1, (uint64_t)code);
+    if (msg && *msg)
+        df_pb_put_string(&w, 2, msg);
+    size_t n = w.len < len ? w.len : 0;
+    if (n)
+        memcpy(buf, w.buf, n);
+    df_pb_writer_free(&w);
+    return n;
+}
+
+static const int http_status[OTLP_VERDICT_COUNT] = {200, 400, 413, 415, 503, 503, 500, 504};
+
+/* gRPC codes of the verdicts, also used as google.rpc.Status codes. */
+static const enum df_grpc_status grpc_status[OTLP_VERDICT_COUNT] = {
+    DF_GRPC_OK,
+    DF_GRPC_INVALID_ARGUMENT,
+    DF_GRPC_RESOURCE_EXHAUSTED,
+    DF_GRPC_UNIMPLEMENTED,
+    DF_GRPC_RESOURCE_EXHAUSTED,
+    DF_GRPC_UNAVAILABLE,
+    DF_GRPC_INTERNAL,
+    DF_GRPC_DEADLINE_EXCEEDED,
+};
+
+/* ---- HTTP/2 (gRPC, and OTLP/HTTP over h2c or h2) ------------------------ */
+
+struct h2_reply;
+
+struct h2p {
+    struct df_proto base;
+    struct df_h2_server_conn *h2;
+    struct df_conn *conn;
+    struct listener_state *ls;
+    struct h2_reply *replies; /* waiting for their outcome */
+};
+
+struct h2_reply {
+    struct otlp_reply base;
+    struct h2p *p;
+    int32_t stream;
+    bool grpc, json;
+    struct otlp_pending *pending;
+    struct h2_reply *prev, *next;
+};
+
+static void h2_unlink(struct h2_reply *r)
+{
+    if (r->prev)
+        r->prev->next = r->next;
+    else if (r->p)
+        r->p->replies = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+}
+
+static void h2_answer(struct otlp_reply *base, enum otlp_verdict v, const char *msg,
+                      uint32_t retry_ms)
+{
+    struct h2_reply *r = (struct h2_reply *)base;
+    struct h2p *p = r->p;
+    if (r->grpc) {
+        df_grpc_respond(p->h2, r->stream, grpc_status[v], v == OTLP_OK ? NULL : msg, NULL, 0,
+                        v == OTLP_BUSY ? (int64_t)retry_ms : -1);
+    } else {
+        char body[1024], retry[16];
+        size_t n = v == OTLP_OK ? (r->json ? (size_t)snprintf(body, sizeof body, "{}") : 0)
+                                : status_body(r->json, (int)grpc_status[v], msg, body, sizeof body);
+        struct df_h2_header h[2] = {
+            {"content-type", r->json ? "application/json" : "application/x-protobuf"}};
+        size_t nh = 1;
+        if (v == OTLP_BUSY) {
+            snprintf(retry, sizeof retry, "%u", (retry_ms + 999) / 1000);
+            h[nh++] = (struct df_h2_header){"retry-after", retry};
+        }
+        df_h2_server_respond(p->h2, r->stream, http_status[v], h, nh, (const uint8_t *)body, n,
+                             NULL, 0);
+    }
+    h2_unlink(r);
+    free(r);
+    df_conn_flush(p->conn);
+}
+
+static void h2_on_request(void *ud, struct df_h2_server_conn *c, const struct df_h2_request *req)
+{
+    struct h2p *p = ud;
+    struct listener_state *ls = p->ls;
+    struct otlp_rx *rx = ls->rx;
+    int sig;
+    bool json = false;
+    if (req->is_grpc) {
+        sig = signal_of(grpc_paths, req->path);
+        if (sig < 0 || ls->kind != GRPC) {
+            otlp_admit_count(rx->admit, OTLP_UNSUPPORTED);
+            df_grpc_respond(c, req->stream_id, DF_GRPC_UNIMPLEMENTED, "unknown method", NULL, 0,
+                            -1);
+            return;
+        }
+    } else {
+        sig = ls->kind == HTTP ? signal_of(http_paths, req->path) : -1;
+        int mt = media_type(req->content_type);
+        const char *err = sig < 0                       ? "not found"
+                          : strcmp(req->method, "POST") ? "method not allowed"
+                          : mt < 0 ? "unsupported media type: use application/x-protobuf or "
+                                     "application/json"
+                                   : NULL;
+        if (err) {
+            int status = sig < 0 ? 404 : strcmp(req->method, "POST") ? 405 : 415;
+            struct df_h2_header h[] = {{"content-type", "text/plain"}};
+            df_h2_server_respond(c, req->stream_id, status, h, 1, (const uint8_t *)err, strlen(err),
+                                 NULL, 0);
+            return;
+        }
+        json = mt == 1;
+    }
+    struct h2_reply *r = calloc(1, sizeof *r);
+    if (!r) {
+        df_grpc_respond(c, req->stream_id, DF_GRPC_RESOURCE_EXHAUSTED, "out of memory", NULL, 0,
+                        1000);
+        return;
+    }
+    r->base.answer = h2_answer;
+    r->p = p;
+    r->stream = req->stream_id;
+    r->grpc = req->is_grpc;
+    r->json = json;
+    r->next = p->replies;
+    if (p->replies)
+        p->replies->prev = r;
+    p->replies = r;
+    /* Answered at once (and `r` freed), or waiting: then `r` lives until the
+     * outcome or the stream's end. */
+    struct otlp_pending *pending = otlp_admit_request(rx->admit, &ls->policy, (enum df_signal)sig,
+                                                      req->body, req->body_len, json, &r->base);
+    if (pending)
+        r->pending = pending;
+}
+
+static struct h2_reply *find_stream(struct h2p *p, int32_t stream)
+{
+    for (struct h2_reply *r = p->replies; r; r = r->next) {
+        if (r->stream == stream)
+            return r;
+    }
+    return NULL;
+}
+
+static void h2_on_stream_close(void *ud, struct df_h2_server_conn *c, int32_t stream,
+                               uint32_t h2_error)
+{
+    struct h2p *p = ud;
+    struct h2_reply *r = find_stream(p, stream);
+    if (!r)
+        return;
+    if (r->pending)
+        otlp_admit_cancel(r->pending);
+    h2_unlink(r);
+    free(r);
+}
+
+static int h2p_feed(struct df_proto *base, const uint8_t *data, size_t len)
+{
+    struct h2p *p = (struct h2p *)base;
+    return df_h2_server_feed(p->h2, data, len);
+}
+
+static size_t h2p_output(struct df_proto *base, const uint8_t **data)
+{
+    struct h2p *p = (struct h2p *)base;
+    size_t len;
+    if (p->ls->rx->draining)
+        df_h2_server_shutdown(p->h2); /* GOAWAY: no new streams */
+    df_h2_server_pending_output(p->h2, data, &len);
+    return len;
+}
+
+static void h2p_consumed(struct df_proto *base, size_t n)
+{
+    df_h2_server_consume_output(((struct h2p *)base)->h2, n);
+}
+
+static bool h2p_done(struct df_proto *base)
+{
+    return df_h2_server_want_close(((struct h2p *)base)->h2);
+}
+
+static void h2p_destroy(struct df_proto *base)
+{
+    struct h2p *p = (struct h2p *)base;
+    df_h2_server_fail(p->h2); /* reports waiting streams: their answers are dropped */
+    df_h2_server_free(p->h2);
+    free(p);
+}
+
+static const struct df_proto_ops h2p_ops = {.feed = h2p_feed,
+                                            .output = h2p_output,
+                                            .consumed = h2p_consumed,
+                                            .done = h2p_done,
+                                            .destroy = h2p_destroy};
+
+static struct df_proto *new_h2(struct listener_state *ls, struct df_conn *conn)
+{
+    struct h2p *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->base.ops = &h2p_ops;
+    p->conn = conn;
+    p->ls = ls;
+    struct df_h2_limits lim = {0};
+    if (ls->kind == GRPC) {
+        const struct otlp_grpc_config *g = ls->rx->cfg->protocols.grpc;
+        lim.max_concurrent_streams = (uint32_t)g->max_concurrent_streams;
+        lim.max_body = g->max_recv_msg_size;
+    } else {
+        lim.max_body = ls->rx->cfg->protocols.http->max_request_body_size;
+    }
+    struct df_h2_server_callbacks cb = {.on_request = h2_on_request,
+                                        .on_stream_close = h2_on_stream_close};
+    if (!(p->h2 = df_h2_server_new(&cb, p, &lim))) {
+        free(p);
+        return NULL;
+    }
+    return &p->base;
+}
+
+/* ---- HTTP/1.1 ------------------------------------------------------------ */
+
+struct h1_reply {
+    struct otlp_reply base;
+    struct df_http1_pending *tok;
+    struct otlp_pending *pending;
+    bool json;
+};
+
+static void h1_answer(struct otlp_reply *base, enum otlp_verdict v, const char *msg,
+                      uint32_t retry_ms)
+{
+    struct h1_reply *r = (struct h1_reply *)base;
+    char body[1024], retry[16];
+    size_t n = v == OTLP_OK ? (r->json ? (size_t)snprintf(body, sizeof body, "{}") : 0)
+                            : status_body(r->json, (int)grpc_status[v], msg, body, sizeof body);
+    struct df_http1_header h[1];
+    size_t nh = 0;
+    if (v == OTLP_BUSY) {
+        snprintf(retry, sizeof retry, "%u", (retry_ms + 999) / 1000);
+        h[nh++] = (struct df_http1_header){"Retry-After", retry};
+    }
+    df_http1_respond(r->tok, http_status[v],
+                     r->json ? "application/json" : "application/x-protobuf", h, nh, body, n);
+    free(r);
+}
+
+/* The connection went away before the outcome: drop the answer. */
+static void h1_cancel(void *ud, struct df_http1_pending *tok)
+{
+    struct h1_reply *r = ud;
+    if (r->pending)
+        otlp_admit_cancel(r->pending);
+    df_http1_respond(tok, 503, NULL, NULL, 0, NULL, 0); /* frees the token */
+    free(r);
+}
+
+static void h1_error(struct df_http1_response *res, struct otlp_admit *a, enum otlp_verdict v,
+                     bool json, const char *msg)
+{
+    char body[1024];
+    otlp_admit_count(a, v);
+    size_t n = status_body(json, (int)grpc_status[v], msg, body, sizeof body);
+    res->status = http_status[v];
+    res->content_type = json ? "application/json" : "application/x-protobuf";
+    res->body = malloc(n ? n : 1);
+    if (res->body) {
+        memcpy(res->body, body, n);
+        res->body_len = n;
+    }
+}
+
+static void h1_handle(void *ud, const struct df_http1_request *req, struct df_http1_response *res)
+{
+    struct listener_state *ls = ud;
+    struct otlp_rx *rx = ls->rx;
+    const struct otlp_http_config *hc = rx->cfg->protocols.http;
+    int sig = signal_of(http_paths, req->path);
+    if (sig < 0) {
+        df_http1_response_text(res, 404, "text/plain", "no such endpoint: %s\n", req->path);
+        return;
+    }
+    if (strcmp(req->method, "POST")) {
+        df_http1_response_text(res, 405, "text/plain", "use POST\n");
+        return;
+    }
+    int mt = media_type(df_http1_request_header(req, "Content-Type"));
+    if (mt < 0) {
+        h1_error(res, rx->admit, OTLP_UNSUPPORTED, false,
+                 "unsupported media type: use application/x-protobuf or application/json");
+        return;
+    }
+    bool json = mt == 1;
+    const uint8_t *body = req->body;
+    size_t len = req->body_len;
+    uint8_t *plain = NULL;
+    const char *ce = df_http1_request_header(req, "Content-Encoding");
+    if (ce && strcasecmp(ce, "identity")) {
+        enum df_encoding enc;
+        if (!hc->accept_compressed_requests || df_encoding_parse(ce, &enc)) {
+            h1_error(res, rx->admit, OTLP_UNSUPPORTED, json, "unsupported Content-Encoding");
+            return;
+        }
+        int rc = df_decompress(enc, body, len, hc->max_request_body_size, &plain, &len);
+        if (rc) {
+            h1_error(res, rx->admit, rc == DF_ERANGE ? OTLP_TOO_LARGE : OTLP_INVALID, json,
+                     rc == DF_ERANGE ? "the decompressed body is over max_request_body_size"
+                                     : "the body does not decompress");
+            return;
+        }
+        body = plain;
+    }
+    struct h1_reply *r = calloc(1, sizeof *r);
+    if (r)
+        r->tok = df_http1_defer(req, h1_cancel, r);
+    if (!r || !r->tok) {
+        free(r);
+        free(plain);
+        h1_error(res, rx->admit, OTLP_BUSY, json, "out of memory");
+        return;
+    }
+    r->base.answer = h1_answer;
+    r->json = json;
+    /* Answered at once (and `r` freed), or waiting: then `r` lives until the
+     * outcome or the connection's end. */
+    struct otlp_pending *pending =
+        otlp_admit_request(rx->admit, &ls->policy, (enum df_signal)sig, body, len, json, &r->base);
+    if (pending)
+        r->pending = pending;
+    free(plain);
+}
+
+/* ---- connections --------------------------------------------------------- */
+
+static bool h2_preface(const uint8_t *first, size_t len)
+{
+    return len >= 3 && !memcmp(first, "PRI", 3);
+}
+
+static struct df_proto *inner(void *ud, struct df_conn *conn, const char *alpn,
+                              const uint8_t *first, size_t len)
+{
+    struct listener_state *ls = ud;
+    if (ls->kind == GRPC || (alpn && !strcmp(alpn, "h2")) || h2_preface(first, len))
+        return new_h2(ls, conn);
+    struct df_http1_limits lim = {
+        .max_body_bytes = ls->rx->cfg->protocols.http->max_request_body_size, .max_pending = 16};
+    return df_http1_proto_new(conn, h1_handle, ls, &lim);
+}
+
+static void tls_failed(void *ud, const char *reason)
+{
+    struct listener_state *ls = ud;
+    df_node_log(ls->rx->node, DF_LOG_DEBUG, "TLS handshake failed: %s", reason);
+}
+
+static struct df_proto *select_proto(void *ud, struct df_conn *conn, const uint8_t *first,
+                                     size_t len)
+{
+    struct listener_state *ls = ud;
+    if (ls->rx->draining)
+        return NULL;
+    if (ls->tls)
+        return df_tls_proto_server(ls->tls, conn, inner, tls_failed, ls);
+    if (ls->kind == GRPC && !h2_preface(first, len))
+        return NULL; /* gRPC needs HTTP/2 */
+    return inner(ls, conn, NULL, first, len);
+}
+
+/* ---- node hooks ---------------------------------------------------------- */
+
+static int setup_listener(struct otlp_rx *rx, enum proto_kind kind,
+                          const struct otlp_common *common, struct df_error *err)
+{
+    struct listener_state *ls = &rx->ls[kind];
+    ls->common = common;
+    ls->rx = rx;
+    ls->kind = kind;
+    uint32_t cap = df_node_channel_capacity(rx->node);
+    ls->policy = (struct otlp_policy){
+        .max_in_flight =
+            common->max_concurrent_requests ? (uint32_t)common->max_concurrent_requests : cap,
+        .wait = common->wait_for_result,
+        .timeout_ns = common->timeout};
+    char msg[512];
+    if (df_sockaddr_resolve(&common->listening_addr, &ls->addr, msg, sizeof msg)) {
+        snprintf(err->msg, sizeof err->msg, "%s", msg);
+        return DF_EINVAL;
+    }
+    if (common->tls) {
+        const char *h2_only[] = {"h2"}, *both[] = {"h2", "http/1.1"};
+        struct df_tls_server_config tc = {
+            .cert_file = common->tls->cert_file,
+            .key_file = common->tls->key_file,
+            .client_ca_file = common->tls->client_ca_file,
+            .min_version = common->tls->min_version,
+            .alpn = {.count = kind == GRPC ? 1 : 2, .items = kind == GRPC ? h2_only : both}};
+        ls->tls = df_tls_server_ctx_new(&tc, msg, sizeof msg);
+        if (!ls->tls) {
+            snprintf(err->msg, sizeof err->msg, "%s", msg);
+            return DF_EINVAL;
+        }
+    }
+    return 0;
+}
+
+static void drain_check(struct df_node *node, void *state);
+
+static int otlp_create(struct df_node *node, const void *options, void **state,
+                       struct df_error *err)
+{
+    struct otlp_rx *rx = calloc(1, sizeof *rx);
+    if (!rx)
+        return DF_ENOMEM;
+    *state = rx;
+    rx->node = node;
+    rx->cfg = options;
+    rx->admit = otlp_admit_new(node);
+    rx->drain_timer = df_node_timer(node, drain_check);
+    if (!rx->admit || !rx->drain_timer)
+        return DF_ENOMEM;
+    int rc = 0;
+    if (rx->cfg->protocols.grpc)
+        rc = setup_listener(rx, GRPC, &rx->cfg->protocols.grpc->common, err);
+    if (!rc && rx->cfg->protocols.http)
+        rc = setup_listener(rx, HTTP, &rx->cfg->protocols.http->common, err);
+    return rc;
+}
+
+static int otlp_start(struct df_node *node, void *state, struct df_error *err)
+{
+    struct otlp_rx *rx = state;
+    for (int k = 0; k < NKINDS; k++) {
+        struct listener_state *ls = &rx->ls[k];
+        if (!ls->common)
+            continue;
+        struct df_listener_opts o = {.reuseport = true,
+                                     .tcp_nodelay = ls->common->tcp_nodelay,
+                                     .idle_timeout_ms = 300000,
+                                     .max_connections = 0};
+        char msg[512];
+        ls->listener = df_listener_start(df_node_loop(node), (struct sockaddr *)&ls->addr, &o,
+                                         select_proto, ls, msg, sizeof msg);
+        if (!ls->listener) {
+            snprintf(err->msg, sizeof err->msg, "%s", msg);
+            return DF_EIO;
+        }
+        rx->open_listeners++;
+        char where[128];
+        struct sockaddr_storage bound = ls->addr;
+        ((struct sockaddr_in *)&bound)->sin_port = htons((uint16_t)df_listener_port(ls->listener));
+        df_node_log(node, DF_LOG_INFO, "OTLP/%s listening on %s%s", k == GRPC ? "gRPC" : "HTTP",
+                    df_sockaddr_format((struct sockaddr *)&bound, where, sizeof where),
+                    ls->tls ? " (TLS)" : "");
+    }
+    return 0;
+}
+
+static void free_rx(struct otlp_rx *rx)
+{
+    for (int k = 0; k < NKINDS; k++)
+        df_tls_ctx_free(rx->ls[k].tls);
+    otlp_admit_free(rx->admit);
+    free(rx);
+}
+
+static void listener_closed(void *ud)
+{
+    struct otlp_rx *rx = ud;
+    if (--rx->open_listeners)
+        return;
+    if (rx->destroyed)
+        free_rx(rx);
+    else if (rx->draining)
+        df_node_drained(rx->node);
+}
+
+/* Draining: once every admitted request was answered, close the
+ * connections. */
+static void drain_check(struct df_node *node, void *state)
+{
+    struct otlp_rx *rx = state;
+    if (otlp_admit_in_flight(rx->admit))
+        return;
+    df_timer_stop(rx->drain_timer);
+    if (!rx->open_listeners) {
+        df_node_drained(node);
+        return;
+    }
+    for (int k = 0; k < NKINDS; k++) {
+        if (rx->ls[k].listener) {
+            df_listener_shutdown(rx->ls[k].listener, listener_closed, rx);
+            rx->ls[k].listener = NULL;
+        }
+    }
+}
+
+static void otlp_drain(struct df_node *node, void *state)
+{
+    struct otlp_rx *rx = state;
+    rx->draining = true;
+    otlp_admit_refuse(rx->admit);
+    for (int k = 0; k < NKINDS; k++) {
+        if (rx->ls[k].listener)
+            df_listener_stop_accepting(rx->ls[k].listener);
+    }
+    df_timer_start(rx->drain_timer, 0, 20000000);
+}
+
+static bool otlp_outcome(struct df_node *node, void *state, struct df_pdata *pd, uint64_t cookie)
+{
+    return otlp_admit_outcome(((struct otlp_rx *)state)->admit, pd, cookie);
+}
+
+static void otlp_destroy(struct df_node *node, void *state)
+{
+    struct otlp_rx *rx = state;
+    if (!rx)
+        return;
+    rx->destroyed = true;
+    bool open = false;
+    for (int k = 0; k < NKINDS; k++) {
+        if (rx->ls[k].listener) {
+            df_listener_close(rx->ls[k].listener, listener_closed, rx);
+            rx->ls[k].listener = NULL;
+            open = true;
+        }
+    }
+    if (!open && !rx->open_listeners)
+        free_rx(rx);
+}
+
+static const struct df_node_ops otlp_ops = {.create = otlp_create,
+                                            .start = otlp_start,
+                                            .outcome = otlp_outcome,
+                                            .drain = otlp_drain,
+                                            .destroy = otlp_destroy};
+
+DF_REGISTER_NODE(otlp_receiver, "urn:otel:receiver:otlp", DF_NODE_RECEIVER,
+                 "Receives OTLP over gRPC and HTTP (HTTP/1.1 and HTTP/2, plain or TLS).",
+                 "docs/nodes.md#receiverotlp", .options = &otlp_receiver_table, .ops = &otlp_ops);
