@@ -10,7 +10,7 @@ BUILD := build
 CHECK_BUILD := build-asan
 TSAN_BUILD := build-tsan
 
-.PHONY: all build run test deps format clean
+.PHONY: all build run test deps conformance-deps format clean
 
 all: build
 
@@ -27,7 +27,7 @@ run: deps build
 # The release tests run first, then the same tests under ThreadSanitizer
 # (the runtime's threads), then the ASan+UBSan build (clang, with the fuzz
 # targets) whose ctest summary is the last thing printed.
-test: deps build
+test: deps build conformance-deps
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@CC=clang cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDF_TSAN=ON >/dev/null
 	@cmake --build $(TSAN_BUILD) -j $(JOBS)
@@ -35,6 +35,10 @@ test: deps build
 	@CC=clang cmake -S . -B $(CHECK_BUILD) -DCMAKE_BUILD_TYPE=Debug -DDF_SANITIZE=ON -DDF_FUZZ=ON >/dev/null
 	@cmake --build $(CHECK_BUILD) -j $(JOBS)
 	@cd $(CHECK_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The JS SDK packages of the conformance tests, exactly as locked.
+conformance-deps:
+	@cd tests/conformance && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; }
 
 format:
 	@git ls-files '*.c' '*.h' | xargs clang-format -i

@@ -49,3 +49,11 @@ foreach(scenario count sigterm nack readyz second_signal start_errors start_fail
            COMMAND ${Python3_EXECUTABLE} ${DF_E2E}/runtime_e2e.py ${scenario}
                    $<TARGET_FILE:df_engine> $<TARGET_FILE:df_engine_test>)
 endforeach()
+
+# Conformance with the OpenTelemetry JS SDK (tests/conformance; node packages
+# pinned by its package-lock.json and installed by `make test`).
+add_test(NAME conformance.js_sdk
+         COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tests/conformance/conformance.py
+                 $<TARGET_FILE:df_engine>)
+add_test(NAME e2e.bad_input
+         COMMAND ${Python3_EXECUTABLE} ${DF_E2E}/bad_input.py $<TARGET_FILE:df_engine>)

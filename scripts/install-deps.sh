@@ -11,8 +11,14 @@ packages=(
     libuv1-dev libnghttp2-dev libhttp-parser-dev libssl-dev libcrypt-dev libyaml-dev
     libjansson-dev libcurl4-openssl-dev zlib1g-dev libzstd-dev libsqlite3-dev
     # tests and benchmarks
-    libcmocka-dev nghttp2-client
+    libcmocka-dev nghttp2-client openssl
 )
+# The conformance tests run the OpenTelemetry JS SDK: Node.js >= 18.19 with
+# npm. Machines that have a newer Node.js already keep it; others get
+# Debian's.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
