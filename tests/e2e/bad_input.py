@@ -39,7 +39,11 @@ def main():
             config:
               protocols:
                 grpc: {{listening_addr: 127.0.0.1:{grpc}, max_recv_msg_size: 2KiB}}
-                http: {{listening_addr: 127.0.0.1:{http}, max_request_body_size: 2KiB}}
+                http:
+                  listening_addr: 127.0.0.1:{http}
+                  max_request_body_size: 2KiB
+                  cors: {{allowed_origins: [https://app.example], allowed_headers: [x-tenant],
+                          max_age: 10m}}
           out:
             type: exporter:noop
 """
@@ -47,6 +51,7 @@ def main():
                          ["--num-cores", "1"])
         try:
             http_cases(http)
+            cors_cases(http)
             grpc_cases(grpc)
             m = eng.metrics()
             invalid = e2e.total(m, "df_receiver_otlp_answered_invalid_total")
@@ -138,6 +143,33 @@ def http_cases(port):
                   b"Content-Length: 100\r\n\r\n0123456789")
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     expect("after a client stopped mid-body", post(conn, "/v1/logs", GOOD)[0], 200)
+    conn.close()
+
+
+def cors_cases(port):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("OPTIONS", "/v1/traces", headers={"Origin": "https://app.example",
+                                                   "Access-Control-Request-Method": "POST"})
+    r = conn.getresponse()
+    r.read()
+    expect("CORS preflight", (r.status, r.getheader("Access-Control-Allow-Origin"),
+                              r.getheader("Access-Control-Allow-Methods"),
+                              r.getheader("Access-Control-Max-Age")),
+           (204, "https://app.example", "POST", "600"))
+    if "x-tenant" not in (r.getheader("Access-Control-Allow-Headers") or ""):
+        e2e.fail("preflight does not allow x-tenant: %r" % r.getheader("Access-Control-Allow-Headers"))
+    conn.request("POST", "/v1/logs", body=GOOD, headers={"Origin": "https://app.example",
+                                                         "Content-Type": "application/x-protobuf"})
+    r = conn.getresponse()
+    r.read()
+    expect("CORS POST", (r.status, r.getheader("Access-Control-Allow-Origin")),
+           (200, "https://app.example"))
+    conn.request("POST", "/v1/logs", body=GOOD, headers={"Origin": "https://evil.example",
+                                                         "Content-Type": "application/x-protobuf"})
+    r = conn.getresponse()
+    r.read()
+    expect("CORS, another origin", (r.status, r.getheader("Access-Control-Allow-Origin")),
+           (200, None))
     conn.close()
 
 

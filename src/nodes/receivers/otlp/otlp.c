@@ -348,7 +348,48 @@ struct h1_reply {
     struct df_http1_pending *tok;
     struct otlp_pending *pending;
     bool json;
+    const char *allow_origin; /* CORS: the value of Access-Control-Allow-Origin, or NULL */
 };
+
+/* CORS: the Access-Control-Allow-Origin value for a request from `origin`
+ * (the configured entry: "*" or the origin itself), or NULL when not
+ * allowed or CORS is off. */
+static const char *cors_origin(const struct otlp_http_config *hc, const char *origin)
+{
+    if (!hc->cors || !origin)
+        return NULL;
+    const char *const *allowed = hc->cors->allowed_origins.items;
+    for (size_t i = 0; i < hc->cors->allowed_origins.count; i++) {
+        if (!strcmp(allowed[i], "*") || !strcasecmp(allowed[i], origin))
+            return allowed[i];
+    }
+    return NULL;
+}
+
+/* Answers a CORS preflight (OPTIONS) for an allowed origin: POST with the
+ * safelisted headers, Content-Encoding and the configured ones. */
+static void cors_preflight(const struct otlp_http_config *hc, const char *allow,
+                           struct df_http1_response *res)
+{
+    static _Thread_local char headers[1024], max_age[24];
+    size_t o = (size_t)snprintf(headers, sizeof headers, "Content-Type, Content-Encoding");
+    const char *const *extra = hc->cors->allowed_headers.items;
+    for (size_t i = 0; i < hc->cors->allowed_headers.count && o < sizeof headers; i++)
+        o += (size_t)snprintf(headers + o, sizeof headers - o, ", %s", extra[i]);
+    static _Thread_local struct df_http1_header h[4];
+    size_t n = 0;
+    h[n++] = (struct df_http1_header){"Access-Control-Allow-Origin", allow};
+    h[n++] = (struct df_http1_header){"Access-Control-Allow-Methods", "POST"};
+    h[n++] = (struct df_http1_header){"Access-Control-Allow-Headers", headers};
+    if (hc->cors->max_age) {
+        snprintf(max_age, sizeof max_age, "%llu",
+                 (unsigned long long)(hc->cors->max_age / 1000000000u));
+        h[n++] = (struct df_http1_header){"Access-Control-Max-Age", max_age};
+    }
+    res->status = 204;
+    res->headers = h;
+    res->nheaders = n;
+}
 
 static void h1_answer(struct otlp_reply *base, enum otlp_verdict v, const char *msg,
                       uint32_t retry_ms)
@@ -357,11 +398,15 @@ static void h1_answer(struct otlp_reply *base, enum otlp_verdict v, const char *
     char body[1024], retry[16];
     size_t n = v == OTLP_OK ? (r->json ? (size_t)snprintf(body, sizeof body, "{}") : 0)
                             : status_body(r->json, (int)grpc_status[v], msg, body, sizeof body);
-    struct df_http1_header h[1];
+    struct df_http1_header h[3];
     size_t nh = 0;
     if (v == OTLP_BUSY) {
         snprintf(retry, sizeof retry, "%u", (retry_ms + 999) / 1000);
         h[nh++] = (struct df_http1_header){"Retry-After", retry};
+    }
+    if (r->allow_origin) {
+        h[nh++] = (struct df_http1_header){"Access-Control-Allow-Origin", r->allow_origin};
+        h[nh++] = (struct df_http1_header){"Vary", "Origin"};
     }
     df_http1_respond(r->tok, http_status[v],
                      r->json ? "application/json" : "application/x-protobuf", h, nh, body, n);
@@ -401,6 +446,11 @@ static void h1_handle(void *ud, const struct df_http1_request *req, struct df_ht
     int sig = signal_of(http_paths, req->path);
     if (sig < 0) {
         df_http1_response_text(res, 404, "text/plain", "no such endpoint: %s\n", req->path);
+        return;
+    }
+    const char *allow = cors_origin(hc, df_http1_request_header(req, "Origin"));
+    if (!strcmp(req->method, "OPTIONS") && allow) {
+        cors_preflight(hc, allow, res);
         return;
     }
     if (strcmp(req->method, "POST")) {
@@ -444,6 +494,7 @@ static void h1_handle(void *ud, const struct df_http1_request *req, struct df_ht
     }
     r->base.answer = h1_answer;
     r->json = json;
+    r->allow_origin = allow;
     /* Answered at once (and `r` freed), or waiting: then `r` lives until the
      * outcome or the connection's end. */
     struct otlp_pending *pending =
