@@ -57,3 +57,4 @@ add_test(NAME conformance.js_sdk
                  $<TARGET_FILE:df_engine>)
 add_test(NAME e2e.bad_input
          COMMAND ${Python3_EXECUTABLE} ${DF_E2E}/bad_input.py $<TARGET_FILE:df_engine>)
+add_test(NAME e2e.tls COMMAND ${Python3_EXECUTABLE} ${DF_E2E}/tls_e2e.py $<TARGET_FILE:df_engine>)
