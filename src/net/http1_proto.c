@@ -111,6 +111,10 @@ static size_t h1_output(struct df_proto *p, const uint8_t **data)
         if (h->verdict >= 0)
             arm_timer(h);
     }
+    if (!h->out.data) {
+        *data = NULL;
+        return 0;
+    }
     *data = h->out.data + h->out_off;
     return h->out.len - h->out_off;
 }
