@@ -44,6 +44,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/grow.h"
 #include "df/error.h"
 
 #define TEXT_PLAIN    "text/plain; charset=utf-8"
@@ -78,29 +79,6 @@ struct df_http1_limits df_http1_limits_resolve(const struct df_http1_limits *lim
 
 /* ---- buffers ------------------------------------------------------------ */
 
-/* Grows the array whose pointer is at `bufp` (*cap elements of `elem`
- * bytes) to hold at least `need` elements. Returns 0 or DF_ENOMEM (then the
- * array is unchanged). */
-static int grow(void *bufp, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap : 16;
-    while (n < need) {
-        if (n > SIZE_MAX / 2 / elem)
-            return DF_ENOMEM;
-        n *= 2;
-    }
-    void *old;
-    memcpy(&old, bufp, sizeof old);
-    void *p = realloc(old, n * elem);
-    if (!p)
-        return DF_ENOMEM;
-    memcpy(bufp, &p, sizeof p);
-    *cap = n;
-    return 0;
-}
-
 void df_http1_out_free(struct df_http1_out *out)
 {
     free(out->data);
@@ -108,27 +86,24 @@ void df_http1_out_free(struct df_http1_out *out)
     out->len = out->cap = 0;
 }
 
-static int out_put(struct df_http1_out *out, const void *data, size_t len)
+int df_http1_out_append(struct df_http1_out *out, const void *data, size_t len)
 {
     if (len == 0)
         return 0;
-    if (len > SIZE_MAX - out->len || grow(&out->data, &out->cap, out->len + len, 1))
+    if (len > SIZE_MAX - out->len || df_grow(&out->data, &out->cap, out->len + len, 1))
         return DF_ENOMEM;
     memcpy(out->data + out->len, data, len);
     out->len += len;
     return 0;
 }
 
-static int out_printf(struct df_http1_out *out, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int out_printf(struct df_http1_out *out, const char *fmt, ...)
+int df_http1_out_printf(struct df_http1_out *out, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0 || grow(&out->data, &out->cap, out->len + (size_t)n + 1, 1))
+    if (n < 0 || df_grow(&out->data, &out->cap, out->len + (size_t)n + 1, 1))
         return DF_ENOMEM;
     va_start(ap, fmt);
     vsnprintf((char *)out->data + out->len, (size_t)n + 1, fmt, ap);
@@ -257,21 +232,21 @@ static int put_response(struct df_http1_out *out, int status, const char *ctype,
         blen = strlen(body);
     }
     bool bodiless = status == 204 || status == 304;
-    int rc = out_printf(out, "HTTP/1.1 %d %s\r\n", status, reason(status));
+    int rc = df_http1_out_printf(out, "HTTP/1.1 %d %s\r\n", status, reason(status));
     if (!rc && ctype)
-        rc = out_printf(out, "Content-Type: %s\r\n", ctype);
+        rc = df_http1_out_printf(out, "Content-Type: %s\r\n", ctype);
     for (size_t i = 0; !rc && i < nhdrs; i++)
-        rc = out_printf(out, "%s: %s\r\n", hdrs[i].name, hdrs[i].value);
+        rc = df_http1_out_printf(out, "%s: %s\r\n", hdrs[i].name, hdrs[i].value);
     if (!rc && !bodiless)
-        rc = out_printf(out, "Content-Length: %zu\r\n", blen);
+        rc = df_http1_out_printf(out, "Content-Length: %zu\r\n", blen);
     if (!rc && !f.keep)
-        rc = out_printf(out, "Connection: close\r\n");
+        rc = df_http1_out_printf(out, "Connection: close\r\n");
     else if (!rc && f.http10)
-        rc = out_printf(out, "Connection: keep-alive\r\n");
+        rc = df_http1_out_printf(out, "Connection: keep-alive\r\n");
     if (!rc)
-        rc = out_put(out, "\r\n", 2);
+        rc = df_http1_out_append(out, "\r\n", 2);
     if (!rc && !f.head && !bodiless)
-        rc = out_put(out, body, blen);
+        rc = df_http1_out_append(out, body, blen);
     return rc;
 }
 
@@ -302,7 +277,7 @@ static int emit(struct df_http1_conn *c, struct df_http1_out *tmp, bool request)
             c->ready = *tmp;
             *tmp = (struct df_http1_out){0};
         } else {
-            rc = out_put(&c->ready, tmp->data, tmp->len);
+            rc = df_http1_out_append(&c->ready, tmp->data, tmp->len);
         }
         df_http1_out_free(tmp);
         return rc;
@@ -311,7 +286,7 @@ static int emit(struct df_http1_conn *c, struct df_http1_out *tmp, bool request)
         memmove(c->q, c->q + c->qhead, c->qlen * sizeof *c->q);
         c->qhead = 0;
     }
-    if (grow(&c->q, &c->qcap, c->qhead + c->qlen + 1, sizeof *c->q)) {
+    if (df_grow(&c->q, &c->qcap, c->qhead + c->qlen + 1, sizeof *c->q)) {
         df_http1_out_free(tmp);
         return DF_ENOMEM;
     }
@@ -329,7 +304,7 @@ static bool flush(struct df_http1_conn *c)
     bool moved = false;
     while (c->qlen && !c->q[c->qhead].tok) {
         struct df_http1_slot *s = &c->q[c->qhead];
-        if (out_put(&c->ready, s->data, s->len))
+        if (df_http1_out_append(&c->ready, s->data, s->len))
             c->nomem = true;
         free(s->data);
         if (s->request)
@@ -354,7 +329,7 @@ static int take(struct df_http1_conn *c, struct df_http1_out *out)
         c->ready = (struct df_http1_out){0};
         return 0;
     }
-    int rc = out_put(out, c->ready.data, c->ready.len);
+    int rc = df_http1_out_append(out, c->ready.data, c->ready.len);
     df_http1_out_free(&c->ready);
     return rc;
 }
@@ -412,12 +387,12 @@ static void fail_response(struct df_http1_conn *c, int status, const char *detai
     int n = snprintf(text, sizeof text, "%s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
     size_t tlen = n < 0 ? 0 : (size_t)n < sizeof text ? (size_t)n : sizeof text - 1;
     struct df_http1_out tmp = {0};
-    int rc = out_printf(&tmp,
-                        "HTTP/1.1 %d %s\r\nContent-Type: " TEXT_PLAIN
-                        "\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-                        status, reason(status), tlen);
+    int rc = df_http1_out_printf(&tmp,
+                                 "HTTP/1.1 %d %s\r\nContent-Type: " TEXT_PLAIN
+                                 "\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                                 status, reason(status), tlen);
     if (!rc)
-        rc = out_put(&tmp, text, tlen);
+        rc = df_http1_out_append(&tmp, text, tlen);
     if (rc || emit(c, &tmp, false))
         c->nomem = true;
     df_http1_out_free(&tmp);
@@ -440,7 +415,7 @@ static int head_put(struct df_http1_conn *c, const char *at, size_t len)
 {
     if (len > c->limits.max_head_bytes || c->head_len + len > c->limits.max_head_bytes)
         return fail(c, 431);
-    if (grow(&c->head, &c->head_cap, c->head_len + len + 1, 1))
+    if (df_grow(&c->head, &c->head_cap, c->head_len + len + 1, 1))
         return fail(c, ERR_NOMEM);
     memcpy(c->head + c->head_len, at, len);
     c->head_len += len;
@@ -459,7 +434,7 @@ static int finish_item(struct df_http1_conn *c)
                (c->head[c->head_len - 1] == ' ' || c->head[c->head_len - 1] == '\t'))
             c->head_len--;
     }
-    if (grow(&c->head, &c->head_cap, c->head_len + 1, 1))
+    if (df_grow(&c->head, &c->head_cap, c->head_len + 1, 1))
         return fail(c, ERR_NOMEM);
     c->head[c->head_len++] = '\0';
     c->last = LAST_NONE;
@@ -488,8 +463,8 @@ static int on_header_field(http_parser *p, const char *at, size_t len)
         if (c->nhdrs == c->limits.max_headers)
             return fail(c, 431);
         size_t cap = c->hdrs_cap, ocap = c->hdrs_cap;
-        if (grow(&c->hdrs, &cap, c->nhdrs + 1, sizeof *c->hdrs) ||
-            grow(&c->offs, &ocap, c->nhdrs + 1, 2 * sizeof *c->offs))
+        if (df_grow(&c->hdrs, &cap, c->nhdrs + 1, sizeof *c->hdrs) ||
+            df_grow(&c->offs, &ocap, c->nhdrs + 1, 2 * sizeof *c->offs))
             return fail(c, ERR_NOMEM);
         c->hdrs_cap = cap < ocap ? cap : ocap;
         if (c->head_len > UINT32_MAX - 1)
@@ -531,7 +506,7 @@ static int on_body(http_parser *p, const char *at, size_t len)
     struct df_http1_conn *c = conn_of(p);
     if (len > c->limits.max_body_bytes - c->body_len)
         return fail(c, 413);
-    if (grow(&c->body, &c->body_cap, c->body_len + len + 1, 1))
+    if (df_grow(&c->body, &c->body_cap, c->body_len + len + 1, 1))
         return fail(c, ERR_NOMEM);
     memcpy(c->body + c->body_len, at, len);
     c->body_len += len;
@@ -685,14 +660,15 @@ static void head_done(struct df_http1_conn *c)
         bool has_body = (p->flags & F_CHUNKED) || (has_length && p->content_length > 0);
         struct df_http1_out tmp = {0};
         if (p->http_major == 1 && p->http_minor >= 1 && has_body &&
-            (out_put(&tmp, "HTTP/1.1 100 Continue\r\n\r\n", 25) || emit(c, &tmp, false))) {
+            (df_http1_out_append(&tmp, "HTTP/1.1 100 Continue\r\n\r\n", 25) ||
+             emit(c, &tmp, false))) {
             df_http1_out_free(&tmp);
             fail_response(c, ERR_NOMEM, NULL);
             return;
         }
     }
     if (has_length && p->content_length > 0 &&
-        grow(&c->body, &c->body_cap, (size_t)p->content_length + 1, 1))
+        df_grow(&c->body, &c->body_cap, (size_t)p->content_length + 1, 1))
         fail_response(c, ERR_NOMEM, NULL);
 }
 
@@ -701,7 +677,7 @@ static void head_done(struct df_http1_conn *c)
  * copies of bytes already counted) and returns its offset, or -1. */
 static long head_copy(struct df_http1_conn *c, const char *lit, size_t off, size_t len)
 {
-    if (grow(&c->head, &c->head_cap, c->head_len + len + 1, 1))
+    if (df_grow(&c->head, &c->head_cap, c->head_len + len + 1, 1))
         return -1;
     size_t dst = c->head_len;
     memcpy(c->head + dst, lit ? lit : c->head + off, len); /* after grow: head may move */
@@ -757,7 +733,7 @@ static void dispatch(struct df_http1_conn *c)
     }
     static const uint8_t empty[1] = {0};
     if (c->body)
-        c->body[c->body_len] = 0; /* grow() always left room */
+        c->body[c->body_len] = 0; /* df_grow() always left room */
     struct df_http1_request req = {
         .method = http_method_str((enum http_method)p->method),
         .path = c->head + path_off,
@@ -814,7 +790,7 @@ struct df_http1_pending *df_http1_defer(const struct df_http1_request *req,
         memmove(c->q, c->q + c->qhead, c->qlen * sizeof *c->q);
         c->qhead = 0;
     }
-    if (grow(&c->q, &c->qcap, c->qhead + c->qlen + 1, sizeof *c->q)) {
+    if (df_grow(&c->q, &c->qcap, c->qhead + c->qlen + 1, sizeof *c->q)) {
         free(tok);
         return NULL;
     }
@@ -901,7 +877,7 @@ static int hold(struct df_http1_conn *c, const uint8_t *data, size_t len)
 {
     if (len == 0)
         return 0;
-    if (grow(&c->held, &c->held_cap, c->held_len + len, 1))
+    if (df_grow(&c->held, &c->held_cap, c->held_len + len, 1))
         return DF_ENOMEM;
     memcpy(c->held + c->held_len, data, len);
     c->held_len += len;

@@ -167,6 +167,12 @@ struct df_http1_out {
 
 void df_http1_out_free(struct df_http1_out *out);
 
+/* Appends `len` bytes / printf-formatted text to `out`. Return 0 or
+ * DF_ENOMEM (then `out` is unchanged). */
+int df_http1_out_append(struct df_http1_out *out, const void *data, size_t len);
+int df_http1_out_printf(struct df_http1_out *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Where a connection is within its current request. */
 enum df_http1_phase {
     DF_HTTP1_IDLE, /* between requests: no byte of the next one seen */

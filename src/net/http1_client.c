@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/grow.h"
 #include "df/error.h"
 
 #define NO_VALUE    UINT32_MAX
@@ -23,55 +24,6 @@
 
 enum { S_IDLE, S_WAITING, S_CLOSED, S_FAILED };
 enum { LAST_NONE, LAST_FIELD, LAST_VALUE };
-
-static int grow(void *bufp, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap : 16;
-    while (n < need) {
-        if (n > SIZE_MAX / 2 / elem)
-            return DF_ENOMEM;
-        n *= 2;
-    }
-    void *old;
-    memcpy(&old, bufp, sizeof old);
-    void *p = realloc(old, n * elem);
-    if (!p)
-        return DF_ENOMEM;
-    memcpy(bufp, &p, sizeof p);
-    *cap = n;
-    return 0;
-}
-
-static int put(struct df_http1_out *out, const void *data, size_t len)
-{
-    if (len == 0)
-        return 0;
-    if (len > SIZE_MAX - out->len || grow(&out->data, &out->cap, out->len + len, 1))
-        return DF_ENOMEM;
-    memcpy(out->data + out->len, data, len);
-    out->len += len;
-    return 0;
-}
-
-static int putf(struct df_http1_out *out, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int putf(struct df_http1_out *out, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || grow(&out->data, &out->cap, out->len + (size_t)n + 1, 1))
-        return DF_ENOMEM;
-    va_start(ap, fmt);
-    vsnprintf((char *)out->data + out->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    out->len += (size_t)n;
-    return 0;
-}
 
 /* ---- Retry-After ---------------------------------------------------------- */
 
@@ -132,7 +84,7 @@ static int head_put(struct df_http1_client *cl, const char *at, size_t len)
 {
     if (len > cl->limits.max_head_bytes || cl->head_len + len > cl->limits.max_head_bytes)
         return fail(cl, DF_ERANGE);
-    if (grow(&cl->head, &cl->head_cap, cl->head_len + len + 1, 1))
+    if (df_grow(&cl->head, &cl->head_cap, cl->head_len + len + 1, 1))
         return fail(cl, DF_ENOMEM);
     memcpy(cl->head + cl->head_len, at, len);
     cl->head_len += len;
@@ -149,7 +101,7 @@ static int finish_item(struct df_http1_client *cl)
                (cl->head[cl->head_len - 1] == ' ' || cl->head[cl->head_len - 1] == '\t'))
             cl->head_len--;
     }
-    if (grow(&cl->head, &cl->head_cap, cl->head_len + 1, 1))
+    if (df_grow(&cl->head, &cl->head_cap, cl->head_len + 1, 1))
         return fail(cl, DF_ENOMEM);
     cl->head[cl->head_len++] = '\0';
     cl->last = LAST_NONE;
@@ -182,8 +134,8 @@ static int on_header_field(http_parser *p, const char *at, size_t len)
         if (cl->nhdrs == cl->limits.max_headers)
             return fail(cl, DF_ERANGE);
         size_t cap = cl->hdrs_cap, ocap = cl->hdrs_cap;
-        if (grow(&cl->hdrs, &cap, cl->nhdrs + 1, sizeof *cl->hdrs) ||
-            grow(&cl->offs, &ocap, cl->nhdrs + 1, 2 * sizeof *cl->offs))
+        if (df_grow(&cl->hdrs, &cap, cl->nhdrs + 1, sizeof *cl->hdrs) ||
+            df_grow(&cl->offs, &ocap, cl->nhdrs + 1, 2 * sizeof *cl->offs))
             return fail(cl, DF_ENOMEM);
         cl->hdrs_cap = cap < ocap ? cap : ocap;
         cl->offs[2 * cl->nhdrs] = (uint32_t)cl->head_len;
@@ -232,7 +184,7 @@ static int on_body(http_parser *p, const char *at, size_t len)
     struct df_http1_client *cl = client_of(p);
     if (len > cl->limits.max_body_bytes - cl->body_len)
         return fail(cl, DF_ERANGE);
-    if (grow(&cl->body, &cl->body_cap, cl->body_len + len + 1, 1))
+    if (df_grow(&cl->body, &cl->body_cap, cl->body_len + len + 1, 1))
         return fail(cl, DF_ENOMEM);
     memcpy(cl->body + cl->body_len, at, len);
     cl->body_len += len;
@@ -254,7 +206,7 @@ static int on_message_complete(http_parser *p)
     }
     static const uint8_t empty[1] = {0};
     if (cl->body)
-        cl->body[cl->body_len] = 0; /* grow() always left room */
+        cl->body[cl->body_len] = 0; /* df_grow() always left room */
     struct df_http1_client_response res = {
         .status = p->status_code,
         .headers = cl->hdrs,
@@ -370,15 +322,15 @@ int df_http1_client_request(struct df_http1_client *cl, struct df_http1_out *out
             !strcasecmp(headers[i].name, "transfer-encoding"))
             return DF_EINVAL;
     size_t mark = out->len;
-    int rc = putf(out, "%s %s HTTP/1.1\r\nHost: %s\r\n", method, path, host);
+    int rc = df_http1_out_printf(out, "%s %s HTTP/1.1\r\nHost: %s\r\n", method, path, host);
     for (size_t i = 0; !rc && i < nheaders; i++)
-        rc = putf(out, "%s: %s\r\n", headers[i].name, headers[i].value);
+        rc = df_http1_out_printf(out, "%s: %s\r\n", headers[i].name, headers[i].value);
     if (!rc && (len || (strcmp(method, "GET") && strcmp(method, "HEAD"))))
-        rc = putf(out, "Content-Length: %zu\r\n", len);
+        rc = df_http1_out_printf(out, "Content-Length: %zu\r\n", len);
     if (!rc)
-        rc = put(out, "\r\n", 2);
+        rc = df_http1_out_append(out, "\r\n", 2);
     if (!rc)
-        rc = put(out, body, len);
+        rc = df_http1_out_append(out, body, len);
     if (rc) {
         out->len = mark;
         return DF_ENOMEM;
