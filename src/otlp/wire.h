@@ -71,6 +71,20 @@ static inline int df_pb_varint(const uint8_t **p, const uint8_t *end, uint64_t *
     return df_pb_varint_slow(p, end, out);
 }
 
+/* Little-endian loads, for packed fixed-width values. */
+static inline uint64_t df_pb_load64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static inline uint32_t df_pb_load32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 /* Reads the next field of `r` into *f and advances `r`. Returns 1 for a
  * field, 0 at the clean end of the message, DF_EPARSE on malformed input
  * (truncated or over-long varint, length or fixed value past the end, field
@@ -83,24 +97,55 @@ static inline int df_pb_next(struct df_pb_reader *r, struct df_pb_field *f)
     const uint8_t *p = r->p;
     if (p >= r->end)
         return 0;
-    /* Fast path: a one-byte tag followed by a one-byte varint or length. */
+    /* Fast paths for a one-byte tag: a one-byte varint or length, a
+     * two-byte length, a fixed64 or a fixed32 (the bulk of OTLP: ids,
+     * timestamps, attributes and records of up to 16 KiB). */
     uint8_t tag = p[0];
-    if (tag < 0x80 && tag >= 8 && r->end - p >= 2 && p[1] < 0x80) {
+    size_t left = (size_t)(r->end - p);
+    if (tag < 0x80 && tag >= 8 && left >= 2) {
         uint8_t wt = tag & 7;
-        if (wt == DF_PB_VARINT) {
+        if (wt == DF_PB_VARINT && p[1] < 0x80) {
             *f = (struct df_pb_field){
                 .num = tag >> 3, .wtype = wt, .u64 = p[1], .start = p, .next = p + 2};
             r->p = p + 2;
             return 1;
         }
-        if (wt == DF_PB_LEN && (size_t)(r->end - p - 2) >= p[1]) {
+        if (wt == DF_PB_LEN) {
+            size_t n, hdr;
+            if (p[1] < 0x80) {
+                n = p[1];
+                hdr = 2;
+            } else if (left >= 3 && p[2] < 0x80) {
+                n = (size_t)(p[1] & 0x7f) | (size_t)p[2] << 7;
+                hdr = 3;
+            } else {
+                return df_pb_next_slow(r, f);
+            }
+            if (left - hdr >= n) {
+                *f = (struct df_pb_field){.num = tag >> 3,
+                                          .wtype = wt,
+                                          .data = p + hdr,
+                                          .len = n,
+                                          .start = p,
+                                          .next = p + hdr + n};
+                r->p = f->next;
+                return 1;
+            }
+        } else if (wt == DF_PB_FIXED64 && left >= 9) {
             *f = (struct df_pb_field){.num = tag >> 3,
                                       .wtype = wt,
-                                      .data = p + 2,
-                                      .len = p[1],
+                                      .u64 = df_pb_load64(p + 1),
                                       .start = p,
-                                      .next = p + 2 + p[1]};
-            r->p = f->next;
+                                      .next = p + 9};
+            r->p = p + 9;
+            return 1;
+        } else if (wt == DF_PB_FIXED32 && left >= 5) {
+            *f = (struct df_pb_field){.num = tag >> 3,
+                                      .wtype = wt,
+                                      .u64 = df_pb_load32(p + 1),
+                                      .start = p,
+                                      .next = p + 5};
+            r->p = p + 5;
             return 1;
         }
     }
@@ -119,20 +164,6 @@ static inline double df_pb_double(uint64_t bits)
 static inline int64_t df_pb_zigzag(uint64_t v)
 {
     return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-}
-
-/* Little-endian loads, for packed fixed-width values. */
-static inline uint64_t df_pb_load64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static inline uint32_t df_pb_load32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 /* ---- writer ---------------------------------------------------------- */

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""OTLP/gRPC ingest benchmark: how many logs per second one core of
+df_engine's receiver:otlp takes, next to the machine's HTTP/2 ceiling for
+the same payload.
+
+    bench/otlp_bench.py [--engine build/df_engine] [--requests 20000] [--runs 3]
+
+The payload is one ExportLogsServiceRequest of 512 log records of about 300
+bytes each, made by df_engine itself (traffic_generator -> exporter:file,
+protobuf). h2load (nghttp2) sends it as a gRPC call over 4 connections with
+8 streams each, pinned to the last core; the server is pinned to core 0:
+
+  ceiling    nghttpd (nghttp2's server) reading and discarding each request
+  receiver   df_engine: receiver:otlp (gRPC, every request validated) -> noop
+
+Needs h2load (nghttp2-client) and nghttpd (nghttp2-server). Each figure is the
+median of --runs runs; the ratio compares medians of the same invocation.
+"""
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+GEN = """version: otel_dataflow/v1
+groups:
+  g:
+    pipelines:
+      p:
+        policies: {{resources: {{core_allocation: {{strategy: core_count, count: 1}}}}}}
+        nodes:
+          gen:
+            type: receiver:traffic_generator
+            config:
+              traffic_config: {{max_signal_count: 512, max_batch_size: 512, log_weight: 1,
+                                metric_weight: 0, trace_weight: 0, log_body_size_bytes: 120,
+                                num_attributes: 4}}
+          file: {{type: exporter:file, config: {{path: {path}, format: proto}}}}
+        connections: [{{from: gen, to: file}}]
+"""
+
+SUT = """version: otel_dataflow/v1
+groups:
+  g:
+    pipelines:
+      p:
+        policies: {{resources: {{core_allocation: {{strategy: core_set, set: [{{start: 0, end: 0}}]}}}}}}
+        nodes:
+          otlp:
+            type: receiver:otlp
+            config:
+              protocols:
+                grpc: {{listening_addr: 127.0.0.1:{port}, max_concurrent_streams: 64}}
+          out: {{type: exporter:noop}}
+        connections: [{{from: otlp, to: out}}]
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=10):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.02)
+    sys.exit("nothing listens on %d" % port)
+
+
+def payload(engine, tmp):
+    path = os.path.join(tmp, "payload.bin")
+    cfg = os.path.join(tmp, "gen.yaml")
+    with open(cfg, "w") as f:
+        f.write(GEN.format(path=path))
+    proc = subprocess.Popen([engine, "-c", cfg, "--http-admin-bind", "127.0.0.1:0"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    end = time.time() + 20
+    while time.time() < end and (not os.path.exists(path) or os.path.getsize(path) < 5):
+        time.sleep(0.05)
+    proc.terminate()
+    proc.wait(timeout=30)
+    with open(path, "rb") as f:
+        data = f.read()
+    n = int.from_bytes(data[:4], "big")
+    body = data[4:4 + n]
+    grpc = os.path.join(tmp, "grpc.bin")
+    with open(grpc, "wb") as f:
+        f.write(b"\0" + len(body).to_bytes(4, "big") + body)
+    return grpc, len(body)
+
+
+def h2load(port, data, requests, path):
+    last = str(len(os.sched_getaffinity(0)) - 1)
+    r = subprocess.run(["taskset", "-c", last, "h2load", "-n", str(requests), "-c", "4", "-m", "8",
+                        "-d", data, "-H", "content-type: application/grpc", "-H", "te: trailers",
+                        "http://127.0.0.1:%d%s" % (port, path)], capture_output=True, text=True)
+    m = re.search(r"finished in ([\d.]+)s, ([\d.]+) req/s", r.stdout)
+    done = re.search(r"(\d+) succeeded, (\d+) failed", r.stdout)
+    if not m:
+        sys.exit("h2load failed:\n" + r.stdout + r.stderr)
+    return float(m.group(2)), int(done.group(1)), int(done.group(2))
+
+
+def run_server(cmd):
+    return subprocess.Popen(["taskset", "-c", "0"] + cmd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--engine", default="build/df_engine")
+    ap.add_argument("--requests", type=int, default=20000)
+    ap.add_argument("--runs", type=int, default=3)
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        data, size = payload(a.engine, tmp)
+        print("payload: 512 logs, %d bytes (%.0f bytes per log)" % (size, size / 512))
+        results = {}
+        for name in ("ceiling", "receiver"):
+            rates = []
+            for _ in range(a.runs):
+                port = free_port()
+                if name == "ceiling":
+                    os.makedirs(os.path.join(tmp, "www"), exist_ok=True)
+                    srv = run_server(["nghttpd", "--no-tls", "-d", os.path.join(tmp, "www"),
+                                      str(port)])
+                    path = "/discard"
+                else:
+                    cfg = os.path.join(tmp, "sut.yaml")
+                    with open(cfg, "w") as f:
+                        f.write(SUT.format(port=port))
+                    srv = run_server([a.engine, "-c", cfg, "--http-admin-bind", "127.0.0.1:0"])
+                    path = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
+                wait_port(port)
+                rps, ok, failed = h2load(port, data, a.requests, path)
+                srv.terminate()
+                srv.wait(timeout=60)
+                if name == "receiver" and failed:
+                    sys.exit("the receiver refused %d requests" % failed)
+                rates.append(rps)
+            rates.sort()
+            results[name] = rates[len(rates) // 2]
+            print("%-9s %8.0f requests/s  %6.2f M logs/s  %7.1f MiB/s" %
+                  (name, results[name], results[name] * 512 / 1e6,
+                   results[name] * size / 1048576))
+        print("receiver / ceiling: %.2f" % (results["receiver"] / results["ceiling"]))
+
+
+if __name__ == "__main__":
+    main()
