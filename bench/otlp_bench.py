@@ -10,10 +10,12 @@ bytes each, made by df_engine itself (traffic_generator -> exporter:file,
 protobuf). h2load (nghttp2) sends it as a gRPC call over 4 connections with
 8 streams each, pinned to the last core; the server is pinned to core 0:
 
-  ceiling    nghttpd (nghttp2's server) reading and discarding each request
+  ceiling    bench/h2_discard: nghttp2 and libuv alone, reading each request
+             whole and discarding it (none of df_engine's code; the same
+             flow-control windows as df_engine's HTTP/2)
   receiver   df_engine: receiver:otlp (gRPC, every request validated) -> noop
 
-Needs h2load (nghttp2-client) and nghttpd (nghttp2-server). Each figure is the
+Needs h2load (nghttp2-client) and the h2_discard binary beside df_engine. Each figure is the
 median of --runs runs; the ratio compares medians of the same invocation.
 """
 import argparse
@@ -130,10 +132,9 @@ def main():
             for _ in range(a.runs):
                 port = free_port()
                 if name == "ceiling":
-                    os.makedirs(os.path.join(tmp, "www"), exist_ok=True)
-                    srv = run_server(["nghttpd", "--no-tls", "-d", os.path.join(tmp, "www"),
-                                      str(port)])
-                    path = "/discard"
+                    discard = os.path.join(os.path.dirname(a.engine), "h2_discard")
+                    srv = run_server([discard, str(port)])
+                    path = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
                 else:
                     cfg = os.path.join(tmp, "sut.yaml")
                     with open(cfg, "w") as f:

@@ -17,6 +17,13 @@
 
 #include <nghttp2/nghttp2.h>
 
+/* Flow-control windows we grant: a whole OTLP batch (hundreds of KiB) can
+ * be in flight on one stream without waiting for WINDOW_UPDATEs, and a
+ * connection bounds what all its streams have in flight together. Bodies
+ * stay bounded by max_body either way. */
+#define STREAM_WINDOW (1u << 20)
+#define CONN_WINDOW   (16 << 20)
+
 struct df_h2_limits df_h2_limits_resolve(const struct df_h2_limits *limits)
 {
     struct df_h2_limits l = limits ? *limits : (struct df_h2_limits){0};
@@ -761,8 +768,10 @@ struct df_h2_server_conn *df_h2_server_new(const struct df_h2_server_callbacks *
                                                     ? UINT32_MAX
                                                     : (uint32_t)c->lim.max_header_list_size},
         {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, STREAM_WINDOW},
     };
     if (nghttp2_submit_settings(c->s, NGHTTP2_FLAG_NONE, iv, sizeof iv / sizeof iv[0]) != 0 ||
+        nghttp2_session_set_local_window_size(c->s, NGHTTP2_FLAG_NONE, 0, CONN_WINDOW) != 0 ||
         server_flush(c) != 0) {
         df_h2_server_free(c);
         return NULL;
@@ -1151,8 +1160,10 @@ struct df_h2_client_conn *df_h2_client_new(df_h2_response_fn on_response, void *
         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, c->lim.max_header_list_size > UINT32_MAX
                                                     ? UINT32_MAX
                                                     : (uint32_t)c->lim.max_header_list_size},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, STREAM_WINDOW},
     };
     if (nghttp2_submit_settings(c->s, NGHTTP2_FLAG_NONE, iv, sizeof iv / sizeof iv[0]) != 0 ||
+        nghttp2_session_set_local_window_size(c->s, NGHTTP2_FLAG_NONE, 0, CONN_WINDOW) != 0 ||
         client_flush(c) != 0) {
         df_h2_client_free(c);
         return NULL;
