@@ -39,7 +39,7 @@ static const struct df_option string_elem = {.type = DF_OPT_STRING};
          .max = 3600000000000LL,                                                                   \
          .def = timeout_default,                                                                   \
          .offset = offsetof(T, common.timeout),                                                    \
-         .desc = "longest a request may take, from its first byte to the answer"},                 \
+         .desc = "longest an answer waits for the pipeline's outcome (wait_for_result)"},          \
         {.name = "tcp_nodelay",                                                                    \
          .type = DF_OPT_BOOL,                                                                      \
          .def = "true",                                                                            \
@@ -58,7 +58,7 @@ static const struct df_option keepalive_opts[] = {
      .max = 86400000000000LL,
      .def = "30s",
      .offset = offsetof(struct otlp_keepalive, time),
-     .desc = "send an HTTP/2 PING on a connection idle this long"},
+     .desc = "a connection idle this long (plus timeout) is closed"},
     {.name = "timeout",
      .type = DF_OPT_DURATION,
      .flags = DF_OPT_BOUNDED,
@@ -66,11 +66,11 @@ static const struct df_option keepalive_opts[] = {
      .max = 3600000000000LL,
      .def = "10s",
      .offset = offsetof(struct otlp_keepalive, timeout),
-     .desc = "close the connection when the PING is not answered within this"},
+     .desc = "added to time before an idle connection is closed"},
 };
 
 static const struct df_option_table keepalive_table =
-    DF_OPTION_TABLE(struct otlp_keepalive, keepalive_opts, "HTTP/2 keepalive PINGs.");
+    DF_OPTION_TABLE(struct otlp_keepalive, keepalive_opts, "Idle connection lifetime.");
 
 static const struct df_option grpc_opts[] = {
     COMMON(struct otlp_grpc_config, "30s", "false"),
@@ -94,7 +94,7 @@ static const struct df_option grpc_opts[] = {
      .type = DF_OPT_TABLE,
      .table = &keepalive_table,
      .offset = offsetof(struct otlp_grpc_config, keepalive),
-     .desc = "HTTP/2 keepalive PINGs"},
+     .desc = "how long an idle connection is kept"},
 };
 
 static const struct df_option_table grpc_table =

@@ -608,10 +608,15 @@ static int otlp_start(struct df_node *node, void *state, struct df_error *err)
         struct listener_state *ls = &rx->ls[k];
         if (!ls->common)
             continue;
-        struct df_listener_opts o = {.reuseport = true,
-                                     .tcp_nodelay = ls->common->tcp_nodelay,
-                                     .idle_timeout_ms = 300000,
-                                     .max_connections = 0};
+        /* Idle connections close after keepalive.time + timeout (gRPC; no
+         * PING is sent yet) or 5 minutes (HTTP). */
+        uint64_t idle_ms = 300000;
+        if (k == GRPC) {
+            const struct otlp_keepalive *ka = &rx->cfg->protocols.grpc->keepalive;
+            idle_ms = (ka->time + ka->timeout) / 1000000;
+        }
+        struct df_listener_opts o = {
+            .reuseport = true, .tcp_nodelay = ls->common->tcp_nodelay, .idle_timeout_ms = idle_ms};
         char msg[512];
         ls->listener = df_listener_start(df_node_loop(node), (struct sockaddr *)&ls->addr, &o,
                                          select_proto, ls, msg, sizeof msg);

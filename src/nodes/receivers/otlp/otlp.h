@@ -20,9 +20,11 @@ struct otlp_common {
     struct df_tls_server_opts *tls; /* NULL = plain TCP */
 };
 
+/* An idle connection is closed after time + timeout (ns). The names are the
+ * Collector's; df_engine does not send HTTP/2 PINGs yet. */
 struct otlp_keepalive {
-    uint64_t time;    /* ns: PING an idle connection this often */
-    uint64_t timeout; /* ns: close when a PING is not answered within */
+    uint64_t time;
+    uint64_t timeout;
 };
 
 struct otlp_grpc_config {
