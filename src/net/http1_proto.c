@@ -111,7 +111,7 @@ static size_t h1_output(struct df_proto *p, const uint8_t **data)
         if (h->verdict >= 0)
             arm_timer(h);
     }
-    *data = h->out.data + h->out_off;
+    *data = h->out.data ? h->out.data + h->out_off : NULL; /* NULL + 0 is undefined */
     return h->out.len - h->out_off;
 }
 
