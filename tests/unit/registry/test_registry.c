@@ -21,6 +21,8 @@ static const char *const engine_nodes[] = {
     "urn:otel:exporter:console",
     "urn:otel:exporter:error",
     "urn:otel:exporter:file",
+    "urn:otel:exporter:otlp_grpc",
+    "urn:otel:exporter:otlp_http",
     NULL,
 };
 static const char *const engine_extensions[] = {NULL};
