@@ -14,6 +14,15 @@ protobuf). h2load (nghttp2) sends it as a gRPC call over 4 connections with
              whole and discarding it (none of df_engine's code; the same
              flow-control windows as df_engine's HTTP/2)
   receiver   df_engine: receiver:otlp (gRPC, every request validated) -> noop
+  forward    df_engine pass-through: receiver:otlp (wait_for_result) ->
+             exporter:otlp_grpc -> a second df_engine (receiver -> noop)
+             pinned with h2load on the last core; h2load's rate is then the
+             end-to-end rate, each answer waiting for the backend's Ack
+
+Latency: at 100 K logs/s (h2load --rps, one connection, one request at a
+time), the p50/p99 of request latency straight to a backend df_engine and
+through the forwarding df_engine; the difference is what forwarding adds.
+The forwarder's RSS is read from its /metrics at the end of that run.
 
 Needs h2load (nghttp2-client) and the h2_discard binary beside df_engine. Each figure is the
 median of --runs runs; the ratio compares medians of the same invocation.
@@ -42,6 +51,25 @@ groups:
                                 num_attributes: 4}}
           file: {{type: exporter:file, config: {{path: {path}, format: proto}}}}
         connections: [{{from: gen, to: file}}]
+"""
+
+FORWARD = """version: otel_dataflow/v1
+groups:
+  g:
+    pipelines:
+      p:
+        policies: {{resources: {{core_allocation: {{strategy: core_set, set: [{{start: 0, end: 0}}]}}}}}}
+        nodes:
+          otlp:
+            type: receiver:otlp
+            config:
+              protocols:
+                grpc: {{listening_addr: 127.0.0.1:{port}, max_concurrent_streams: 64,
+                        wait_for_result: true}}
+          out:
+            type: exporter:otlp_grpc
+            config: {{grpc_endpoint: "http://127.0.0.1:{backend}", max_in_flight: 32}}
+        connections: [{{from: otlp, to: out}}]
 """
 
 SUT = """version: otel_dataflow/v1
@@ -100,12 +128,16 @@ def payload(engine, tmp):
     return grpc, len(body)
 
 
+def last_core():
+    return sorted(os.sched_getaffinity(0))[-1]
+
+
 def h2load(port, data, requests, path):
-    last = str(len(os.sched_getaffinity(0)) - 1)
+    last = str(last_core())
     r = subprocess.run(["taskset", "-c", last, "h2load", "-n", str(requests), "-c", "4", "-m", "8",
                         "-d", data, "-H", "content-type: application/grpc", "-H", "te: trailers",
                         "http://127.0.0.1:%d%s" % (port, path)], capture_output=True, text=True)
-    m = re.search(r"finished in ([\d.]+)s, ([\d.]+) req/s", r.stdout)
+    m = re.search(r"finished in ([\d.]+)m?s, ([\d.]+) req/s", r.stdout)
     done = re.search(r"(\d+) succeeded, (\d+) failed", r.stdout)
     if not m:
         sys.exit("h2load failed:\n" + r.stdout + r.stderr)
@@ -115,6 +147,55 @@ def h2load(port, data, requests, path):
 def run_server(cmd):
     return subprocess.Popen(["taskset", "-c", "0"] + cmd, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
+
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p))]
+
+
+def paced(port, data, seconds, logs_per_s, log):
+    """h2load at a fixed request rate; returns latencies in ms."""
+    rps = max(1, round(logs_per_s / 512))
+    subprocess.run(["taskset", "-c", str(last_core()), "h2load", "-n", str(rps * seconds), "-c",
+                    "1", "-m", "1", "--rps", str(rps), "--log-file", log, "-d", data, "-H",
+                    "content-type: application/grpc", "-H", "te: trailers",
+                    "http://127.0.0.1:%d/opentelemetry.proto.collector.logs.v1.LogsService/Export"
+                    % port], capture_output=True, text=True, check=True)
+    with open(log) as f:
+        return [int(line.split()[2]) / 1000 for line in f if line.strip()]
+
+
+def latency(a, tmp, data):
+    bport, sport, admin = free_port(), free_port(), free_port()
+    bcfg, scfg = os.path.join(tmp, "lb.yaml"), os.path.join(tmp, "ls.yaml")
+    with open(bcfg, "w") as f:
+        f.write(SUT.format(port=bport).replace("start: 0, end: 0", "start: %d, end: %d"
+                                               % (last_core(), last_core())))
+    with open(scfg, "w") as f:
+        f.write(FORWARD.format(port=sport, backend=bport))
+    backend = subprocess.Popen([a.engine, "-c", bcfg, "--http-admin-bind", "127.0.0.1:0"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sut = run_server([a.engine, "-c", scfg, "--http-admin-bind", "127.0.0.1:%d" % admin])
+    try:
+        wait_port(bport)
+        wait_port(sport)
+        direct = paced(bport, data, 10, 100000, os.path.join(tmp, "direct.log"))
+        forward = paced(sport, data, 10, 100000, os.path.join(tmp, "forward.log"))
+        import urllib.request
+        body = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % admin).read().decode()
+        rss = float(re.search(r"^df_process_resident_memory_bytes (\S+)$", body, re.M).group(1))
+    finally:
+        sut.terminate()
+        backend.terminate()
+        sut.wait(timeout=60)
+        backend.wait(timeout=60)
+    for name, v in (("direct", direct), ("forward", forward)):
+        print("latency at 100K logs/s, %-7s p50 %6.2f ms  p99 %6.2f ms  (%d requests)"
+              % (name, percentile(v, 0.5), percentile(v, 0.99), len(v)))
+    print("added by forwarding: p50 %.2f ms, p99 %.2f ms; forwarder RSS %.1f MiB"
+          % (percentile(forward, 0.5) - percentile(direct, 0.5),
+             percentile(forward, 0.99) - percentile(direct, 0.99), rss / 1048576))
 
 
 def main():
@@ -127,7 +208,7 @@ def main():
         data, size = payload(a.engine, tmp)
         print("payload: 512 logs, %d bytes (%.0f bytes per log)" % (size, size / 512))
         results = {}
-        for name in ("ceiling", "receiver"):
+        for name in ("ceiling", "receiver", "forward"):
             rates = []
             for _ in range(a.runs):
                 port = free_port()
@@ -137,16 +218,34 @@ def main():
                     path = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
                 else:
                     cfg = os.path.join(tmp, "sut.yaml")
+                    backend = None
+                    if name == "forward":
+                        bport = free_port()
+                        bcfg = os.path.join(tmp, "backend.yaml")
+                        with open(bcfg, "w") as f:
+                            f.write(SUT.format(port=bport).replace(
+                                "start: 0, end: 0", "start: %d, end: %d" % (last_core(),
+                                                                          last_core())))
+                        backend = subprocess.Popen([a.engine, "-c", bcfg, "--http-admin-bind",
+                                                    "127.0.0.1:0"], stdout=subprocess.DEVNULL,
+                                                   stderr=subprocess.DEVNULL)
+                        wait_port(bport)
+                        text = FORWARD.format(port=port, backend=bport)
+                    else:
+                        text = SUT.format(port=port)
                     with open(cfg, "w") as f:
-                        f.write(SUT.format(port=port))
+                        f.write(text)
                     srv = run_server([a.engine, "-c", cfg, "--http-admin-bind", "127.0.0.1:0"])
                     path = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
                 wait_port(port)
                 rps, ok, failed = h2load(port, data, a.requests, path)
                 srv.terminate()
                 srv.wait(timeout=60)
-                if name == "receiver" and failed:
-                    sys.exit("the receiver refused %d requests" % failed)
+                if name == "forward":
+                    backend.terminate()
+                    backend.wait(timeout=60)
+                if name != "ceiling" and failed:
+                    sys.exit("%s: %d requests refused" % (name, failed))
                 rates.append(rps)
             rates.sort()
             results[name] = rates[len(rates) // 2]
@@ -154,6 +253,8 @@ def main():
                   (name, results[name], results[name] * 512 / 1e6,
                    results[name] * size / 1048576))
         print("receiver / ceiling: %.2f" % (results["receiver"] / results["ceiling"]))
+        latency(a, tmp, data)
+        print("forward / ceiling: %.2f" % (results["forward"] / results["ceiling"]))
 
 
 if __name__ == "__main__":
