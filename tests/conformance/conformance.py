@@ -4,7 +4,9 @@
 receiver:otlp; exporter:file writes what arrived as OTLP/JSON; check.js
 compares every record, attribute, id, timestamp and metric point with what
 the SDK says it sent. Then the same through a second df_engine forwarding
-with exporter:otlp_grpc (gzip) and exporter:otlp_http (JSON).
+with exporter:otlp_grpc (gzip) and exporter:otlp_http (JSON), and the
+reverse direction: df_engine's exporters delivering to receiver.js, an OTLP
+receiver built from the SDK's packages (grpc-js and protobufjs).
 
     conformance.py DF_ENGINE
 
@@ -101,6 +103,48 @@ def main():
             for e in engines:
                 e.proc.terminate()
         stop([b])
+        reverse(engine, tmp)
+
+
+def reverse(engine, tmp):
+    """df_engine's exporters deliver to receiver.js, an OTLP receiver built
+    from the SDK's packages: SDK -> df_engine -> otlp_grpc / otlp_http ->
+    receiver.js -> check.js."""
+    js_grpc, js_http = e2e.free_port(), e2e.free_port()
+    received = os.path.join(tmp, "reverse.jsonl")
+    js = subprocess.Popen(["node", os.path.join(HERE, "receiver.js"), "--grpc-port", str(js_grpc),
+                           "--http-port", str(js_http), "--out", received],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        if js.stdout.readline().strip() != "listening":
+            e2e.fail("receiver.js did not start: %s" % js.stderr.read())
+        exporters = (
+            ("otlp_grpc", f"""          out:
+            type: exporter:otlp_grpc
+            config: {{grpc_endpoint: "http://127.0.0.1:{js_grpc}"}}
+"""),
+            ("otlp_http", f"""          out:
+            type: exporter:otlp_http
+            config: {{endpoint: "http://127.0.0.1:{js_http}", compression: gzip}}
+"""))
+        for name, out in exporters:
+            a_dir = os.path.join(tmp, "rev-" + name)
+            os.mkdir(a_dir)
+            a_grpc, a_http = e2e.free_port(), e2e.free_port()
+            a = e2e.Engine(engine, e2e.pipeline(receiver(a_grpc, a_http) + out,
+                                                "          - {from: otlp, to: out}\n"),
+                           a_dir, ["--num-cores", "1"])
+            try:
+                send_and_check(f"to-js-via-{name}", a_grpc, a_http, tmp, received, [a])
+            finally:
+                a.proc.terminate()
+            if a.exit_code() != 0:
+                e2e.fail("df_engine exit code %d\n%s" % (a.proc.returncode, a.log()))
+    finally:
+        js.terminate()
+        js.wait(timeout=30)
+    if js.returncode != 0:
+        e2e.fail("receiver.js could not decode some requests: %s" % js.stderr.read())
 
 
 if __name__ == "__main__":
