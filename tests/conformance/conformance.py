@@ -99,9 +99,10 @@ def main():
                 send_and_check(f"via-{name}", a_grpc, a_http, tmp, received, engines)
                 stop([a])
                 engines.remove(a)
-        finally:
+        except BaseException:
             for e in engines:
-                e.proc.terminate()
+                e.proc.kill()
+            raise
         stop([b])
         reverse(engine, tmp)
 
