@@ -2,7 +2,9 @@
 """receiver:otlp over TLS, with certificates made by the openssl CLI:
 OTLP/HTTP over HTTPS (HTTP/1.1), OTLP/gRPC over TLS with a client
 certificate required (mTLS); clients that do not trust the server, and gRPC
-clients without a certificate, are refused while good ones are served.
+clients without a certificate, are refused while good ones are served. Then
+df_engine's own exporters over TLS: otlp_grpc with a client certificate,
+otlp_http over HTTPS.
 
     tls_e2e.py DF_ENGINE
 """
@@ -63,6 +65,39 @@ def grpc_call(port, env):
     return json.loads(r.stdout)["code"]
 
 
+def forward_over_tls(engine, d, grpc, http_port):
+    """df_engine's exporters over TLS: otlp_grpc with a client certificate
+    (the listener requires one), otlp_http over HTTPS; 50 logs each."""
+    for name, out in (("otlp_grpc", f"""            type: exporter:otlp_grpc
+            config:
+              grpc_endpoint: https://localhost:{grpc}
+              tls: {{ca_file: {d}/ca.pem, cert_file: {d}/client.pem, key_file: {d}/client.key}}
+"""), ("otlp_http", f"""            type: exporter:otlp_http
+            config:
+              endpoint: https://127.0.0.1:{http_port}
+              tls: {{ca_file: {d}/ca.pem}}
+""")):
+        nodes = ("""          gen:
+            type: receiver:traffic_generator
+            config:
+              enable_ack_nack: true
+              traffic_config: {max_signal_count: 50, max_batch_size: 10, log_weight: 1,
+                               metric_weight: 0, trace_weight: 0}
+          out:
+""" + out)
+        sub = os.path.join(d, name)
+        os.mkdir(sub)
+        a = e2e.Engine(engine, e2e.pipeline(nodes, "          - {from: gen, to: out}\n"), sub,
+                       ["--num-cores", "1"])
+        try:
+            a.wait("%s: 5 Acks" % name, lambda: e2e.total(a.metrics(), "df_node_acks_received_total",
+                                                           node="gen") == 5)
+        finally:
+            a.proc.terminate()
+        if a.exit_code() != 0:
+            e2e.fail("%s: exit %d\n%s" % (name, a.proc.returncode, a.log()))
+
+
 def main():
     engine = sys.argv[1]
     with tempfile.TemporaryDirectory() as d:
@@ -102,10 +137,11 @@ def main():
             refused = grpc_call(grpc, {"GRPC_CA": f"{d}/ca.pem"})
             if refused == 0:
                 e2e.fail("gRPC without a client certificate was served")
+            forward_over_tls(engine, d, grpc, http_port)
             m = eng.metrics()
-            if e2e.total(m, "df_node_items_received_total", node="out") != 3:
-                e2e.fail("the exporter received %s items, want 3"
-                         % e2e.total(m, "df_node_items_received_total", node="out"))
+            got = e2e.total(m, "df_node_items_received_total", node="out")
+            if got != 3 + 2 * 50:
+                e2e.fail("the exporter received %s items, want %d" % (got, 3 + 2 * 50))
         finally:
             eng.proc.terminate()
         if eng.exit_code() != 0:
