@@ -682,6 +682,10 @@ static int s_on_frame_recv(nghttp2_session *s, const nghttp2_frame *frame, void 
         c->goaway_recv = true;
         return 0;
     }
+    if (frame->hd.type == NGHTTP2_PING && (frame->hd.flags & NGHTTP2_FLAG_ACK)) {
+        c->stats.pings_acked++;
+        return 0;
+    }
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA)
         return 0;
     struct sstream *st = sstream_get(c, frame->hd.stream_id);
@@ -861,6 +865,13 @@ bool df_h2_server_want_close(const struct df_h2_server_conn *c)
     if (c->out.len > c->out.off)
         return false;
     return c->dead || (!nghttp2_session_want_read(c->s) && !nghttp2_session_want_write(c->s));
+}
+
+void df_h2_server_ping(struct df_h2_server_conn *c)
+{
+    if (c->dead || nghttp2_submit_ping(c->s, NGHTTP2_FLAG_NONE, NULL) != 0)
+        return;
+    server_flush(c);
 }
 
 void df_h2_server_shutdown(struct df_h2_server_conn *c)

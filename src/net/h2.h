@@ -151,6 +151,10 @@ void df_h2_server_consume_output(struct df_h2_server_conn *c, size_t n);
  * the peer closed cleanly) and all output has been consumed: close it. */
 bool df_h2_server_want_close(const struct df_h2_server_conn *c);
 
+/* Queues a PING (keepalive); its acknowledgement shows in the stats'
+ * pings_acked. No-op on a dead connection. */
+void df_h2_server_ping(struct df_h2_server_conn *c);
+
 /* Starts a graceful shutdown: GOAWAY tells the client no new streams will
  * be accepted; streams already open complete, then want_close is true. */
 void df_h2_server_shutdown(struct df_h2_server_conn *c);
@@ -182,6 +186,7 @@ struct df_h2_server_stats {
     uint64_t rejected;     /* answered by the connection itself */
     uint64_t resets;       /* streams closed by the client before the answer */
     uint32_t open_streams; /* currently open */
+    uint64_t pings_acked;  /* our PINGs the client acknowledged */
 };
 
 void df_h2_server_stats(const struct df_h2_server_conn *c, struct df_h2_server_stats *out);

@@ -76,6 +76,7 @@ def main():
             config: {{path: {received}, format: json}}
 """, "          - {from: otlp, to: file}\n"), b_dir, ["--num-cores", "2"])
         engines = [b]
+        b.wait_ready()
         try:
             send_and_check("direct", b_grpc, b_http, tmp, received, engines)
             # A forwards to B with each OTLP exporter: SDK -> A -> B -> file.
@@ -96,6 +97,7 @@ def main():
                                                     "          - {from: otlp, to: out}\n"),
                                a_dir, ["--num-cores", "1"])
                 engines.append(a)
+                a.wait_ready()
                 send_and_check(f"via-{name}", a_grpc, a_http, tmp, received, engines)
                 stop([a])
                 engines.remove(a)
@@ -136,6 +138,7 @@ def reverse(engine, tmp):
                                                 "          - {from: otlp, to: out}\n"),
                            a_dir, ["--num-cores", "1"])
             try:
+                a.wait_ready()
                 send_and_check(f"to-js-via-{name}", a_grpc, a_http, tmp, received, [a])
             finally:
                 a.proc.terminate()

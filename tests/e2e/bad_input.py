@@ -9,7 +9,8 @@ protobuf of the wrong shape, bad JSON, a wrong content type, bad gzip, an
 oversized body (413, then the connection closes), unknown paths and methods,
 pipelined requests, and a client that stops mid-body. OTLP/gRPC through
 grpc-js sending raw bytes: truncated and garbage messages, an unknown method,
-an oversized message.
+an oversized message. gRPC keepalive: a silent HTTP/2 client that ignores
+PINGs is closed, one that acknowledges them is kept.
 """
 import gzip
 import http.client
@@ -19,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -50,6 +52,7 @@ def main():
         eng = e2e.Engine(engine, e2e.pipeline(nodes, "          - {from: otlp, to: out}\n"), tmp,
                          ["--num-cores", "1"])
         try:
+            eng.wait_ready()
             http_cases(http)
             cors_cases(http)
             grpc_cases(grpc)
@@ -61,7 +64,8 @@ def main():
             eng.proc.terminate()
         if eng.exit_code() != 0:
             e2e.fail("exit code %d\n%s" % (eng.proc.returncode, eng.log()))
-        print("bad_input: every bad request answered, every next one served")
+        keepalive_cases(engine, tmp)
+        print("bad_input: every bad request answered, every next one served; keepalive works")
 
 
 def post(conn, path, body, ctype="application/x-protobuf", headers=None):
@@ -171,6 +175,74 @@ def cors_cases(port):
     expect("CORS, another origin", (r.status, r.getheader("Access-Control-Allow-Origin")),
            (200, None))
     conn.close()
+
+
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\0\0\0\x04\0\0\0\0\0"
+
+
+def frames(s, seconds, ack_pings):
+    """Reads HTTP/2 frames for up to `seconds`; returns (PINGs seen, closed)."""
+    s.settimeout(0.2)
+    buf, pings, end = b"", 0, time.time() + seconds
+    while time.time() < end:
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            continue
+        if not chunk:
+            return pings, True
+        buf += chunk
+        while len(buf) >= 9:
+            n = int.from_bytes(buf[:3], "big")
+            if len(buf) < 9 + n:
+                break
+            ftype, flags, payload = buf[3], buf[4], buf[9:9 + n]
+            buf = buf[9 + n:]
+            if ftype == 4 and not flags & 1:
+                s.sendall(b"\0\0\0\x04\x01\0\0\0\0")  # SETTINGS ACK
+            if ftype == 6 and not flags & 1:
+                pings += 1
+                if ack_pings:
+                    s.sendall(b"\0\0\x08\x06\x01\0\0\0\0" + payload)
+    return pings, False
+
+
+def keepalive_cases(engine, tmp):
+    """gRPC keepalive: a silent client that does not answer PINGs is closed;
+    one that answers them stays connected."""
+    port = e2e.free_port()
+    nodes = f"""          otlp:
+            type: receiver:otlp
+            config:
+              protocols:
+                grpc: {{listening_addr: 127.0.0.1:{port}, keepalive: {{time: 1s, timeout: 500ms}}}}
+          out:
+            type: exporter:noop
+"""
+    d = os.path.join(tmp, "ka")
+    os.mkdir(d)
+    eng = e2e.Engine(engine, e2e.pipeline(nodes, "          - {from: otlp, to: out}\n"), d,
+                     ["--num-cores", "1"])
+    try:
+        eng.wait_ready()
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as live:
+            live.sendall(PREFACE)
+            pings, closed = frames(live, 3, ack_pings=True)
+            if pings < 1 or closed:
+                e2e.fail("a client answering PINGs: %d PINGs, closed %s" % (pings, closed))
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as mute:
+            mute.sendall(PREFACE)
+            started = time.time()
+            pings, closed = frames(mute, 6, ack_pings=False)
+            if pings < 1 or not closed:
+                e2e.fail("a client ignoring PINGs: %d PINGs, closed %s" % (pings, closed))
+            took = time.time() - started
+            if not 1.0 <= took <= 4.0:
+                e2e.fail("closed after %.1fs, want about 1.5s" % took)
+    finally:
+        eng.proc.terminate()
+    if eng.exit_code() != 0:
+        e2e.fail("keepalive engine: exit %d\n%s" % (eng.proc.returncode, eng.log()))
 
 
 def grpc_call(port, path, message):

@@ -72,6 +72,10 @@ class Engine:
             time.sleep(0.02)
         fail("no log line matching %r; log:\n%s" % (pattern, self.log()))
 
+    def wait_ready(self):
+        """Waits for readyz 200: every pipeline started, listeners bound."""
+        self.wait("readyz 200", lambda: self.request("/api/v1/readyz")[0] == 200)
+
     def request(self, path, method="GET"):
         req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path), method=method)
         try:

@@ -90,6 +90,7 @@ def forward_over_tls(engine, d, grpc, http_port):
         a = e2e.Engine(engine, e2e.pipeline(nodes, "          - {from: gen, to: out}\n"), sub,
                        ["--num-cores", "1"])
         try:
+            a.wait_ready()
             a.wait("%s: 5 Acks" % name, lambda: e2e.total(a.metrics(), "df_node_acks_received_total",
                                                            node="gen") == 5)
         finally:
@@ -120,7 +121,7 @@ def main():
         eng = e2e.Engine(engine, e2e.pipeline(nodes, "          - {from: otlp, to: out}\n"), d,
                          ["--num-cores", "1"])
         try:
-            eng.wait_log(r"OTLP/HTTP listening on .* \(TLS\)")
+            eng.wait_ready()
             if https_post(http_port, os.path.join(d, "ca.pem")) != 200:
                 e2e.fail("HTTPS POST was not answered 200")
             try:

@@ -58,7 +58,7 @@ static const struct df_option keepalive_opts[] = {
      .max = 86400000000000LL,
      .def = "30s",
      .offset = offsetof(struct otlp_keepalive, time),
-     .desc = "a connection idle this long (plus timeout) is closed"},
+     .desc = "send an HTTP/2 PING on a connection silent this long"},
     {.name = "timeout",
      .type = DF_OPT_DURATION,
      .flags = DF_OPT_BOUNDED,
@@ -66,11 +66,11 @@ static const struct df_option keepalive_opts[] = {
      .max = 3600000000000LL,
      .def = "10s",
      .offset = offsetof(struct otlp_keepalive, timeout),
-     .desc = "added to time before an idle connection is closed"},
+     .desc = "close the connection when the PING is not acknowledged within this"},
 };
 
 static const struct df_option_table keepalive_table =
-    DF_OPTION_TABLE(struct otlp_keepalive, keepalive_opts, "Idle connection lifetime.");
+    DF_OPTION_TABLE(struct otlp_keepalive, keepalive_opts, "HTTP/2 keepalive PINGs.");
 
 static const struct df_option grpc_opts[] = {
     COMMON(struct otlp_grpc_config, "30s", "false"),
@@ -94,7 +94,7 @@ static const struct df_option grpc_opts[] = {
      .type = DF_OPT_TABLE,
      .table = &keepalive_table,
      .offset = offsetof(struct otlp_grpc_config, keepalive),
-     .desc = "how long an idle connection is kept"},
+     .desc = "HTTP/2 keepalive PINGs"},
 };
 
 static const struct df_option_table grpc_table =

@@ -151,6 +151,12 @@ struct h2p {
     struct df_conn *conn;
     struct listener_state *ls;
     struct h2_reply *replies; /* waiting for their outcome */
+    /* gRPC keepalive: PING a connection idle for keepalive.time; close it
+     * when the PING is not acknowledged within keepalive.timeout. */
+    uv_timer_t *ka;
+    bool heard;     /* bytes arrived since the last tick */
+    bool ping_out;  /* a PING waits for its ACK */
+    uint64_t acked; /* pings_acked when it was sent */
 };
 
 struct h2_reply {
@@ -279,7 +285,39 @@ static void h2_on_stream_close(void *ud, struct df_h2_server_conn *c, int32_t st
 static int h2p_feed(struct df_proto *base, const uint8_t *data, size_t len)
 {
     struct h2p *p = (struct h2p *)base;
+    p->heard = true;
     return df_h2_server_feed(p->h2, data, len);
+}
+
+static void ka_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void ka_tick(uv_timer_t *t)
+{
+    struct h2p *p = t->data;
+    const struct otlp_keepalive *ka = &p->ls->rx->cfg->protocols.grpc->keepalive;
+    struct df_h2_server_stats st;
+    df_h2_server_stats(p->h2, &st);
+    if (p->ping_out) {
+        if (st.pings_acked == p->acked) {
+            df_node_log(p->ls->rx->node, DF_LOG_DEBUG,
+                        "closing a gRPC connection: keepalive PING not acknowledged");
+            df_conn_close(p->conn);
+            return;
+        }
+        p->ping_out = false;
+    } else if (!p->heard) {
+        df_h2_server_ping(p->h2);
+        p->ping_out = true;
+        p->acked = st.pings_acked;
+        uv_timer_start(t, ka_tick, ka->timeout / 1000000, 0);
+        df_conn_flush(p->conn);
+        return;
+    }
+    p->heard = false;
+    uv_timer_start(t, ka_tick, ka->time / 1000000, 0);
 }
 
 static size_t h2p_output(struct df_proto *base, const uint8_t **data)
@@ -305,6 +343,8 @@ static bool h2p_done(struct df_proto *base)
 static void h2p_destroy(struct df_proto *base)
 {
     struct h2p *p = (struct h2p *)base;
+    if (p->ka)
+        uv_close((uv_handle_t *)p->ka, ka_closed);
     df_h2_server_fail(p->h2); /* reports waiting streams: their answers are dropped */
     df_h2_server_free(p->h2);
     free(p);
@@ -337,6 +377,11 @@ static struct df_proto *new_h2(struct listener_state *ls, struct df_conn *conn)
     if (!(p->h2 = df_h2_server_new(&cb, p, &lim))) {
         free(p);
         return NULL;
+    }
+    if (ls->kind == GRPC && (p->ka = malloc(sizeof *p->ka)) != NULL) {
+        uv_timer_init(df_conn_loop(conn), p->ka);
+        p->ka->data = p;
+        uv_timer_start(p->ka, ka_tick, ls->rx->cfg->protocols.grpc->keepalive.time / 1000000, 0);
     }
     return &p->base;
 }
@@ -608,12 +653,13 @@ static int otlp_start(struct df_node *node, void *state, struct df_error *err)
         struct listener_state *ls = &rx->ls[k];
         if (!ls->common)
             continue;
-        /* Idle connections close after keepalive.time + timeout (gRPC; no
-         * PING is sent yet) or 5 minutes (HTTP). */
+        /* gRPC connections are watched by keepalive PINGs (ka_tick); the
+         * idle timeout is a backstop. HTTP connections idle 5 minutes
+         * close. */
         uint64_t idle_ms = 300000;
         if (k == GRPC) {
             const struct otlp_keepalive *ka = &rx->cfg->protocols.grpc->keepalive;
-            idle_ms = (ka->time + ka->timeout) / 1000000;
+            idle_ms = 2 * (ka->time + ka->timeout) / 1000000;
         }
         struct df_listener_opts o = {
             .reuseport = true, .tcp_nodelay = ls->common->tcp_nodelay, .idle_timeout_ms = idle_ms};

@@ -20,8 +20,8 @@ struct otlp_common {
     struct df_tls_server_opts *tls; /* NULL = plain TCP */
 };
 
-/* An idle connection is closed after time + timeout (ns). The names are the
- * Collector's; df_engine does not send HTTP/2 PINGs yet. */
+/* gRPC keepalive (ns): a connection silent for `time` gets an HTTP/2 PING,
+ * and is closed if it does not acknowledge it within `timeout`. */
 struct otlp_keepalive {
     uint64_t time;
     uint64_t timeout;
