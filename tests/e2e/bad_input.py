@@ -56,6 +56,7 @@ def main():
             http_cases(http)
             cors_cases(http)
             grpc_cases(grpc)
+            flood_cases(grpc)
             m = eng.metrics()
             invalid = e2e.total(m, "df_receiver_otlp_answered_invalid_total")
             if invalid < 6:
@@ -205,6 +206,40 @@ def frames(s, seconds, ack_pings):
                 if ack_pings:
                     s.sendall(b"\0\0\x08\x06\x01\0\0\0\0" + payload)
     return pings, False
+
+
+def flood_cases(port):
+    """An HTTP/2 client that floods SETTINGS (and never reads the ACKs) is cut
+    off with GOAWAY; the next connection is served."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.sendall(PREFACE)
+        flood = b"\0\0\0\x04\0\0\0\0\0" * 20000
+        closed = False
+        try:
+            for _ in range(100):
+                s.sendall(flood)
+        except (ConnectionResetError, BrokenPipeError):
+            closed = True  # reset by the server: cut off
+        except socket.timeout:
+            e2e.fail("the server neither read the SETTINGS flood nor closed the connection")
+        if not closed:
+            s.settimeout(5)
+            data = b""
+            try:
+                while True:
+                    chunk = s.recv(1 << 20)
+                    if not chunk:
+                        break
+                    data += chunk
+            except OSError:
+                pass
+            # GOAWAY (type 7) somewhere in what the server sent, then EOF.
+            if b"\x07\0\0\0\0\0" not in data:
+                e2e.fail("a SETTINGS flood was not answered with GOAWAY")
+    expect("gRPC after a SETTINGS flood",
+           grpc_call(port, "/opentelemetry.proto.collector.logs.v1.LogsService/Export", GOOD)["code"],
+           0)
 
 
 def keepalive_cases(engine, tmp):
