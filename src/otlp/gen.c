@@ -331,11 +331,12 @@ static void exp_histogram_point(struct df_pb_writer *w, struct rng *r, uint32_t 
     df_pb_put_fixed64(w, 3, t);
     df_pb_put_fixed64(w, 4, total + zero); /* count */
     df_pb_put_double(w, 5, (double)total * 3.5);
-    df_pb_put_sint(w, 6, 3);        /* scale */
-    df_pb_put_fixed64(w, 7, zero);  /* zero_count */
-    size_t pos = df_pb_begin(w, 8); /* positive */
-    df_pb_put_sint(w, 1, -2);       /* offset */
-    size_t bc = df_pb_begin(w, 2);  /* bucket_counts, packed */
+    df_pb_put_sint(w, 6, 3);           /* scale */
+    if (zero)                          /* proto3 leaves zero values out: canonical bytes */
+        df_pb_put_fixed64(w, 7, zero); /* zero_count */
+    size_t pos = df_pb_begin(w, 8);    /* positive */
+    df_pb_put_sint(w, 1, -2);          /* offset */
+    size_t bc = df_pb_begin(w, 2);     /* bucket_counts, packed */
     for (size_t b = 0; b < 6; b++)
         df_pb_put_raw_varint(w, counts[b]);
     df_pb_end(w, bc);
@@ -357,7 +358,8 @@ static void summary_point(struct df_pb_writer *w, struct rng *r, uint32_t nattrs
     for (size_t q = 0; q < sizeof qs / sizeof *qs; q++) {
         v += 10.0 * unit(r);
         size_t qv = df_pb_begin(w, 6); /* quantile_values */
-        df_pb_put_double(w, 1, qs[q]);
+        if (qs[q] != 0.0)              /* canonical: no zero values */
+            df_pb_put_double(w, 1, qs[q]);
         df_pb_put_double(w, 2, v);
         df_pb_end(w, qv);
     }
