@@ -28,49 +28,10 @@
 #include <string.h>
 
 #include "df/error.h"
+#include "otlp/schema.h"
 #include "otlp/otlp.h"
 
-#define NFIELDS 17 /* OTLP v1 field numbers are 1..16 */
-#define NGROUPS 3  /* oneof groups per message, numbered from 1 */
-
-enum msg {
-    M_NONE,
-    M_ANY_VALUE,
-    M_ARRAY_VALUE,
-    M_KV_LIST,
-    M_KEY_VALUE,
-    M_SCOPE,
-    M_RESOURCE,
-    M_ENTITY_REF,
-    M_LOGS_REQUEST,
-    M_RESOURCE_LOGS,
-    M_SCOPE_LOGS,
-    M_LOG_RECORD,
-    M_TRACES_REQUEST,
-    M_RESOURCE_SPANS,
-    M_SCOPE_SPANS,
-    M_SPAN,
-    M_EVENT,
-    M_LINK,
-    M_STATUS,
-    M_METRICS_REQUEST,
-    M_RESOURCE_METRICS,
-    M_SCOPE_METRICS,
-    M_METRIC,
-    M_GAUGE,
-    M_SUM,
-    M_HISTOGRAM,
-    M_EXP_HISTOGRAM,
-    M_SUMMARY,
-    M_NUMBER_POINT,
-    M_HISTOGRAM_POINT,
-    M_EXP_HISTOGRAM_POINT,
-    M_BUCKETS,
-    M_SUMMARY_POINT,
-    M_QUANTILE,
-    M_EXEMPLAR,
-    M_COUNT
-};
+#define NGROUPS 3 /* oneof groups per message, numbered from 1 */
 
 enum kind {
     K_NONE,     /* not in the schema */
@@ -87,7 +48,7 @@ enum kind {
     K_FIXED64,  /* fixed64, a string in JSON */
     K_SFIXED64, /* sfixed64, a string in JSON */
     K_DOUBLE,   /* double */
-    K_MSG,      /* nested message; `arg` is its enum msg */
+    K_MSG,      /* nested message; `arg` is its enum df_otlp_msg */
 };
 
 #define F_REP 1 /* repeated (numbers are packed) */
@@ -180,7 +141,7 @@ static const struct enumdef enums[E_COUNT] = {
 #define COUNT          SC("count", "count", K_FIXED64)
 #define FLAGS32        SC("flags", "flags", K_UINT32)
 
-static const struct fdef schema[M_COUNT][NFIELDS] = {
+static const struct fdef schema[M_COUNT][DF_OTLP_NFIELDS] = {
     [M_ANY_VALUE] = {[1] = ONEOF("stringValue", "string_value", K_STR, 0, 1),
                      [2] = ONEOF("boolValue", "bool_value", K_BOOL, 0, 1),
                      [3] = ONEOF("intValue", "int_value", K_INT64, 0, 1),
@@ -596,7 +557,7 @@ static int put_base64(struct df_pb_writer *w, uint32_t num, const char *s, size_
     return 0;
 }
 
-static int enc_msg(struct dec *d, enum msg m, const json_t *obj, const struct seg *at,
+static int enc_msg(struct dec *d, enum df_otlp_msg m, const json_t *obj, const struct seg *at,
                    unsigned depth);
 
 /* One value of a packed repeated field, written raw. */
@@ -727,7 +688,7 @@ static int enc_field(struct dec *d, const struct fdef *fd, uint32_t num, const j
         if (fd->kind != K_MSG)
             return enc_scalar(d, fd, num, v, at, fd->oneof || (fd->flags & F_OPT));
         size_t mark = df_pb_begin(w, num);
-        rc = enc_msg(d, (enum msg)fd->arg, v, at, depth);
+        rc = enc_msg(d, (enum df_otlp_msg)fd->arg, v, at, depth);
         df_pb_end(w, mark);
         return rc;
     }
@@ -743,7 +704,7 @@ static int enc_field(struct dec *d, const struct fdef *fd, uint32_t num, const j
         struct seg s = {at, NULL, i};
         if (fd->kind == K_MSG) {
             size_t mark = df_pb_begin(w, num);
-            rc = enc_msg(d, (enum msg)fd->arg, e, &s, depth);
+            rc = enc_msg(d, (enum df_otlp_msg)fd->arg, e, &s, depth);
             df_pb_end(w, mark);
         } else if (fd->kind == K_STR) {
             rc = json_is_string(e) ? 0 : fail(d, &s, "expected a string");
@@ -762,7 +723,7 @@ static int enc_field(struct dec *d, const struct fdef *fd, uint32_t num, const j
 
 /* Encodes the JSON object `obj` as the fields of message `m`. `depth` counts
  * the AnyValues around it. */
-static int enc_msg(struct dec *d, enum msg m, const json_t *obj, const struct seg *at,
+static int enc_msg(struct dec *d, enum df_otlp_msg m, const json_t *obj, const struct seg *at,
                    unsigned depth)
 {
     if (m == M_ANY_VALUE && ++depth > DF_OTLP_MAX_DEPTH)
@@ -770,7 +731,7 @@ static int enc_msg(struct dec *d, enum msg m, const json_t *obj, const struct se
     if (!json_is_object(obj))
         return fail(d, at, "expected an object");
     const char *seen[NGROUPS] = {0};
-    for (uint32_t num = 1; num < NFIELDS; num++) {
+    for (uint32_t num = 1; num < DF_OTLP_NFIELDS; num++) {
         const struct fdef *fd = &schema[m][num];
         if (fd->kind == K_NONE)
             continue;
@@ -822,7 +783,7 @@ int df_otlp_json_to_pb(enum df_signal signal, const char *json, size_t len,
     }
     size_t start = out->len;
     struct dec d = {.w = out, .err = err, .errlen = errlen};
-    int rc = enc_msg(&d, (enum msg)requests[signal], root, NULL, 0);
+    int rc = enc_msg(&d, (enum df_otlp_msg)requests[signal], root, NULL, 0);
     json_decref(root);
     if (out->err)
         return out->err;
@@ -1053,11 +1014,12 @@ static bool wire_ok(const struct fdef *fd, const struct df_pb_field *f)
     }
 }
 
-static int dump_msg(struct df_jbuf *o, enum msg m, const uint8_t *p, size_t n, unsigned depth);
+static int dump_msg(struct df_jbuf *o, enum df_otlp_msg m, const uint8_t *p, size_t n,
+                    unsigned depth);
 
 /* Message field `num` of [p, p+n), occurrences from `from` on, merged. */
-static int dump_merged(struct df_jbuf *o, enum msg m, const uint8_t *p, size_t n, uint32_t num,
-                       const uint8_t *from, unsigned depth)
+static int dump_merged(struct df_jbuf *o, enum df_otlp_msg m, const uint8_t *p, size_t n,
+                       uint32_t num, const uint8_t *from, unsigned depth)
 {
     struct df_pb_reader r = df_pb_reader_make(from, (size_t)(p + n - from));
     struct df_pb_field f, one = {0};
@@ -1121,7 +1083,7 @@ static int dump_repeated(struct df_jbuf *o, const struct fdef *fd, uint32_t num,
                 open = true;
             }
             if (fd->kind == K_MSG)
-                rc = dump_msg(o, (enum msg)fd->arg, f.data, f.len, depth);
+                rc = dump_msg(o, (enum df_otlp_msg)fd->arg, f.data, f.len, depth);
             else if (fd->kind == K_STR)
                 jb_string(o, f.data, f.len);
             else if (fd->kind == K_DOUBLE)
@@ -1225,18 +1187,19 @@ static int dump_scalar(struct df_jbuf *o, const struct fdef *fd, const uint8_t *
 
 /* Writes [p, p+n) as a JSON object of message `m`; `depth` counts the
  * AnyValues around it. */
-static int dump_msg(struct df_jbuf *o, enum msg m, const uint8_t *p, size_t n, unsigned depth)
+static int dump_msg(struct df_jbuf *o, enum df_otlp_msg m, const uint8_t *p, size_t n,
+                    unsigned depth)
 {
     if (m == M_ANY_VALUE && ++depth > DF_OTLP_MAX_DEPTH)
         return DF_EPARSE;
-    const uint8_t *last[NFIELDS] = {0}; /* last occurrence of each field */
-    uint8_t winner[NGROUPS] = {0};      /* last oneof member seen */
-    const uint8_t *run[NGROUPS] = {0};  /* where the winner's run began */
+    const uint8_t *last[DF_OTLP_NFIELDS] = {0}; /* last occurrence of each field */
+    uint8_t winner[NGROUPS] = {0};              /* last oneof member seen */
+    const uint8_t *run[NGROUPS] = {0};          /* where the winner's run began */
     struct df_pb_reader r = df_pb_reader_make(p, n);
     struct df_pb_field f;
     int rc;
     while ((rc = df_pb_next(&r, &f)) == 1) {
-        if (f.num >= NFIELDS)
+        if (f.num >= DF_OTLP_NFIELDS)
             continue;
         const struct fdef *fd = &schema[m][f.num];
         if (fd->kind == K_NONE)
@@ -1253,7 +1216,7 @@ static int dump_msg(struct df_jbuf *o, enum msg m, const uint8_t *p, size_t n, u
         return rc;
     jb_putc(o, '{');
     bool first = true;
-    for (uint32_t num = 1; num < NFIELDS && rc == 0; num++) {
+    for (uint32_t num = 1; num < DF_OTLP_NFIELDS && rc == 0; num++) {
         const struct fdef *fd = &schema[m][num];
         if (!last[num] || (fd->oneof && winner[fd->oneof] != num))
             continue;
@@ -1261,8 +1224,8 @@ static int dump_msg(struct df_jbuf *o, enum msg m, const uint8_t *p, size_t n, u
             rc = dump_repeated(o, fd, num, p, n, &first, depth);
         } else if (fd->kind == K_MSG) {
             jb_key(o, &first, fd->camel);
-            rc =
-                dump_merged(o, (enum msg)fd->arg, p, n, num, fd->oneof ? run[fd->oneof] : p, depth);
+            rc = dump_merged(o, (enum df_otlp_msg)fd->arg, p, n, num,
+                             fd->oneof ? run[fd->oneof] : p, depth);
         } else {
             rc = dump_scalar(o, fd, last[num], p + n, &first, fd->oneof || (fd->flags & F_OPT));
         }
@@ -1282,7 +1245,7 @@ int df_otlp_pb_to_json(enum df_signal signal, const uint8_t *buf, size_t len, st
     if (rc < 0)
         return rc;
     size_t start = out->len;
-    rc = dump_msg(out, (enum msg)requests[signal], buf, len, 0);
+    rc = dump_msg(out, (enum df_otlp_msg)requests[signal], buf, len, 0);
     if (out->err)
         return out->err;
     if (rc < 0) {

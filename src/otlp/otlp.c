@@ -8,46 +8,8 @@
 #include "otlp/otlp.h"
 
 #include "df/error.h"
+#include "otlp/schema.h"
 #include "otlp/wire.h"
-
-enum msg {
-    M_NONE,
-    M_ANY_VALUE,
-    M_ARRAY_VALUE,
-    M_KV_LIST,
-    M_KEY_VALUE,
-    M_SCOPE,
-    M_RESOURCE,
-    M_ENTITY_REF,
-    M_LOGS_REQUEST,
-    M_RESOURCE_LOGS,
-    M_SCOPE_LOGS,
-    M_LOG_RECORD,
-    M_TRACES_REQUEST,
-    M_RESOURCE_SPANS,
-    M_SCOPE_SPANS,
-    M_SPAN,
-    M_EVENT,
-    M_LINK,
-    M_STATUS,
-    M_METRICS_REQUEST,
-    M_RESOURCE_METRICS,
-    M_SCOPE_METRICS,
-    M_METRIC,
-    M_GAUGE,
-    M_SUM,
-    M_HISTOGRAM,
-    M_EXP_HISTOGRAM,
-    M_SUMMARY,
-    M_NUMBER_POINT,
-    M_HISTOGRAM_POINT,
-    M_EXP_HISTOGRAM_POINT,
-    M_BUCKETS,
-    M_SUMMARY_POINT,
-    M_QUANTILE,
-    M_EXEMPLAR,
-    M_COUNT
-};
 
 enum kind {
     UNKNOWN, /* not in the schema: skipped */
@@ -64,8 +26,6 @@ struct rule {
     uint8_t kind;
     uint8_t msg;
 };
-
-#define NFIELDS 17
 
 #define V                                                                                          \
     {                                                                                              \
@@ -99,7 +59,7 @@ struct rule {
 #define RESOURCE M(M_RESOURCE)
 #define SCOPE    M(M_SCOPE)
 
-static const struct rule schema[M_COUNT][NFIELDS] = {
+static const struct rule schema[M_COUNT][DF_OTLP_NFIELDS] = {
     /* string_value, bool_value, int_value, double_value, array_value,
      * kvlist_value, bytes_value */
     [M_ANY_VALUE] =
@@ -242,7 +202,7 @@ static int packed_varints(const uint8_t *p, size_t len)
     return 0;
 }
 
-static void tally(struct df_otlp_stats *st, enum msg m)
+static void tally(struct df_otlp_stats *st, enum df_otlp_msg m)
 {
     switch (m) {
     case M_RESOURCE_LOGS:
@@ -273,7 +233,8 @@ static void tally(struct df_otlp_stats *st, enum msg m)
 
 /* Checks `len` bytes at `p` as message `m`; `depth` is the number of
  * AnyValues enclosing it, including itself. */
-static int check(struct df_otlp_stats *st, enum msg m, const uint8_t *p, size_t len, unsigned depth)
+static int check(struct df_otlp_stats *st, enum df_otlp_msg m, const uint8_t *p, size_t len,
+                 unsigned depth)
 {
     if (m == M_ANY_VALUE && ++depth > DF_OTLP_MAX_DEPTH)
         return DF_EPARSE;
@@ -282,7 +243,7 @@ static int check(struct df_otlp_stats *st, enum msg m, const uint8_t *p, size_t 
     struct df_pb_field f;
     int rc;
     while ((rc = df_pb_next(&r, &f)) == 1) {
-        if (f.num >= NFIELDS)
+        if (f.num >= DF_OTLP_NFIELDS)
             continue;
         const struct rule *ru = &schema[m][f.num];
         switch (ru->kind) {
@@ -307,7 +268,7 @@ static int check(struct df_otlp_stats *st, enum msg m, const uint8_t *p, size_t 
         case MSG:
             if (f.wtype != DF_PB_LEN)
                 return DF_EPARSE;
-            rc = check(st, (enum msg)ru->msg, f.data, f.len, depth);
+            rc = check(st, (enum df_otlp_msg)ru->msg, f.data, f.len, depth);
             if (rc < 0)
                 return rc;
             break;
@@ -333,7 +294,7 @@ static int walk(enum df_signal signal, const uint8_t *buf, size_t len, struct df
     *st = (struct df_otlp_stats){0};
     if ((unsigned)signal >= DF_SIGNAL_COUNT)
         return DF_EINVAL;
-    enum msg child = (enum msg)requests[signal];
+    enum df_otlp_msg child = (enum df_otlp_msg)requests[signal];
     struct df_pb_reader r = df_pb_reader_make(buf, len);
     struct df_pb_field f;
     size_t count = 0;
