@@ -76,12 +76,6 @@ struct h2core {
     struct gconn *gc; /* NULL once the connection ended */
 };
 
-struct guard {
-    struct df_proto base;
-    struct df_proto *inner;
-    struct grpc_exp *x;
-};
-
 struct gconn {
     struct grpc_exp *x;
     enum conn_state state;
@@ -399,54 +393,15 @@ static const struct df_proto_ops core_ops = {.feed = core_feed,
                                              .done = core_done,
                                              .destroy = core_destroy};
 
-static int guard_feed(struct df_proto *b, const uint8_t *d, size_t n)
+/* The last piece of a connection went: the exporter may go with it (a TLS
+ * layer needs the context until now). */
+static void guard_gone(void *ud)
 {
-    struct guard *g = (struct guard *)b;
-    return g->inner->ops->feed(g->inner, d, n);
-}
-
-static size_t guard_output(struct df_proto *b, const uint8_t **d)
-{
-    struct guard *g = (struct guard *)b;
-    return g->inner->ops->output(g->inner, d);
-}
-
-static void guard_consumed(struct df_proto *b, size_t n)
-{
-    struct guard *g = (struct guard *)b;
-    g->inner->ops->consumed(g->inner, n);
-}
-
-static bool guard_done(struct df_proto *b)
-{
-    struct guard *g = (struct guard *)b;
-    return g->inner->ops->done(g->inner);
-}
-
-static bool guard_want_read(struct df_proto *b)
-{
-    struct guard *g = (struct guard *)b;
-    return !g->inner->ops->want_read || g->inner->ops->want_read(g->inner);
-}
-
-/* The last piece of a connection to go: the exporter may go with it. */
-static void guard_destroy(struct df_proto *b)
-{
-    struct guard *g = (struct guard *)b;
-    struct grpc_exp *x = g->x;
-    g->inner->ops->destroy(g->inner);
-    free(g);
+    struct grpc_exp *x = ud;
     x->protos--;
     if (x->destroyed && !x->protos && !x->open)
         free_exp(x);
 }
-
-static const struct df_proto_ops guard_ops = {.feed = guard_feed,
-                                              .output = guard_output,
-                                              .consumed = guard_consumed,
-                                              .done = guard_done,
-                                              .destroy = guard_destroy,
-                                              .want_read = guard_want_read};
 
 /* ---- connections ---------------------------------------------------------- */
 
@@ -548,7 +503,7 @@ static void connect_one(struct grpc_exp *x, struct gconn *gc)
 {
     char err[256];
     struct h2core *p = calloc(1, sizeof *p);
-    struct guard *g = calloc(1, sizeof *g);
+    struct otlp_guard *g = calloc(1, sizeof *g);
     if (!p || !g || !(p->h2 = df_h2_client_new(on_response, p, NULL, x->cfg->url.tls))) {
         free(p);
         free(g);
@@ -567,9 +522,7 @@ static void connect_one(struct grpc_exp *x, struct gconn *gc)
             return;
         }
     }
-    g->base.ops = &guard_ops;
-    g->inner = proto;
-    g->x = x;
+    otlp_guard_init(g, proto, guard_gone, x);
     x->protos++;
     gc->p = p;
     gc->state = CONN_CONNECTING;

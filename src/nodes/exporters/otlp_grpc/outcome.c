@@ -1,5 +1,6 @@
 /* nodes/exporters/otlp_grpc/outcome.c — see outcome.h. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -196,4 +197,59 @@ void otlp_error_text(const uint8_t *body, size_t len, const char *content_type, 
     if (is_type(content_type, "application/json") && json_message(body, len, out, outlen))
         return;
     copy_text(body, len, out, outlen, true);
+}
+
+static int guard_feed(struct df_proto *b, const uint8_t *d, size_t n)
+{
+    struct otlp_guard *g = (struct otlp_guard *)b;
+    return g->inner->ops->feed(g->inner, d, n);
+}
+
+static size_t guard_output(struct df_proto *b, const uint8_t **d)
+{
+    struct otlp_guard *g = (struct otlp_guard *)b;
+    return g->inner->ops->output(g->inner, d);
+}
+
+static void guard_consumed(struct df_proto *b, size_t n)
+{
+    struct otlp_guard *g = (struct otlp_guard *)b;
+    g->inner->ops->consumed(g->inner, n);
+}
+
+static bool guard_done(struct df_proto *b)
+{
+    struct otlp_guard *g = (struct otlp_guard *)b;
+    return g->inner->ops->done(g->inner);
+}
+
+static bool guard_want_read(struct df_proto *b)
+{
+    struct otlp_guard *g = (struct otlp_guard *)b;
+    return !g->inner->ops->want_read || g->inner->ops->want_read(g->inner);
+}
+
+static void guard_destroy(struct df_proto *b)
+{
+    struct otlp_guard *g = (struct otlp_guard *)b;
+    void (*gone)(void *) = g->gone;
+    void *ud = g->ud;
+    g->inner->ops->destroy(g->inner);
+    free(g);
+    gone(ud);
+}
+
+static const struct df_proto_ops guard_ops = {.feed = guard_feed,
+                                              .output = guard_output,
+                                              .consumed = guard_consumed,
+                                              .done = guard_done,
+                                              .destroy = guard_destroy,
+                                              .want_read = guard_want_read};
+
+void otlp_guard_init(struct otlp_guard *g, struct df_proto *inner, void (*gone)(void *ud), void *ud)
+{
+    g->base.ops = &guard_ops;
+    g->inner = inner;
+    g->gone = gone;
+    g->ud = ud;
 }

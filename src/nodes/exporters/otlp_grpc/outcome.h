@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "net/conn.h"
+
 #include "df/pdata.h"
 #include "nodes/exporters/otlp_grpc/otlp_grpc.h"
 
@@ -47,5 +49,21 @@ int otlp_partial_success(const uint8_t *body, size_t len, int64_t *rejected, cha
  * bytes as '.'). Empty for an empty body. Always NUL-terminates. */
 void otlp_error_text(const uint8_t *body, size_t len, const char *content_type, char *out,
                      size_t outlen);
+
+/* A protocol layer in front of a connection's real protocol (HTTP/2 or
+ * HTTP/1.1, possibly inside TLS) that forwards everything to it and, once it
+ * is destroyed with its inner protocol, calls gone(ud): the last piece of a
+ * connection to go, after which an exporter may free what its connections
+ * used (a TLS context). The caller allocates it (calloc) and sets it up with
+ * otlp_guard_init; its destroy frees it. */
+struct otlp_guard {
+    struct df_proto base;
+    struct df_proto *inner;
+    void (*gone)(void *ud);
+    void *ud;
+};
+
+void otlp_guard_init(struct otlp_guard *g, struct df_proto *inner, void (*gone)(void *ud),
+                     void *ud);
 
 #endif

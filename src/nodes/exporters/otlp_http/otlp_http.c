@@ -78,12 +78,6 @@ struct h1core {
     struct hconn *hc; /* NULL once the connection ended */
 };
 
-struct guard {
-    struct df_proto base;
-    struct df_proto *inner;
-    struct http_exp *x;
-};
-
 enum hstate { H_OPEN, H_IDLE, H_BUSY, H_RETIRED };
 
 struct hconn {
@@ -318,55 +312,15 @@ static const struct df_proto_ops core_ops = {.feed = core_feed,
                                              .done = core_done,
                                              .destroy = core_destroy};
 
-static int guard_feed(struct df_proto *b, const uint8_t *d, size_t n)
-{
-    struct guard *g = (struct guard *)b;
-    return g->inner->ops->feed(g->inner, d, n);
-}
-
-static size_t guard_output(struct df_proto *b, const uint8_t **d)
-{
-    struct guard *g = (struct guard *)b;
-    return g->inner->ops->output(g->inner, d);
-}
-
-static void guard_consumed(struct df_proto *b, size_t n)
-{
-    struct guard *g = (struct guard *)b;
-    g->inner->ops->consumed(g->inner, n);
-}
-
-static bool guard_done(struct df_proto *b)
-{
-    struct guard *g = (struct guard *)b;
-    return g->inner->ops->done(g->inner);
-}
-
-static bool guard_want_read(struct df_proto *b)
-{
-    struct guard *g = (struct guard *)b;
-    return !g->inner->ops->want_read || g->inner->ops->want_read(g->inner);
-}
-
-/* The last piece of a connection to go: the exporter may go with it (a TLS
+/* The last piece of a connection went: the exporter may go with it (a TLS
  * layer needs the context until now). */
-static void guard_destroy(struct df_proto *b)
+static void guard_gone(void *ud)
 {
-    struct guard *g = (struct guard *)b;
-    struct http_exp *x = g->x;
-    g->inner->ops->destroy(g->inner);
-    free(g);
+    struct http_exp *x = ud;
     x->protos--;
     if (x->destroyed && !x->protos && !x->open)
         free_exp(x);
 }
-
-static const struct df_proto_ops guard_ops = {.feed = guard_feed,
-                                              .output = guard_output,
-                                              .consumed = guard_consumed,
-                                              .done = guard_done,
-                                              .destroy = guard_destroy,
-                                              .want_read = guard_want_read};
 
 /* ---- connections ---------------------------------------------------------- */
 
@@ -401,7 +355,7 @@ static bool open_conn(struct http_exp *x, unsigned t, struct req *r, bool probe)
     char err[256] = "out of memory";
     struct hconn *hc = calloc(1, sizeof *hc);
     struct h1core *p = calloc(1, sizeof *p);
-    struct guard *g = calloc(1, sizeof *g);
+    struct otlp_guard *g = calloc(1, sizeof *g);
     struct df_proto *proto = p ? &p->base : NULL;
     if (p) {
         p->base.ops = &core_ops;
@@ -423,9 +377,7 @@ static bool open_conn(struct http_exp *x, unsigned t, struct req *r, bool probe)
         finish(x, r, DF_OUTCOME_NACK_TRANSIENT, reason);
         return false;
     }
-    g->base.ops = &guard_ops;
-    g->inner = proto;
-    g->x = x;
+    otlp_guard_init(g, proto, guard_gone, x);
     x->protos++;
     hc->x = x;
     hc->target = t;
