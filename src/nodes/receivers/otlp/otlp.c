@@ -40,6 +40,9 @@
 
 enum proto_kind { GRPC, HTTP, NKINDS };
 
+/* Connections per listener and core; more are accepted and closed. */
+#define MAX_CONNECTIONS 1024
+
 struct listener_state {
     const struct otlp_common *common;
     struct otlp_policy policy;
@@ -661,8 +664,12 @@ static int otlp_start(struct df_node *node, void *state, struct df_error *err)
             const struct otlp_keepalive *ka = &rx->cfg->protocols.grpc->keepalive;
             idle_ms = 2 * (ka->time + ka->timeout) / 1000000;
         }
-        struct df_listener_opts o = {
-            .reuseport = true, .tcp_nodelay = ls->common->tcp_nodelay, .idle_timeout_ms = idle_ms};
+        /* At most MAX_CONNECTIONS per core: each may hold up to
+         * max_concurrent_streams bodies in flight. */
+        struct df_listener_opts o = {.reuseport = true,
+                                     .tcp_nodelay = ls->common->tcp_nodelay,
+                                     .idle_timeout_ms = idle_ms,
+                                     .max_connections = MAX_CONNECTIONS};
         char msg[512];
         ls->listener = df_listener_start(df_node_loop(node), (struct sockaddr *)&ls->addr, &o,
                                          select_proto, ls, msg, sizeof msg);
