@@ -16,6 +16,8 @@ static const char *const engine_nodes[] = {
     "urn:otel:receiver:traffic_generator",
     "urn:otel:receiver:otlp",
     "urn:otel:processor:batch",
+    "urn:otel:processor:retry",
+    "urn:otel:processor:type_router",
     "urn:otel:exporter:noop",
     "urn:otel:exporter:perf",
     "urn:otel:exporter:console",
