@@ -4,6 +4,7 @@ df_engine's receiver:otlp takes, next to the machine's HTTP/2 ceiling for
 the same payload.
 
     bench/otlp_bench.py [--engine build/df_engine] [--requests 20000] [--runs 3]
+                        [--processors]
 
 The payload is one ExportLogsServiceRequest of 512 log records of about 300
 bytes each, made by df_engine itself (traffic_generator -> exporter:file,
@@ -18,6 +19,14 @@ protobuf). h2load (nghttp2) sends it as a gRPC call over 4 connections with
              exporter:otlp_grpc -> a second df_engine (receiver -> noop)
              pinned with h2load on the last core; h2load's rate is then the
              end-to-end rate, each answer waiting for the backend's Ack
+
+With --processors, the receiver row is followed by the same pipeline with a
+processor between receiver and noop, as ratios to the receiver row of the
+same run:
+
+  attribute  processor:attribute renaming one attribute of every record
+  filter     processor:filter dropping about half of the records (severities
+             INFO and TRACE: 4 of the generator's 8 severity slots)
 
 Latency: at 100 K logs/s (h2load --rps, one connection, one request at a
 time), the p50/p99 of request latency straight to a backend df_engine and
@@ -71,6 +80,21 @@ groups:
             config: {{grpc_endpoint: "http://127.0.0.1:{backend}", max_in_flight: 32}}
         connections: [{{from: otlp, to: out}}]
 """
+
+PROCESSORS = {
+    "attribute": """          proc:
+            type: processor:attribute
+            config:
+              actions: [{action: rename, source_key: http.request.method,
+                         destination_key: http.method}]
+""",
+    "filter": """          proc:
+            type: processor:filter
+            config:
+              logs:
+                exclude: {match_type: strict, severity_texts: [INFO, TRACE]}
+""",
+}
 
 SUT = """version: otel_dataflow/v1
 groups:
@@ -203,12 +227,16 @@ def main():
     ap.add_argument("--engine", default="build/df_engine")
     ap.add_argument("--requests", type=int, default=20000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--processors", action="store_true")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data, size = payload(a.engine, tmp)
         print("payload: 512 logs, %d bytes (%.0f bytes per log)" % (size, size / 512))
         results = {}
-        for name in ("ceiling", "receiver", "forward"):
+        names = ["ceiling", "receiver", "forward"]
+        if a.processors:
+            names += list(PROCESSORS)
+        for name in names:
             rates = []
             for _ in range(a.runs):
                 port = free_port()
@@ -231,6 +259,12 @@ def main():
                                                    stderr=subprocess.DEVNULL)
                         wait_port(bport)
                         text = FORWARD.format(port=port, backend=bport)
+                    elif name in PROCESSORS:
+                        text = SUT.format(port=port).replace(
+                            "          out: {type: exporter:noop}\n",
+                            PROCESSORS[name] + "          out: {type: exporter:noop}\n").replace(
+                            "connections: [{from: otlp, to: out}]",
+                            "connections: [{from: otlp, to: proc}, {from: proc, to: out}]")
                     else:
                         text = SUT.format(port=port)
                     with open(cfg, "w") as f:
@@ -255,6 +289,9 @@ def main():
         print("receiver / ceiling: %.2f" % (results["receiver"] / results["ceiling"]))
         latency(a, tmp, data)
         print("forward / ceiling: %.2f" % (results["forward"] / results["ceiling"]))
+        for name in PROCESSORS:
+            if name in results:
+                print("%s / receiver: %.2f" % (name, results[name] / results["receiver"]))
 
 
 if __name__ == "__main__":
