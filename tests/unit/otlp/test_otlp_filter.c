@@ -158,11 +158,18 @@ static void put_metric(struct bld *b, const char *name, unsigned points)
 
 /* ---- reading results --------------------------------------------------- */
 
+/* Adds snprintf's result to n, stopping at the last byte of the buffer. */
+static size_t clamp(size_t n, size_t cap, int wrote)
+{
+    n += wrote > 0 ? (size_t)wrote : 0;
+    return n < cap ? n : cap - 1;
+}
+
 /* The records' names (log body, span name, metric name) of a request:
  * records joined by ',', scopes by ';', resources by '|'. */
 static void names(enum df_signal sig, const uint8_t *buf, size_t len, char *out, size_t cap)
 {
-    size_t n = 0;
+    size_t n = 0; /* clamped below cap - 1: long outputs are truncated */
     out[0] = 0;
     struct df_pb_reader rq = df_pb_reader_make(buf, len);
     struct df_pb_field a, b, c, d, e;
@@ -171,7 +178,7 @@ static void names(enum df_signal sig, const uint8_t *buf, size_t len, char *out,
         if (a.num != 1)
             continue;
         if (!first_res)
-            n += (size_t)snprintf(out + n, cap - n, "|");
+            n = clamp(n, cap, snprintf(out + n, cap - n, "|"));
         first_res = false;
         bool first_scope = true;
         struct df_pb_reader rr = df_pb_reader_make(a.data, a.len);
@@ -179,7 +186,7 @@ static void names(enum df_signal sig, const uint8_t *buf, size_t len, char *out,
             if (b.num != 2)
                 continue;
             if (!first_scope)
-                n += (size_t)snprintf(out + n, cap - n, ";");
+                n = clamp(n, cap, snprintf(out + n, cap - n, ";"));
             first_scope = false;
             bool first = true;
             struct df_pb_reader rs = df_pb_reader_make(b.data, b.len);
@@ -203,8 +210,9 @@ static void names(enum df_signal sig, const uint8_t *buf, size_t len, char *out,
                         l = d.len;
                     }
                     if (p) {
-                        n += (size_t)snprintf(out + n, cap - n, "%s%.*s", first ? "" : ",", (int)l,
-                                              (const char *)p);
+                        n = clamp(n, cap,
+                                  snprintf(out + n, cap - n, "%s%.*s", first ? "" : ",", (int)l,
+                                           (const char *)p));
                         first = false;
                     }
                 }
