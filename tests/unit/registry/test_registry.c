@@ -17,6 +17,7 @@ static const char *const engine_nodes[] = {
     "urn:otel:receiver:otlp",
     "urn:otel:processor:batch",
     "urn:otel:processor:attribute",
+    "urn:otel:processor:filter",
     "urn:otel:processor:retry",
     "urn:otel:processor:type_router",
     "urn:otel:exporter:noop",
