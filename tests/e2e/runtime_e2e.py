@@ -648,6 +648,61 @@ def scenario_retry(engine, engine_test, tmp):
           % total(m, "df_processor_retry_resent_total"))
 
 
+def scenario_processors(engine, engine_test, tmp):
+    """processor:attribute and processor:filter in a running pipeline:
+    generated logs -> rename http.request.method, drop INFO and TRACE ->
+    exporter:file; every line of the file has the renamed key and only the
+    kept severities, and the counts add up."""
+    out = os.path.join(tmp, "out.jsonl")
+    nodes = f"""          gen:
+            type: receiver:traffic_generator
+            config:
+              traffic_config: {{max_signal_count: 2000, max_batch_size: 100, log_weight: 1,
+                               metric_weight: 0, trace_weight: 0, num_attributes: 4}}
+          attrs:
+            type: processor:attribute
+            config:
+              actions: [{{action: rename, source_key: http.request.method,
+                         destination_key: http.method}}]
+          drop:
+            type: processor:filter
+            config:
+              logs: {{exclude: {{match_type: strict, severity_texts: [INFO, TRACE]}}}}
+          file:
+            type: exporter:file
+            config: {{path: {out}, format: json}}
+"""
+    e = Engine(engine, pipeline(nodes, "          - {from: gen, to: attrs}\n"
+                                       "          - {from: attrs, to: drop}\n"
+                                       "          - {from: drop, to: file}\n"), tmp,
+               ["--num-cores", "1"])
+    m = e.wait("2000 items through the filter",
+               lambda: (lambda m: total(m, "df_processor_filter_items_total") == 2000 and m)(
+                   e.metrics()))
+    dropped = total(m, "df_processor_filter_dropped_total")
+    written = total(m, "df_node_items_received_total", node="file")
+    if dropped + written != 2000 or not 600 < dropped < 1400:
+        fail("dropped %d, written %d of 2000" % (dropped, written))
+    e.proc.send_signal(signal.SIGTERM)
+    if e.exit_code() != 0:
+        fail("exit %d\n%s" % (e.proc.returncode, e.log()))
+    records = 0
+    with open(out) as f:
+        for line in f:
+            for rl in json.loads(line)["resourceLogs"]:
+                for sl in rl["scopeLogs"]:
+                    for r in sl["logRecords"]:
+                        records += 1
+                        keys = [kv["key"] for kv in r.get("attributes", [])]
+                        if "http.request.method" in keys or "http.method" not in keys:
+                            fail("not renamed: %s" % keys)
+                        if r.get("severityText") in ("INFO", "TRACE"):
+                            fail("a %s record was kept" % r["severityText"])
+    if records != written:
+        fail("the file holds %d records, the exporter counted %d" % (records, written))
+    print("processors: %d of 2000 logs kept, all renamed" % records)
+
+
 def scenario_forward_reconnect(engine, engine_test, tmp):
     """A starts while B is absent: it Nacks (transient), backs off, stays
     bounded in memory and requests held; once B starts, data flows."""
