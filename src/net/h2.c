@@ -867,6 +867,17 @@ bool df_h2_server_want_close(const struct df_h2_server_conn *c)
     return c->dead || (!nghttp2_session_want_read(c->s) && !nghttp2_session_want_write(c->s));
 }
 
+uint8_t *df_h2_server_take_body(struct df_h2_server_conn *c, int32_t stream_id)
+{
+    struct sstream *st = c->dead ? NULL : sstream_get(c, stream_id);
+    if (!st || !st->delivered || st->responded)
+        return NULL;
+    uint8_t **slot = st->is_grpc ? &st->msg : &st->body;
+    uint8_t *body = *slot;
+    *slot = NULL;
+    return body;
+}
+
 void df_h2_server_ping(struct df_h2_server_conn *c)
 {
     if (c->dead || nghttp2_submit_ping(c->s, NGHTTP2_FLAG_NONE, NULL) != 0)

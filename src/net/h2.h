@@ -151,6 +151,12 @@ void df_h2_server_consume_output(struct df_h2_server_conn *c, size_t n);
  * the peer closed cleanly) and all output has been consumed: close it. */
 bool df_h2_server_want_close(const struct df_h2_server_conn *c);
 
+/* From inside on_request, before responding: takes the request's body
+ * buffer (the req->body bytes) so that the caller keeps it without copying;
+ * it is malloc'd, the caller frees it. NULL when there is none to take (an
+ * empty body): then copy req->body. */
+uint8_t *df_h2_server_take_body(struct df_h2_server_conn *c, int32_t stream_id);
+
 /* Queues a PING (keepalive); its acknowledgement shows in the stats'
  * pings_acked. No-op on a dead connection. */
 void df_h2_server_ping(struct df_h2_server_conn *c);

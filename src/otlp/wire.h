@@ -92,7 +92,8 @@ static inline uint32_t df_pb_load32(const uint8_t *p)
  * unchanged. The hot path of the engine: no allocation, no copies. */
 int df_pb_next_slow(struct df_pb_reader *r, struct df_pb_field *f);
 
-static inline int df_pb_next(struct df_pb_reader *r, struct df_pb_field *f)
+static inline __attribute__((always_inline)) int df_pb_next(struct df_pb_reader *r,
+                                                            struct df_pb_field *f)
 {
     const uint8_t *p = r->p;
     if (p >= r->end)

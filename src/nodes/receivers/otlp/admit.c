@@ -92,9 +92,14 @@ static void answer(struct otlp_admit *a, struct otlp_reply *r, enum otlp_verdict
 /* The request's bytes as protobuf: a copy of the body, or its transcoding
  * from OTLP/JSON. NULL with `why` filled when it cannot be had. */
 static struct df_bytes *to_protobuf(enum df_signal signal, const uint8_t *body, size_t len,
-                                    bool json, char *why, size_t whylen, bool *oom)
+                                    bool json, uint8_t *owned, char *why, size_t whylen, bool *oom)
 {
     *oom = false;
+    if (!json && owned) {
+        struct df_bytes *b = df_bytes_wrap(owned, len); /* frees `owned` on failure */
+        *oom = !b;
+        return b;
+    }
     if (!json) {
         struct df_bytes *b = df_bytes_new(len);
         if (!b) {
@@ -136,19 +141,26 @@ static void timeout_cb(uv_timer_t *t)
 
 struct otlp_pending *otlp_admit_request(struct otlp_admit *a, const struct otlp_policy *pol,
                                         enum df_signal signal, const uint8_t *body, size_t len,
-                                        bool json, struct otlp_reply *reply)
+                                        bool json, uint8_t *owned, struct otlp_reply *reply)
 {
     if (a->refusing) {
+        free(owned);
         answer(a, reply, OTLP_UNAVAILABLE, "the collector is shutting down", 0);
         return NULL;
     }
     if (a->in_flight >= pol->max_in_flight || !df_node_can_send(a->node)) {
+        free(owned);
         answer(a, reply, OTLP_BUSY, "the pipeline is full; retry later", BUSY_RETRY_MS);
         return NULL;
     }
     char why[256] = "";
     bool oom;
-    struct df_bytes *bytes = to_protobuf(signal, body, len, json, why, sizeof why, &oom);
+    /* A protobuf body handed over becomes the pdata's bytes; JSON is read
+     * from `body` and the handed buffer freed. */
+    struct df_bytes *bytes =
+        to_protobuf(signal, body, len, json, json ? NULL : owned, why, sizeof why, &oom);
+    if (json)
+        free(owned);
     uint64_t items = 0;
     if (bytes && df_otlp_count(signal, bytes->data, bytes->len, &items) < 0) {
         snprintf(why, sizeof why, "not a valid Export%sServiceRequest",

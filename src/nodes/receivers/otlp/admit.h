@@ -58,13 +58,15 @@ struct otlp_admit *otlp_admit_new(struct df_node *node);
 void otlp_admit_free(struct otlp_admit *a);
 
 /* Handles one request of `signal` whose body is `body` (protobuf, or OTLP/
- * JSON when `json`), already decompressed and within the size limit. The
- * body is copied. Answers through `reply` now, or later when waiting: then
+ * JSON when `json`), already decompressed and within the size limit. When
+ * `owned` is not NULL it is `body`'s malloc'd buffer, given to the request
+ * (kept as the pdata's bytes, without a copy, or freed); otherwise the body
+ * is copied. Answers through `reply` now, or later when waiting: then
  * returns the pending handle the transport must cancel if it can no longer
  * answer (NULL when answered already). */
 struct otlp_pending *otlp_admit_request(struct otlp_admit *a, const struct otlp_policy *pol,
                                         enum df_signal signal, const uint8_t *body, size_t len,
-                                        bool json, struct otlp_reply *reply);
+                                        bool json, uint8_t *owned, struct otlp_reply *reply);
 
 /* Counts an answer a transport gave by itself (a request it could not read:
  * too large, bad encoding, bad media type). */

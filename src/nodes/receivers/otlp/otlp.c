@@ -257,8 +257,11 @@ static void h2_on_request(void *ud, struct df_h2_server_conn *c, const struct df
     p->replies = r;
     /* Answered at once (and `r` freed), or waiting: then `r` lives until the
      * outcome or the stream's end. */
-    struct otlp_pending *pending = otlp_admit_request(rx->admit, &ls->policy, (enum df_signal)sig,
-                                                      req->body, req->body_len, json, &r->base);
+    /* The body's buffer becomes the pdata's bytes: no copy. */
+    uint8_t *owned = df_h2_server_take_body(c, req->stream_id);
+    struct otlp_pending *pending =
+        otlp_admit_request(rx->admit, &ls->policy, (enum df_signal)sig, req->body, req->body_len,
+                           json, owned, &r->base);
     if (pending)
         r->pending = pending;
 }
@@ -545,8 +548,8 @@ static void h1_handle(void *ud, const struct df_http1_request *req, struct df_ht
     r->allow_origin = allow;
     /* Answered at once (and `r` freed), or waiting: then `r` lives until the
      * outcome or the connection's end. */
-    struct otlp_pending *pending =
-        otlp_admit_request(rx->admit, &ls->policy, (enum df_signal)sig, body, len, json, &r->base);
+    struct otlp_pending *pending = otlp_admit_request(rx->admit, &ls->policy, (enum df_signal)sig,
+                                                      body, len, json, NULL, &r->base);
     if (pending)
         r->pending = pending;
     free(plain);
