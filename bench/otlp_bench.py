@@ -20,21 +20,28 @@ protobuf). h2load (nghttp2) sends it as a gRPC call over 4 connections with
              pinned with h2load on the last core; h2load's rate is then the
              end-to-end rate, each answer waiting for the backend's Ack
 
-With --processors, the receiver row is followed by the same pipeline with a
-processor between receiver and noop, as ratios to the receiver row of the
-same run:
+With --processors, the receiver and forward rows are followed by the same
+pipelines with a processor inserted before the exporter (receiver+X: before
+noop; forward+X: before otlp_grpc, "pass-through" in the targets' sense),
+each compared with its base row of the same run:
 
   attribute  processor:attribute renaming one attribute of every record
   filter     processor:filter dropping about half of the records (severities
              INFO and TRACE: 4 of the generator's 8 severity slots)
+
+Every row also reports the server's CPU time per request (user + system of
+the df_engine process, from /proc, over the h2load run). Rows bound by the
+core (receiver, receiver+X) compare by rate and by CPU alike; the CPU figure
+is the steadier one on a shared machine.
 
 Latency: at 100 K logs/s (h2load --rps, one connection, one request at a
 time), the p50/p99 of request latency straight to a backend df_engine and
 through the forwarding df_engine; the difference is what forwarding adds.
 The forwarder's RSS is read from its /metrics at the end of that run.
 
-Needs h2load (nghttp2-client) and the h2_discard binary beside df_engine. Each figure is the
-median of --runs runs; the ratio compares medians of the same invocation.
+Needs h2load (nghttp2-client) and the h2_discard binary beside df_engine.
+Runs are interleaved (each round measures every row once); each figure is
+the median of --runs rounds, and ratios compare medians of one invocation.
 """
 import argparse
 import os
@@ -222,6 +229,62 @@ def latency(a, tmp, data):
              percentile(forward, 0.99) - percentile(direct, 0.99), rss / 1048576))
 
 
+def median(values):
+    values = sorted(values)
+    return values[len(values) // 2]
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of process `pid` (its threads included)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(a, tmp, data, name):
+    """One run of one row: (requests/s, server CPU microseconds per request)."""
+    port = free_port()
+    path = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
+    backend = None
+    if name == "ceiling":
+        srv = run_server([os.path.join(os.path.dirname(a.engine), "h2_discard"), str(port)])
+    else:
+        cfg = os.path.join(tmp, "sut.yaml")
+        base, _, proc = name.partition("+")
+        if base == "forward":
+            bport = free_port()
+            bcfg = os.path.join(tmp, "backend.yaml")
+            with open(bcfg, "w") as f:
+                f.write(SUT.format(port=bport).replace(
+                    "start: 0, end: 0", "start: %d, end: %d" % (last_core(), last_core())))
+            backend = subprocess.Popen([a.engine, "-c", bcfg, "--http-admin-bind", "127.0.0.1:0"],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wait_port(bport)
+            text = FORWARD.format(port=port, backend=bport)
+        else:
+            text = SUT.format(port=port)
+        if proc:
+            text = text.replace("\n          out:", "\n" + PROCESSORS[proc].rstrip("\n") +
+                                "\n          out:", 1).replace(
+                "connections: [{from: otlp, to: out}]",
+                "connections: [{from: otlp, to: proc}, {from: proc, to: out}]")
+        with open(cfg, "w") as f:
+            f.write(text)
+        srv = run_server([a.engine, "-c", cfg, "--http-admin-bind", "127.0.0.1:0"])
+    wait_port(port)
+    before = cpu_seconds(srv.pid)
+    rps, ok, failed = h2load(port, data, a.requests, path)
+    cpu = cpu_seconds(srv.pid) - before
+    srv.terminate()
+    srv.wait(timeout=60)
+    if backend:
+        backend.terminate()
+        backend.wait(timeout=60)
+    if name != "ceiling" and failed:
+        sys.exit("%s: %d requests refused" % (name, failed))
+    return rps, cpu / max(ok, 1) * 1e6
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--engine", default="build/df_engine")
@@ -232,66 +295,32 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         data, size = payload(a.engine, tmp)
         print("payload: 512 logs, %d bytes (%.0f bytes per log)" % (size, size / 512))
-        results = {}
         names = ["ceiling", "receiver", "forward"]
         if a.processors:
-            names += list(PROCESSORS)
+            names += ["receiver+" + p for p in PROCESSORS] + ["forward+" + p for p in PROCESSORS]
+        rates = {name: [] for name in names}
+        cpus = {name: [] for name in names}
+        # Runs are interleaved (every row once per round) so that a noisy
+        # neighbour on this shared machine weighs on all rows alike.
+        for _ in range(a.runs):
+            for name in names:
+                rps, cpu = measure(a, tmp, data, name)
+                rates[name].append(rps)
+                cpus[name].append(cpu)
+        results = {name: median(rates[name]) for name in names}
+        cpu_us = {name: median(cpus[name]) for name in names}
         for name in names:
-            rates = []
-            for _ in range(a.runs):
-                port = free_port()
-                if name == "ceiling":
-                    discard = os.path.join(os.path.dirname(a.engine), "h2_discard")
-                    srv = run_server([discard, str(port)])
-                    path = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
-                else:
-                    cfg = os.path.join(tmp, "sut.yaml")
-                    backend = None
-                    if name == "forward":
-                        bport = free_port()
-                        bcfg = os.path.join(tmp, "backend.yaml")
-                        with open(bcfg, "w") as f:
-                            f.write(SUT.format(port=bport).replace(
-                                "start: 0, end: 0", "start: %d, end: %d" % (last_core(),
-                                                                          last_core())))
-                        backend = subprocess.Popen([a.engine, "-c", bcfg, "--http-admin-bind",
-                                                    "127.0.0.1:0"], stdout=subprocess.DEVNULL,
-                                                   stderr=subprocess.DEVNULL)
-                        wait_port(bport)
-                        text = FORWARD.format(port=port, backend=bport)
-                    elif name in PROCESSORS:
-                        text = SUT.format(port=port).replace(
-                            "          out: {type: exporter:noop}\n",
-                            PROCESSORS[name] + "          out: {type: exporter:noop}\n").replace(
-                            "connections: [{from: otlp, to: out}]",
-                            "connections: [{from: otlp, to: proc}, {from: proc, to: out}]")
-                    else:
-                        text = SUT.format(port=port)
-                    with open(cfg, "w") as f:
-                        f.write(text)
-                    srv = run_server([a.engine, "-c", cfg, "--http-admin-bind", "127.0.0.1:0"])
-                    path = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
-                wait_port(port)
-                rps, ok, failed = h2load(port, data, a.requests, path)
-                srv.terminate()
-                srv.wait(timeout=60)
-                if name == "forward":
-                    backend.terminate()
-                    backend.wait(timeout=60)
-                if name != "ceiling" and failed:
-                    sys.exit("%s: %d requests refused" % (name, failed))
-                rates.append(rps)
-            rates.sort()
-            results[name] = rates[len(rates) // 2]
-            print("%-9s %8.0f requests/s  %6.2f M logs/s  %7.1f MiB/s" %
+            print("%-18s %8.0f requests/s  %6.2f M logs/s  %7.1f MiB/s  %6.1f us CPU/request" %
                   (name, results[name], results[name] * 512 / 1e6,
-                   results[name] * size / 1048576))
+                   results[name] * size / 1048576, cpu_us[name]))
         print("receiver / ceiling: %.2f" % (results["receiver"] / results["ceiling"]))
         latency(a, tmp, data)
         print("forward / ceiling: %.2f" % (results["forward"] / results["ceiling"]))
-        for name in PROCESSORS:
-            if name in results:
-                print("%s / receiver: %.2f" % (name, results[name] / results["receiver"]))
+        for name in names:
+            base, _, proc = name.partition("+")
+            if proc:
+                print("%s / %s: %.2f by rate, %.2f by CPU per request" %
+                      (name, base, results[name] / results[base], cpu_us[base] / cpu_us[name]))
 
 
 if __name__ == "__main__":

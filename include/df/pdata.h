@@ -19,6 +19,7 @@
 #ifndef DF_PDATA_H
 #define DF_PDATA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -91,5 +92,13 @@ struct df_pdata {
     enum df_outcome outcome;
     char *reason; /* Nack reason (malloc'd, owned by the pdata), NULL for an Ack */
 };
+
+/* True when `pd` holds the only reference to its buffer: no other pdata
+ * views those bytes, so a processor may rewrite pd->data in place (through a
+ * cast) and shrink pd->len. Otherwise the bytes are shared and read-only. */
+static inline bool df_pdata_exclusive(const struct df_pdata *pd)
+{
+    return pd->bytes->refs == 1;
+}
 
 #endif

@@ -527,7 +527,9 @@ static int res_match(struct df_filter *f, const struct block *b, const uint8_t *
     return 0;
 }
 
-/* What the rules read of one record. */
+/* What the rules read of one record. `buf` backs `name` when the body is a
+ * number or a bool; it is written only then, so a record is set up without
+ * clearing it. */
 struct rec {
     const uint8_t *p; /* the record's message body */
     size_t len;
@@ -539,7 +541,8 @@ struct rec {
     char buf[32];
 };
 
-static int read_log(const uint8_t *p, size_t len, struct rec *r)
+/* `body`: whether a rule reads the body (its AnyValue is decoded only then). */
+static int read_log(const uint8_t *p, size_t len, bool body, struct rec *r)
 {
     struct df_pb_reader rd = df_pb_reader_make(p, len);
     struct df_pb_field f;
@@ -559,7 +562,7 @@ static int read_log(const uint8_t *p, size_t len, struct rec *r)
         case F_LOG_BODY:
             if (f.wtype != DF_PB_LEN)
                 return DF_EPARSE;
-            if ((rc = any_text(f.data, f.len, r->buf, &r->name)) < 0)
+            if (body && (rc = any_text(f.data, f.len, r->buf, &r->name)) < 0)
                 return rc;
             r->has_name = true;
             break;
@@ -719,14 +722,21 @@ struct scan {
     enum df_signal sig;
     const struct block *inc, *exc;
     bool inc_res, exc_res; /* the resource rules of each block hold */
+    bool names;            /* a block reads names (log bodies) */
     struct df_filter_result *res;
 };
 
 static int scan_record(struct df_filter *f, struct scan *s, const uint8_t *p, size_t len,
                        bool *keep)
 {
-    struct rec r = {.p = p, .len = len, .items = 1};
-    int rc = s->sig == DF_SIGNAL_LOGS     ? read_log(p, len, &r)
+    struct rec r;
+    r.p = p;
+    r.len = len;
+    r.name = r.sevtext = (struct text){0};
+    r.has_name = false;
+    r.sevnum = 0;
+    r.items = 1;
+    int rc = s->sig == DF_SIGNAL_LOGS     ? read_log(p, len, s->names, &r)
              : s->sig == DF_SIGNAL_TRACES ? read_span(p, len, &r)
                                           : read_metric(p, len, &r);
     if (rc < 0)
@@ -827,6 +837,7 @@ int df_filter_scan(struct df_filter *f, enum df_signal signal, const uint8_t *bu
         return DF_EINVAL;
     f->nslots = f->nkeep = 0;
     struct scan s = {.sig = signal, .inc = f->inc[signal], .exc = f->exc[signal], .res = res};
+    s.names = (s.inc && s.inc->names.n) || (s.exc && s.exc->names.n);
     struct df_pb_reader r = df_pb_reader_make(buf, len);
     struct df_pb_field fl;
     int rc;
@@ -852,13 +863,26 @@ int df_filter_scan(struct df_filter *f, enum df_signal signal, const uint8_t *bu
 
 /* ---- write ----------------------------------------------------------- */
 
+/* Output cursor. Kept fields that lie back to back in the input are moved
+ * as one run (one memmove per run rather than per record). */
 struct out {
     uint8_t *p;
+    const uint8_t *run; /* pending run of input bytes to emit at p */
+    size_t runlen;
     size_t slot, rec;
 };
 
+static void flush(struct out *o)
+{
+    if (o->runlen && o->p != o->run)
+        memmove(o->p, o->run, o->runlen); /* o->p <= o->run: in place is safe */
+    o->p += o->runlen;
+    o->runlen = 0;
+}
+
 static void put_len_header(struct out *o, uint32_t num, size_t body)
 {
+    flush(o);
     *o->p++ = (uint8_t)(num << 3 | DF_PB_LEN);
     uint64_t v = body;
     while (v >= 0x80) {
@@ -873,11 +897,24 @@ static void put_whole(struct out *o, const struct df_pb_field *fl, bool emit)
     if (!emit)
         return;
     size_t n = (size_t)(fl->next - fl->start);
-    memcpy(o->p, fl->start, n);
-    o->p += n;
+    if (o->runlen && o->run + o->runlen == fl->start) {
+        o->runlen += n;
+        return;
+    }
+    flush(o);
+    o->run = fl->start;
+    o->runlen = n;
 }
 
-/* The scan validated the framing of everything walked here. */
+/* The scan validated the framing of everything walked here.
+ *
+ * In place (out == buf): every field is written at or before the place it
+ * was read from, and only after its own header was read, because the kept
+ * part shrinks and a rewritten length is never longer than the original
+ * (minimal varints; the tags written are one byte). Reads run ahead of
+ * writes (a pending run is read only when it is moved, before anything is
+ * written past it), so compacting the request inside its own buffer is
+ * exact. */
 static void write_scope(struct df_filter *f, struct out *o, const uint8_t *p, size_t len, bool emit)
 {
     struct df_pb_reader r = df_pb_reader_make(p, len);
@@ -925,5 +962,6 @@ size_t df_filter_write(struct df_filter *f, const uint8_t *buf, size_t len, uint
             put_len_header(&o, F_REQ_RESOURCE, body);
         write_resource(f, &o, fl.data, fl.len, e);
     }
+    flush(&o);
     return (size_t)(o.p - out);
 }

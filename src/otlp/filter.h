@@ -110,7 +110,8 @@ int df_filter_scan(struct df_filter *f, enum df_signal signal, const uint8_t *bu
 /* Writes the kept part of the request last scanned (the same `buf`/`len`) to
  * `out`, which must hold res->out_len bytes, and returns the bytes written
  * (res->out_len). The result is a request of the same signal holding
- * res->items_kept items. */
+ * res->items_kept items. `out` may be `buf` itself: the request is then
+ * compacted in place (no other overlap is allowed). */
 size_t df_filter_write(struct df_filter *f, const uint8_t *buf, size_t len, uint8_t *out);
 
 /* Compiles `re` as the filter would, to report errors at config load: 0, or

@@ -1,5 +1,7 @@
 /* processor:filter on a real pipeline: a request partly dropped goes on as
- * a new, smaller request whose outcome reaches the input's subscriber; an
+ * the same pdata, smaller (compacted in its own buffer when no one else
+ * holds it, copied otherwise), and its outcome reaches the input's
+ * subscriber; an
  * untouched request goes on as itself; an emptied one is Acked upstream and
  * nothing is sent; a malformed one is Nacked as permanent; bad configs are
  * rejected at load with their path. */
@@ -7,10 +9,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "otlp/filter.h"
 #include "otlp/gen.h"
 #include "otlp/otlp.h"
 #include "tests/unit/runtime/rt_fixture.h"
@@ -68,6 +72,51 @@ static void test_partial_drop_and_outcome(void **state)
     assert_int_equal(test_probe.events[0].outcome, DF_OUTCOME_NACK_TRANSIENT);
     assert_string_equal(test_probe.events[0].reason, "try later");
     df_bytes_unref(b);
+    assert_int_equal(rt_finish(&t), 0);
+}
+
+/* The only holder of its bytes: compacted where it lies, into exactly what
+ * a copy would hold. */
+static void test_partial_drop_in_place(void **state)
+{
+    (void)state;
+    struct rt t;
+    start(&t, PIPELINE("{logs: {include: {match_type: strict, severity_number: {min: WARN}}}}"));
+    test_probe.sink_mode = DF_OUTCOME_NONE;
+    struct df_bytes *b = logs(64, 1), *copy = df_bytes_new(b->len);
+    assert_non_null(copy);
+    memcpy(copy->data, b->data, b->len);
+    const uint8_t *where = b->data;
+    test_inject(0, DF_SIGNAL_LOGS, b, 64, 7);
+    df_bytes_unref(b); /* the pdata holds the last reference */
+    rt_spin(&t, 3);
+    assert_int_equal(test_probe.nsunk, 1);
+    struct df_pdata *pd = test_probe.sunk[0].pd;
+    assert_ptr_equal(pd->data, where);
+    assert_true(pd->items > 0 && pd->items < 64);
+    /* The same request filtered from a shared buffer (copied) agrees. */
+    struct df_filter_spec sp = {
+        .match_type = DF_FILTER_STRICT, .severity = true, .severity_min = 13};
+    struct df_filter_config fc = {0};
+    fc.include[DF_SIGNAL_LOGS] = &sp;
+    struct df_filter *f;
+    assert_int_equal(df_filter_new(&fc, &f, NULL, 0), 0);
+    struct df_filter_result r;
+    assert_int_equal(df_filter_scan(f, DF_SIGNAL_LOGS, copy->data, copy->len, &r), 0);
+    assert_int_equal(r.items_kept, pd->items);
+    assert_int_equal(r.out_len, pd->len);
+    uint8_t *out = malloc(r.out_len);
+    assert_non_null(out);
+    df_filter_write(f, copy->data, copy->len, out);
+    assert_memory_equal(out, pd->data, pd->len);
+    free(out);
+    df_filter_free(f);
+    df_bytes_unref(copy);
+    test_sink_settle(0, DF_OUTCOME_ACK, NULL);
+    rt_spin(&t, 3);
+    assert_int_equal(test_probe.nevents, 1);
+    assert_int_equal(test_probe.events[0].cookie, 7);
+    assert_int_equal(test_probe.events[0].outcome, DF_OUTCOME_ACK);
     assert_int_equal(rt_finish(&t), 0);
 }
 
@@ -182,6 +231,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_partial_drop_and_outcome),
+        cmocka_unit_test(test_partial_drop_in_place),
         cmocka_unit_test(test_nothing_dropped_is_zero_copy),
         cmocka_unit_test(test_zero_copy_pointer),
         cmocka_unit_test(test_all_dropped_acks_upstream),

@@ -5,9 +5,10 @@
  * create. A request is scanned in its wire form (otlp/filter.h): when
  * nothing is dropped the very pdata goes on (zero copy); when everything is
  * dropped it is Acked and nothing is sent; otherwise the kept records are
- * copied into a new request, sent as a new pdata whose outcome this node
- * passes back to the input's subscribers. A request malformed where it was
- * read is Nacked as permanent. */
+ * compacted into the pdata's own buffer when no other pdata shares it, or
+ * copied into a new buffer that replaces it, and the same pdata goes on (its
+ * subscribers learn the outcome of what was kept). A request malformed where
+ * it was read is Nacked as permanent. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,34 +108,24 @@ static void filter_process(struct df_node *node, void *state, struct df_pdata *p
         df_node_ack(node, pd);
         return;
     }
-    struct df_bytes *b = df_bytes_new(r.out_len ? r.out_len : 1);
-    struct df_pdata *out = NULL;
-    if (b) {
+    if (df_pdata_exclusive(pd)) {
+        /* Compacted inside its own buffer: no allocation, no copy to cold
+         * memory, and the same pdata (with its subscribers) goes on. */
+        pd->len = df_filter_write(x->f, pd->data, pd->len, (uint8_t *)pd->data);
+    } else {
+        struct df_bytes *b = df_bytes_new(r.out_len);
+        if (!b) {
+            df_node_nack(node, pd, DF_OUTCOME_NACK_TRANSIENT, "filter processor: out of memory");
+            return;
+        }
         size_t n = df_filter_write(x->f, pd->data, pd->len, b->data);
-        out = df_pdata_new(node, pd->signal, b, b->data, n, r.items_kept);
-        df_bytes_unref(b);
+        df_bytes_unref(pd->bytes);
+        pd->bytes = b;
+        pd->data = b->data;
+        pd->len = n;
     }
-    if (!out) {
-        df_node_nack(node, pd, DF_OUTCOME_NACK_TRANSIENT, "filter processor: out of memory");
-        return;
-    }
-    out->ctx.identity = pd->ctx.identity;
-    /* The input waits for the outcome of what is left of it. */
-    if (df_pdata_subscribe(node, out, (uint64_t)(uintptr_t)pd) < 0) {
-        df_node_ack(node, pd); /* cannot happen on a fresh pdata */
-    }
-    df_node_send(node, DF_PORT_DEFAULT, out);
-}
-
-static bool filter_outcome(struct df_node *node, void *state, struct df_pdata *pd, uint64_t cookie)
-{
-    (void)state;
-    struct df_pdata *in = (struct df_pdata *)(uintptr_t)cookie;
-    if (pd->outcome == DF_OUTCOME_ACK)
-        df_node_ack(node, in);
-    else
-        df_node_nack(node, in, pd->outcome, "%s", pd->reason ? pd->reason : "rejected");
-    return false;
+    pd->items = r.items_kept;
+    df_node_send(node, DF_PORT_DEFAULT, pd);
 }
 
 static void filter_destroy(struct df_node *node, void *state)
@@ -147,10 +138,8 @@ static void filter_destroy(struct df_node *node, void *state)
     free(x);
 }
 
-static const struct df_node_ops filter_ops = {.create = filter_create,
-                                              .process = filter_process,
-                                              .outcome = filter_outcome,
-                                              .destroy = filter_destroy};
+static const struct df_node_ops filter_ops = {
+    .create = filter_create, .process = filter_process, .destroy = filter_destroy};
 
 DF_REGISTER_NODE(filter_processor, "urn:otel:processor:filter", DF_NODE_PROCESSOR,
                  "Drops log records, spans and metrics matching include/exclude rules.",
