@@ -124,6 +124,10 @@ struct df_map {
     const struct df_value *src; /* the mapping */
 };
 
+/* Element i of a parsed list or map, as a pointer to its element type. */
+#define DF_MAP_AT(map, type, i)   (&((type *)(map).values)[i])
+#define DF_LIST_AT(list, type, i) (&((type *)(list).items)[i])
+
 /* A socket address `host:port` / `[v6]:port`. Not resolved at parse time. */
 struct df_sockaddr {
     const char *host; /* without brackets */

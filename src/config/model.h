@@ -189,8 +189,4 @@ int df_config_selector(const char *s, const char **node, size_t *node_len, const
 extern const char df_default_config[];
 extern const unsigned long df_default_config_len;
 
-/* Iteration helpers over the typed maps. */
-#define DF_MAP_AT(map, type, i)   (&((type *)(map).values)[i])
-#define DF_LIST_AT(list, type, i) (&((type *)(list).items)[i])
-
 #endif

@@ -208,7 +208,7 @@ static void check_bindings(struct pctx *c, struct df_node_cfg *n, const char *pa
         }
         if (!cd || !ext->desc || !n->desc)
             continue;
-        if (!df_registry_list_has(ext->desc->capabilities, cap)) {
+        if (!df_extension_capability(ext->desc, cap)) {
             df_diags_add(c->d, entry_value_mark(caps, j), p,
                          "extension '%s' (%s) does not provide capability '%s'", inst,
                          ext->desc->urn, cap);

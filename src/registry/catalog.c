@@ -80,6 +80,14 @@ static json_t *names_json(const char *const *list)
     return arr;
 }
 
+static json_t *ext_caps_json(const struct df_ext_capability *caps)
+{
+    json_t *arr = json_array();
+    for (; caps && caps->name; caps++)
+        json_array_append_new(arr, json_string(caps->name));
+    return arr;
+}
+
 static int cmp_node(const void *a, const void *b)
 {
     return strcmp((*(const struct df_node_desc *const *)a)->urn,
@@ -134,7 +142,7 @@ static json_t *catalog_json(void)
         json_array_append_new(
             jexts, json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:o}", "urn", e->urn, "description",
                              e->description, "documentation_url", e->documentation_url,
-                             "capabilities", names_json(e->capabilities), "execution_model",
+                             "capabilities", ext_caps_json(e->capabilities), "execution_model",
                              df_exec_model_name(e->exec_model), "lifecycle",
                              df_lifecycle_name(e->lifecycle), "config", options_json(e->options)));
     }

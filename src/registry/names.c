@@ -1,4 +1,5 @@
 /* Display names of the SDK's enums, generated from their X-macros. */
+#include "df/capabilities/auth_check.h"
 #include "df/extension.h"
 #include "df/node.h"
 
@@ -26,6 +27,14 @@ const char *df_lifecycle_name(enum df_lifecycle l)
 {
     switch (l) {
         DF_LIFECYCLES(NAME_CASE)
+    }
+    return "?";
+}
+
+const char *df_auth_reason_name(enum df_auth_reason r)
+{
+    switch (r) {
+        DF_AUTH_REASONS(NAME_CASE)
     }
     return "?";
 }

@@ -138,9 +138,19 @@ int df_registry_check(struct df_diags *d)
     for (size_t i = 0; i < nexts; i++) {
         const struct df_extension_desc *e = exts[i];
         check_urn(d, e->urn, DF_URN_EXTENSION_KINDS, DF_URN_EXTENSION, e->def_file, e->def_line);
-        check_caps(d, e->urn, e->capabilities, e->def_file, e->def_line);
         struct df_mark m = {.file = e->def_file, .line = (uint32_t)e->def_line};
-        bool has_caps = e->capabilities && e->capabilities[0];
+        for (const struct df_ext_capability *c = e->capabilities; c && c->name; c++) {
+            const struct df_capability_desc *cd = df_registry_find_capability(c->name);
+            if (!cd)
+                df_diags_add(d, &m, NULL, "'%s' names capability '%s', which is not registered",
+                             e->urn, c->name);
+            else if (c->version < 1 || c->version > cd->version || !c->ops)
+                df_diags_add(d, &m, NULL,
+                             "'%s' implements capability '%s' version %u without an ops table or "
+                             "beyond the registered version %u",
+                             e->urn, c->name, (unsigned)c->version, (unsigned)cd->version);
+        }
+        bool has_caps = e->capabilities && e->capabilities[0].name;
         if (e->lifecycle == DF_LIFECYCLE_BACKGROUND && has_caps)
             df_diags_add(d, &m, NULL, "'%s' is a background extension but lists capabilities",
                          e->urn);
@@ -154,4 +164,14 @@ int df_registry_check(struct df_diags *d)
         }
     }
     return df_diags_total(d) == before ? 0 : DF_EINVAL;
+}
+
+const struct df_ext_capability *df_extension_capability(const struct df_extension_desc *d,
+                                                        const char *name)
+{
+    for (const struct df_ext_capability *c = d ? d->capabilities : NULL; c && c->name; c++) {
+        if (!strcmp(c->name, name))
+            return c;
+    }
+    return NULL;
 }

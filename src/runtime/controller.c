@@ -75,7 +75,8 @@ static void core_thread(void *arg)
     struct df_core_pipeline *pl = &a.slot->pl;
     if (df_core_pipeline_build(pl, a.ep->group, a.ep->name, a.ep->cfg, a.core,
                                __atomic_load_n(&a.e->opts.drain_deadline_ns, __ATOMIC_RELAXED),
-                               notify_control, a.e) < 0) {
+                               notify_control, a.e, &a.ep->shared,
+                               (unsigned)(a.slot - a.ep->slots)) < 0) {
         a.slot->rc = 1;
         return;
     }
@@ -134,10 +135,24 @@ static void admin_closed(void *ud)
     uv_close((uv_handle_t *)&e->sigterm, NULL);
 }
 
+/* Every core is done: the shared extensions stop (bounded by the drain
+ * deadline), then the control loop winds down. */
 static void finish(struct df_engine *e)
 {
     if (e->phase == DF_ENGINE_STOPPED)
         return;
+    if (!e->shared_stopping) {
+        e->shared_stopping = true;
+        for (size_t p = 0; p < e->npipelines; p++)
+            df_ext_set_stop(&e->pipelines[p].shared,
+                            __atomic_load_n(&e->opts.drain_deadline_ns, __ATOMIC_RELAXED));
+    }
+    for (size_t p = 0; p < e->npipelines; p++) {
+        if (!df_ext_set_stopped(&e->pipelines[p].shared))
+            return; /* shared_event wakes us when they are */
+    }
+    for (size_t p = 0; p < e->npipelines; p++)
+        df_ext_set_close(&e->pipelines[p].shared);
     e->phase = DF_ENGINE_STOPPED;
     if (e->admin)
         df_admin_close(e->admin, admin_closed, e);
@@ -161,20 +176,50 @@ static void wake_cb(uv_async_t *h)
             start_failed += st >= DF_PIPELINE_RUNNING && pl->error[0];
         }
     }
+    const struct df_ext_set *shared_failed = NULL;
+    bool shared_ready = true;
+    for (size_t p = 0; p < e->npipelines; p++) {
+        const struct df_ext_set *s = &e->pipelines[p].shared;
+        if (s->failed && !shared_failed)
+            shared_failed = s;
+        shared_ready = shared_ready && df_ext_set_ready(s);
+    }
     if (e->phase == DF_ENGINE_STARTING && built + failed == total) {
-        if (failed || e->shutdown_requested) {
+        if (!failed && !e->shutdown_requested && !shared_failed && !e->shared_started) {
+            /* Shared extensions start once every core has built; the cores
+             * start once those are ready. */
+            e->shared_started = true;
+            for (size_t p = 0; p < e->npipelines && !shared_failed; p++) {
+                if (df_ext_set_start(&e->pipelines[p].shared) < 0)
+                    shared_failed = &e->pipelines[p].shared;
+                shared_ready = shared_ready && df_ext_set_ready(&e->pipelines[p].shared);
+            }
+        }
+        if (failed || e->shutdown_requested || shared_failed) {
             if (failed) {
                 e->exit_code = 1;
                 df_log(DF_LOG_ERROR, "engine", NULL,
                        "%zu of %zu pipeline instances failed to build; not starting", failed,
                        total);
             }
+            if (shared_failed) {
+                e->exit_code = 1;
+                df_log(DF_LOG_ERROR, "engine", NULL, "%s/%s: %s; not starting",
+                       shared_failed->group, shared_failed->pipeline, shared_failed->error);
+            }
             e->phase = DF_ENGINE_STOPPING;
             post_all(e, DF_CMD_ABORT);
-        } else {
+        } else if (shared_ready) {
             e->phase = DF_ENGINE_RUNNING;
             post_all(e, DF_CMD_START);
         }
+    }
+    if (shared_failed && e->phase == DF_ENGINE_RUNNING && !e->shutdown_requested) {
+        e->exit_code = 1;
+        char why[DF_ERROR_MSG_MAX + 64];
+        snprintf(why, sizeof why, "%s/%s: %s", shared_failed->group, shared_failed->pipeline,
+                 shared_failed->error);
+        df_engine_shutdown(e, why);
     }
     if (e->phase == DF_ENGINE_RUNNING && running == total && !e->started_ns) {
         e->started_ns = uv_hrtime();
@@ -182,7 +227,7 @@ static void wake_cb(uv_async_t *h)
     }
     if (start_failed && !e->shutdown_requested) {
         e->exit_code = 1;
-        df_engine_shutdown(e, "a node failed to start");
+        df_engine_shutdown(e, "a pipeline failed (a node failed to start or an extension failed)");
     }
     if (e->phase == DF_ENGINE_STOPPING && done == total)
         finish(e);
@@ -260,9 +305,36 @@ static int place(struct df_engine *e)
 
 /* ---- run ----------------------------------------------------------------- */
 
+/* A shared extension changed (ready, failed, stopped): re-evaluate. */
+static void shared_event(struct df_ext_set *set, void *ud)
+{
+    (void)set;
+    uv_async_send(&((struct df_engine *)ud)->wake);
+}
+
+/* Creates every pipeline's shared extension instances (control thread,
+ * before any core builds its graph). */
+static int build_shared(struct df_engine *e)
+{
+    for (size_t p = 0; p < e->npipelines; p++) {
+        struct df_engine_pipeline *ep = &e->pipelines[p];
+        int rc = df_ext_set_build(&ep->shared, ep->group, ep->name, ep->cfg, DF_EXEC_SHARED, -1,
+                                  (unsigned)ep->ncores, &e->loop, shared_event, e);
+        ep->shared_built = true;
+        if (rc < 0) {
+            df_log(DF_LOG_ERROR, "engine", NULL, "%s/%s: %s; not starting", ep->group, ep->name,
+                   ep->shared.error);
+            return rc;
+        }
+    }
+    return 0;
+}
+
 static void free_engine(struct df_engine *e)
 {
     for (size_t p = 0; p < e->npipelines; p++) {
+        if (e->pipelines[p].shared_built)
+            df_ext_set_destroy(&e->pipelines[p].shared);
         for (size_t c = 0; c < e->pipelines[p].ncores; c++)
             df_core_pipeline_free(&e->pipelines[p].slots[c].pl);
         free(e->pipelines[p].slots);
@@ -320,7 +392,11 @@ int df_engine_run(const struct df_config *cfg, const struct df_engine_opts *opts
     }
 
     e->phase = DF_ENGINE_STARTING;
-    for (size_t p = 0; p < e->npipelines; p++) {
+    if (build_shared(e) < 0) {
+        e->exit_code = 1;
+        finish(e);
+    }
+    for (size_t p = 0; p < e->npipelines && e->phase == DF_ENGINE_STARTING; p++) {
         struct df_engine_pipeline *ep = &e->pipelines[p];
         for (size_t c = 0; c < ep->ncores; c++) {
             struct thread_arg *a = malloc(sizeof *a);

@@ -2,11 +2,13 @@
  *
  * df_engine_run is the whole life of a running engine on the calling
  * (control) thread: it resolves each pipeline's cores, starts one pinned
- * thread per (pipeline, core) that builds its copy of the graph, starts them
- * all once every core has built (or aborts them all when one failed), hosts
+ * thread per (pipeline, core) that builds its copy of the graph (the shared
+ * extension instances of each pipeline are created first, on the control
+ * thread), starts the shared extensions once every core has built and the
+ * cores once those are ready (or aborts them all when one failed), hosts
  * the admin API and signal handling on its own libuv loop, and on SIGTERM,
- * SIGINT or POST /api/v1/groups/shutdown drains every core and joins the
- * threads. A second signal exits 1 at once. The core threads never wait on
+ * SIGINT or POST /api/v1/groups/shutdown drains every core, stops the shared
+ * extensions and joins the threads. A second signal exits 1 at once. The core threads never wait on
  * the control thread: it reads their states and counters (relaxed atomics)
  * and posts commands through each core's coalescing async handle. */
 #ifndef DF_RUNTIME_CONTROLLER_H
@@ -42,6 +44,8 @@ struct df_engine_pipeline {
     const struct df_pipeline_cfg *cfg;
     size_t ncores;
     struct df_core_slot *slots;
+    struct df_ext_set shared; /* its shared extension instances (control loop) */
+    bool shared_built;
 };
 
 #define DF_ENGINE_PHASES(X)                                                                        \
@@ -73,8 +77,10 @@ struct df_engine {
     bool shutdown_requested;
     int signals;
     int exit_code;
-    uint64_t created_ns; /* uv_hrtime when df_engine_run began */
-    uint64_t started_ns; /* uv_hrtime when every pipeline ran, 0 before */
+    uint64_t created_ns;  /* uv_hrtime when df_engine_run began */
+    uint64_t started_ns;  /* uv_hrtime when every pipeline ran, 0 before */
+    bool shared_started;  /* the shared extensions were started */
+    bool shared_stopping; /* ... and asked to stop */
     struct df_admin *admin;
 };
 

@@ -580,6 +580,31 @@ static void start_nodes(struct df_core_pipeline *pl)
     set_state(pl, DF_PIPELINE_RUNNING);
 }
 
+/* The local extensions changed: one is ready, one failed, or they stopped. */
+static void ext_event(struct df_ext_set *set, void *ud)
+{
+    struct df_core_pipeline *pl = ud;
+    if (set->failed && !pl->error[0]) {
+        snprintf(pl->error, sizeof pl->error, "%s", set->error);
+        if (pl->exts_waiting) {
+            /* Never started: the controller sees a failed core and stops
+             * the engine; this core tears down. */
+            pl->exts_waiting = false;
+            set_state(pl, DF_PIPELINE_FAILED);
+            uv_stop(&pl->loop);
+        } else if (pl->notify) {
+            pl->notify(pl->notify_ud); /* running: the controller drains everything */
+        }
+        return;
+    }
+    if (pl->exts_waiting && df_ext_set_ready(set)) {
+        pl->exts_waiting = false;
+        start_nodes(pl);
+    }
+    if (pl->exts_stopping && df_ext_set_stopped(set))
+        uv_stop(&pl->loop);
+}
+
 static void wake_cb(uv_async_t *h)
 {
     struct df_core_pipeline *pl = h->data;
@@ -589,9 +614,20 @@ static void wake_cb(uv_async_t *h)
         uv_stop(&pl->loop);
         return;
     }
-    if (cmd & DF_CMD_START && st == DF_PIPELINE_BUILT) {
-        start_nodes(pl);
+    if (cmd & DF_CMD_START && st == DF_PIPELINE_BUILT && !pl->exts_waiting) {
+        /* Local extensions start before the nodes; the nodes start once
+         * every one of them is ready (ext_event). */
+        pl->exts_waiting = true;
+        if (df_ext_set_start(&pl->exts) == 0 && df_ext_set_ready(&pl->exts)) {
+            pl->exts_waiting = false;
+            start_nodes(pl);
+        }
         st = df_core_pipeline_state(pl);
+    }
+    if (cmd & (DF_CMD_ABORT | DF_CMD_DRAIN) && pl->exts_waiting) {
+        /* Stopped before the nodes started: nothing to drain. */
+        uv_stop(&pl->loop);
+        return;
     }
     if (cmd & DF_CMD_DRAIN && st == DF_PIPELINE_RUNNING) {
         set_state(pl, DF_PIPELINE_DRAINING);
@@ -812,6 +848,14 @@ static void teardown(struct df_core_pipeline *pl, uint32_t created)
         df_log(DF_LOG_INFO, n->scope, fields, "stopped");
     }
     destroy_nodes(pl, created);
+    /* Extensions stop after the nodes that use them are gone. */
+    df_ext_set_stop(&pl->exts, __atomic_load_n(&pl->drain_deadline_ns, __ATOMIC_RELAXED));
+    if (!df_ext_set_stopped(&pl->exts)) {
+        pl->exts_stopping = true;
+        uv_run(&pl->loop, UV_RUN_DEFAULT); /* until ext_event sees them stopped */
+        pl->exts_stopping = false;
+    }
+    df_ext_set_close(&pl->exts);
     /* Settled pdata nobody will hear of now. */
     while (pl->settled_head) {
         struct df_pdata *pd = pl->settled_head;
@@ -821,6 +865,9 @@ static void teardown(struct df_core_pipeline *pl, uint32_t created)
     pl->settled_tail = NULL;
     uv_walk(&pl->loop, close_walk, NULL);
     uv_run(&pl->loop, UV_RUN_DEFAULT);
+    df_ext_set_destroy(&pl->exts);
+    if (pl->shared)
+        df_ext_set_detach(pl->shared, pl->slot);
     if (pl->pdata_live)
         df_log(DF_LOG_WARN, "runtime", NULL,
                "%s/%s core %u: %llu requests were still held by nodes at shutdown", pl->group,
@@ -851,7 +898,8 @@ void df_core_pipeline_free(struct df_core_pipeline *pl)
 
 int df_core_pipeline_build(struct df_core_pipeline *pl, const char *group, const char *name,
                            const struct df_pipeline_cfg *cfg, unsigned core,
-                           uint64_t drain_deadline_ns, df_core_notify_fn notify, void *notify_ud)
+                           uint64_t drain_deadline_ns, df_core_notify_fn notify, void *notify_ud,
+                           struct df_ext_set *shared, unsigned slot)
 {
     /* The caller may have zeroed nodes/order only; everything else here. */
     pl->group = group;
@@ -870,8 +918,24 @@ int df_core_pipeline_build(struct df_core_pipeline *pl, const char *group, const
     uv_timer_init(&pl->loop, &pl->deadline);
     pl->deadline.data = pl;
 
-    int rc = build_graph(pl);
+    /* Extensions first: the nodes claim their capabilities while created. */
+    int rc = df_ext_set_build(&pl->exts, group, name, cfg, DF_EXEC_LOCAL, (int)core, 0, &pl->loop,
+                              ext_event, pl);
+    if (rc < 0)
+        fail(pl, rc, "%s", pl->exts.error);
+    if (!rc && shared && shared->n) {
+        struct df_error aerr = {0};
+        if ((rc = df_ext_set_attach(shared, slot, core, &aerr)) < 0) {
+            fail(pl, rc, "%s", aerr.msg);
+        } else {
+            pl->shared = shared;
+            pl->slot = slot;
+        }
+    }
+    if (!rc)
+        rc = build_graph(pl);
     uint32_t created = 0;
+    pl->creating = true;
     for (; !rc && created < pl->nnodes; created++) {
         struct df_node *n = &pl->nodes[pl->order[created]];
         struct df_error err = {0};
@@ -880,6 +944,7 @@ int df_core_pipeline_build(struct df_core_pipeline *pl, const char *group, const
             fail(pl, rc, "node '%s' (%s): %s", n->id, n->desc->urn,
                  err.msg[0] ? err.msg : df_strerror(rc));
     }
+    pl->creating = false;
     if (rc < 0) {
         /* Undo in creation order: `created` counts order[] entries. */
         for (uint32_t k = 0; k < created; k++) {

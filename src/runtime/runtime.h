@@ -30,7 +30,9 @@
 #include <uv.h>
 
 #include "config/model.h"
+#include "df/capability.h"
 #include "df/node.h"
+#include "extension/manager.h"
 
 /* Per node instance counters: written by the core thread only
  * (DF_COUNTER_ADD), read by anyone with relaxed loads. */
@@ -84,6 +86,15 @@ const char *df_node_state_name(int state);
 
 struct df_core_pipeline;
 
+/* One capability a node claimed (df_capability_require): the binding record
+ * its handle points to. */
+#define DF_NODE_CAPS_MAX 8
+struct df_node_cap {
+    const char *name;
+    const struct df_extension *ext;
+    struct df_cap_binding b;
+};
+
 struct df_node {
     struct df_core_pipeline *pl;
     uint32_t index;
@@ -110,6 +121,8 @@ struct df_node {
     struct df_metric metrics[DF_NODE_METRICS_MAX];
     uint32_t nmetrics;
     struct df_node_stats stats;
+    struct df_node_cap caps[DF_NODE_CAPS_MAX];
+    uint32_t ncaps;
 };
 
 #define DF_PIPELINE_STATES(X)                                                                      \
@@ -161,6 +174,15 @@ struct df_core_pipeline {
     int drain_stage; /* least node kind not yet drained, -1 when all are */
     bool forced;     /* a deadline expired */
 
+    /* Extensions: this core's local instances, and the pipeline's shared
+     * set (owned by the controller) with this core's attach slot. */
+    struct df_ext_set exts;
+    struct df_ext_set *shared;
+    unsigned slot;
+    bool creating;      /* node create hooks are running (claims allowed) */
+    bool exts_waiting;  /* START received, waiting for local readiness */
+    bool exts_stopping; /* teardown waits for the local extensions to stop */
+
     struct df_pdata *pool; /* free pdata */
     uint64_t pdata_live;   /* allocated and not yet released */
     int state;             /* enum df_pipeline_state (atomic) */
@@ -168,18 +190,23 @@ struct df_core_pipeline {
 };
 
 /* Initialises `pl` for (group, pipeline) on `core`, on the calling thread,
- * and builds the graph: every node's create hook runs here. Returns 0 with
+ * and builds the graph: the core's local extension instances are created,
+ * the shared ones of `shared` (may be NULL) attached in slot `slot`, then
+ * every node's create hook runs. Returns 0 with
  * state BUILT, or a negative code with state FAILED and `pl->error` set (the
  * nodes created so far are destroyed). */
 int df_core_pipeline_build(struct df_core_pipeline *pl, const char *group, const char *name,
                            const struct df_pipeline_cfg *cfg, unsigned core,
-                           uint64_t drain_deadline_ns, df_core_notify_fn notify, void *notify_ud);
+                           uint64_t drain_deadline_ns, df_core_notify_fn notify, void *notify_ud,
+                           struct df_ext_set *shared, unsigned slot);
 
 /* Runs the loop until the pipeline stops: waits for DF_CMD_START, starts the
- * nodes, runs, drains on DF_CMD_DRAIN; then destroys the nodes and closes
- * the loop. DF_CMD_ABORT before start tears down without starting. Returns
- * 0 when everything drained cleanly, 1 when a deadline forced a stage or a
- * node failed to start. Core thread. */
+ * local extensions and, once they are ready, the nodes; runs; drains on
+ * DF_CMD_DRAIN; then destroys the nodes, stops the local extensions (bounded
+ * by the drain deadline), destroys them, detaches from the shared ones and
+ * closes the loop. DF_CMD_ABORT before start tears down without starting.
+ * Returns 0 when everything drained cleanly, 1 when a deadline forced a
+ * stage, a node failed to start or an extension failed. Core thread. */
 int df_core_pipeline_run(struct df_core_pipeline *pl);
 
 /* Frees the node array once the core's thread has returned from

@@ -183,24 +183,24 @@ done
 # The test components, in every catalog format of DF_ENGINE_TEST.
 b=$(basename "$df_engine_test")
 urns=(urn:test:receiver:gen urn:test:receiver:listen urn:test:processor:pass
-    urn:test:processor:enrich urn:test:exporter:sink urn:test:extension:auth
-    urn:test:extension:lookup)
+    urn:test:processor:enrich urn:test:processor:authn urn:test:exporter:sink
+    urn:test:extension:auth urn:test:extension:lookup urn:test:extension:lookup_local)
 options=(rate batch interval mode ratio enabled protocols protocols.grpc
     protocols.grpc.listening_addr protocols.http.listening_addr tags users)
-caps=(test_auth test_lookup)
+caps=(test_auth:1 test_lookup:2)
 
 begin "$b catalog --format text lists the test components"
 cp "$tmp/catalog.$b.text" "$tmp/stdout"
 for u in "${urns[@]}"; do has stdout "  $u"; done
 for o in "${options[@]}"; do has stdout "      $o ("; done
-for c in "${caps[@]}"; do has stdout "  $c (v1)"; done
+for c in "${caps[@]}"; do has stdout "  ${c%:*} (v${c#*:})"; done
 end
 
 begin "$b catalog --format markdown lists the test components"
 cp "$tmp/catalog.$b.markdown" "$tmp/stdout"
 for u in "${urns[@]}"; do has stdout "### \`$u\`"; done
 for o in "${options[@]}"; do has stdout "| \`$o\` |"; done
-for c in "${caps[@]}"; do has stdout "| \`$c\` | 1 |"; done
+for c in "${caps[@]}"; do has stdout "| \`${c%:*}\` | ${c#*:} |"; done
 end
 
 begin "$b catalog --format json lists the test components"
@@ -221,7 +221,7 @@ def walk(options):
 for c in doc.get("nodes", []) + doc.get("extensions", []):
     walk(c.get("config"))
 bad = [u for u in urns if u not in found_urns] + [o for o in opts if o not in found_opts] + \
-      [c for c in caps if c not in found_caps]
+      [c for c in caps if c.split(":")[0] not in found_caps]
 if bad:
     print("missing from the JSON catalog:", " ".join(bad))
     sys.exit(1)

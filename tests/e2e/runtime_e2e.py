@@ -448,7 +448,7 @@ def scenario_start_failure(engine, engine_test, tmp):
     code = e.exit_code()
     log = e.log()
     if code != 1 or "node 'gen' failed to start: refusing to start" not in log or \
-            "shutting down: a node failed to start" not in log:
+            "shutting down: a pipeline failed (a node failed to start" not in log:
         fail("start failure: exit %d\n%s" % (code, log))
     print("start_failure: exit 1, reason logged")
 

@@ -3,14 +3,9 @@
  * validation with every kind of option, binding and port. Namespace `test`. */
 #include <stddef.h>
 
-#include "df/capability.h"
-#include "df/extension.h"
 #include "df/node.h"
 #include "tests/support/test_components.h"
 #include "tests/support/test_nodes.h"
-
-DF_REGISTER_CAPABILITY(test_auth_cap, "test_auth", 1, "Test: accepts or rejects a request.");
-DF_REGISTER_CAPABILITY(test_lookup_cap, "test_lookup", 1, "Test: looks a key up in a dataset.");
 
 static const char *const test_modes[] = {"fast", "safe", NULL};
 
@@ -127,36 +122,6 @@ DF_REGISTER_NODE(test_pass, "urn:test:processor:pass", DF_NODE_PROCESSOR,
                  "Test processor without options.", "https://example.invalid/df_engine/test",
                  .ops = &test_pass_ops);
 
-static const char *const test_enrich_consumes[] = {"test_lookup", NULL};
-
-DF_REGISTER_NODE(test_enrich, "urn:test:processor:enrich", DF_NODE_PROCESSOR,
-                 "Test processor that binds a lookup.", "https://example.invalid/df_engine/test",
-                 .consumes = test_enrich_consumes);
-
 DF_REGISTER_NODE(test_sink, "urn:test:exporter:sink", DF_NODE_EXPORTER,
                  "Test exporter without options.", "https://example.invalid/df_engine/test",
                  .ops = &test_sink_ops);
-
-static const struct df_option test_auth_opts[] = {
-    {.name = "users",
-     .type = DF_OPT_MAP,
-     .elem = &string_elem,
-     .offset = offsetof(struct test_auth_config, users),
-     .desc = "user -> password"},
-};
-
-static const struct df_option_table test_auth_table =
-    DF_OPTION_TABLE(struct test_auth_config, test_auth_opts, "Test auth options.");
-
-static const char *const test_auth_caps[] = {"test_auth", NULL};
-
-DF_REGISTER_EXTENSION(test_auth_ext, "urn:test:extension:auth", "Test auth provider (local).",
-                      "https://example.invalid/df_engine/test", DF_EXEC_LOCAL, DF_LIFECYCLE_PASSIVE,
-                      .capabilities = test_auth_caps, .options = &test_auth_table);
-
-static const char *const test_lookup_caps[] = {"test_lookup", NULL};
-
-DF_REGISTER_EXTENSION(test_lookup_ext, "urn:test:extension:lookup",
-                      "Test lookup provider (shared, with a refresh task).",
-                      "https://example.invalid/df_engine/test", DF_EXEC_SHARED, DF_LIFECYCLE_ACTIVE,
-                      .capabilities = test_lookup_caps);

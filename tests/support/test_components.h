@@ -31,6 +31,7 @@ struct test_listen_config {
     struct df_list tags;
 };
 
+/* urn:test:extension:auth (tests/support/test_extensions.c). */
 struct test_auth_config {
     struct df_map users;
 };

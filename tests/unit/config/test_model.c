@@ -402,11 +402,11 @@ static void test_nodes_resolved(void **state)
     assert_string_equal(listen->capabilities.keys[0], "test_auth");
     assert_string_equal(*DF_MAP_AT(listen->capabilities, const char *, 0), "auth");
 
-    /* Option-less node types get no options struct; ports are kept. */
+    /* Without `config:` the defaults are parsed; ports are kept. */
     const struct df_node_cfg *enrich = node(pl, "enrich");
     assert_string_equal(enrich->desc->urn, "urn:test:processor:enrich");
     assert_int_equal(enrich->desc->kind, DF_NODE_PROCESSOR);
-    assert_null(enrich->options);
+    assert_non_null(enrich->options);
     assert_null(enrich->config);
     assert_int_equal(enrich->outputs.count, 2);
     assert_string_equal(((const char **)enrich->outputs.items)[1], "rest");
@@ -454,7 +454,7 @@ static void test_extensions_resolved(void **state)
     assert_non_null(lookup->desc);
     assert_int_equal(lookup->desc->exec_model, DF_EXEC_SHARED);
     assert_int_equal(lookup->desc->lifecycle, DF_LIFECYCLE_ACTIVE);
-    assert_null(lookup->options);
+    assert_non_null(lookup->options); /* defaults */
 }
 
 static void test_env_substitution(void **state)

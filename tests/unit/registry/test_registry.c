@@ -30,14 +30,21 @@ static const char *const engine_nodes[] = {
     NULL,
 };
 static const char *const engine_extensions[] = {NULL};
-static const char *const engine_capabilities[] = {NULL};
+static const char *const engine_capabilities[] = {"auth_check", "bearer_token_provider",
+                                                  "dataset_lookup", NULL};
 
 static const char *const test_nodes[] = {
-    "urn:test:receiver:gen",     "urn:test:receiver:listen", "urn:test:processor:pass",
-    "urn:test:processor:enrich", "urn:test:exporter:sink",   NULL,
+    "urn:test:receiver:gen",
+    "urn:test:receiver:listen",
+    "urn:test:processor:pass",
+    "urn:test:processor:enrich",
+    "urn:test:processor:authn",
+    "urn:test:exporter:sink",
+    NULL,
 };
 static const char *const test_extensions[] = {"urn:test:extension:auth",
-                                              "urn:test:extension:lookup", NULL};
+                                              "urn:test:extension:lookup",
+                                              "urn:test:extension:lookup_local", NULL};
 static const char *const test_capabilities[] = {"test_auth", "test_lookup", NULL};
 
 static size_t count(const char *const *list)
@@ -99,7 +106,7 @@ static void test_metadata(void **state)
     assert_non_null(e);
     assert_string_equal(df_exec_model_name(e->exec_model), "shared");
     assert_string_equal(df_lifecycle_name(e->lifecycle), "active");
-    assert_true(df_registry_list_has(e->capabilities, "test_lookup"));
+    assert_non_null(df_extension_capability(e, "test_lookup"));
 
     assert_null(df_registry_find_node("urn:test:receiver:nope"));
     assert_null(df_registry_find_extension("urn:test:receiver:gen"));

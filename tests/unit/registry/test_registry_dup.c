@@ -19,7 +19,8 @@ DF_REGISTER_NODE(short_urn, "exporter:short", DF_NODE_EXPORTER, "Not canonical."
 DF_REGISTER_NODE(wrong_kind, "urn:test:processor:wrong", DF_NODE_EXPORTER, "Kind mismatch.",
                  "https://example.invalid/df_engine/test");
 
-static const char *const ghost_caps[] = {"ghost", NULL};
+static const int ghost_ops;
+static const struct df_ext_capability ghost_caps[] = {{"ghost", 1, &ghost_ops}, {NULL}};
 DF_REGISTER_EXTENSION(ghost_ext, "urn:test:extension:ghost", "Names an unknown capability.",
                       "https://example.invalid/df_engine/test", DF_EXEC_LOCAL, DF_LIFECYCLE_PASSIVE,
                       .capabilities = ghost_caps);

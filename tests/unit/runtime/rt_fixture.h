@@ -37,7 +37,8 @@ static inline const struct df_pipeline_cfg *rt_pipeline(const struct rt *t)
 static inline void rt_build_deadline(struct rt *t, const char *yaml, uint64_t deadline_ns)
 {
     rt_parse(t, yaml);
-    int rc = df_core_pipeline_build(&t->pl, "g", "p", rt_pipeline(t), 0, deadline_ns, NULL, NULL);
+    int rc = df_core_pipeline_build(&t->pl, "g", "p", rt_pipeline(t), 0, deadline_ns, NULL, NULL,
+                                    NULL, 0);
     if (rc)
         fprintf(stderr, "build failed: %s\n", t->pl.error);
     assert_int_equal(rc, 0);

@@ -297,15 +297,14 @@ static void test_build_fails_for_validation_only_nodes(void **state)
 {
     struct rt t;
     rt_parse(&t, RT_HEADER RT_GROUP "        nodes:\n"
-                                    "          gen: {type: 'urn:test:receiver:gen'}\n"
-                                    "          enrich: {type: 'urn:test:processor:enrich'}\n"
+                                    "          listen: {type: 'urn:test:receiver:listen'}\n"
                                     "          sink: {type: 'urn:test:exporter:sink'}\n"
-                                    "        connections: [{from: gen, to: enrich}, "
-                                    "{from: enrich, to: sink}]\n");
-    int rc = df_core_pipeline_build(&t.pl, "g", "p", rt_pipeline(&t), 0, 1000000000ull, NULL, NULL);
+                                    "        connections: [{from: listen, to: sink}]\n");
+    int rc = df_core_pipeline_build(&t.pl, "g", "p", rt_pipeline(&t), 0, 1000000000ull, NULL, NULL,
+                                    NULL, 0);
     assert_int_equal(rc, DF_EINVAL);
     assert_int_equal(df_core_pipeline_state(&t.pl), DF_PIPELINE_FAILED);
-    assert_non_null(strstr(t.pl.error, "'enrich'"));
+    assert_non_null(strstr(t.pl.error, "'listen'"));
     assert_non_null(strstr(t.pl.error, "no runtime implementation"));
     rt_free(&t);
 }

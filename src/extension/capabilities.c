@@ -1,0 +1,58 @@
+/* The core capabilities' registry entries (their ops tables and semantics
+ * are in include/df/capabilities/). Only the core defines capabilities. */
+#include <string.h>
+#include <strings.h>
+
+#include "df/capabilities/auth_check.h"
+#include "df/capabilities/bearer_token_provider.h"
+#include "df/capabilities/dataset_lookup.h"
+
+static const char *const auth_check_methods[] = {
+    "check(request) -> allow(identity) | deny(reason, detail) | error(detail): decides one "
+    "incoming request from its transport, method, path, headers, peer address and TLS client "
+    "certificate, before its body is read",
+    NULL};
+static const char *const auth_check_outcomes[] = {"allow", "deny", "error", NULL};
+
+DF_REGISTER_CAPABILITY(auth_check_cap, DF_AUTH_CHECK_NAME, DF_AUTH_CHECK_VERSION,
+                       "Authenticates incoming requests. deny answers 401/UNAUTHENTICATED "
+                       "(missing or invalid credential) or 403/PERMISSION_DENIED (forbidden); "
+                       "error (could not decide) fails closed with 503/UNAVAILABLE. Never blocks.",
+                       .methods = auth_check_methods, .outcomes = auth_check_outcomes);
+
+static const char *const bearer_methods[] = {
+    "token() -> ok(token, version) | none: the current token for outgoing requests, never one "
+    "within the provider's safety margin of its expiry; the version changes with the token",
+    NULL};
+static const char *const bearer_outcomes[] = {"ok", "none", NULL};
+
+DF_REGISTER_CAPABILITY(bearer_token_provider_cap, DF_BEARER_TOKEN_PROVIDER_NAME,
+                       DF_BEARER_TOKEN_PROVIDER_VERSION,
+                       "Supplies the bearer token exporters send (Authorization: Bearer ...), "
+                       "refreshed by the provider's background task. Never blocks.",
+                       .methods = bearer_methods, .outcomes = bearer_outcomes);
+
+static const char *const dataset_methods[] = {
+    "lookup(key) -> found(row) | not_found | error: the row of attributes for a key, from one "
+    "consistent snapshot of the dataset",
+    NULL};
+static const char *const dataset_outcomes[] = {"found", "not_found", "error", NULL};
+
+DF_REGISTER_CAPABILITY(dataset_lookup_cap, DF_DATASET_LOOKUP_NAME, DF_DATASET_LOOKUP_VERSION,
+                       "Looks keys up in an external dataset (file, database) loaded by the "
+                       "provider's background task. Never blocks.",
+                       .methods = dataset_methods, .outcomes = dataset_outcomes);
+
+const char *df_auth_header_get(const struct df_auth_request *req, const char *name, size_t nth,
+                               size_t *len)
+{
+    size_t nlen = strlen(name);
+    for (size_t i = 0; i < req->nheaders; i++) {
+        const struct df_auth_header *h = &req->headers[i];
+        if (h->name_len == nlen && !strncasecmp(h->name, name, nlen) && nth-- == 0) {
+            *len = h->value_len;
+            return h->value;
+        }
+    }
+    return NULL;
+}
