@@ -22,7 +22,9 @@
     X(DF_ENOENT, -4, "not found")                                                                  \
     X(DF_EEXIST, -5, "already exists")                                                             \
     X(DF_ERANGE, -6, "value out of range")                                                         \
-    X(DF_EPARSE, -7, "parse error")
+    X(DF_EPARSE, -7, "parse error")                                                                \
+    X(DF_ECANCELED, -8, "canceled")                                                                \
+    X(DF_ETIMEDOUT, -9, "timed out")
 
 enum df_errcode {
 #define DF_ERR_ENUM(name, value, text) name = value,

@@ -285,8 +285,10 @@ static void test_strerror(void **state)
     assert_string_equal(df_strerror(DF_EEXIST), "already exists");
     assert_string_equal(df_strerror(DF_ERANGE), "value out of range");
     assert_string_equal(df_strerror(DF_EPARSE), "parse error");
+    assert_string_equal(df_strerror(DF_ECANCELED), "canceled");
+    assert_string_equal(df_strerror(DF_ETIMEDOUT), "timed out");
     assert_string_equal(df_strerror(1), "unknown error");
-    assert_string_equal(df_strerror(-8), "unknown error");
+    assert_string_equal(df_strerror(-10), "unknown error");
     assert_string_equal(df_strerror(-1000), "unknown error");
     assert_int_equal(DF_OK, 0);
     assert_true(DF_EINVAL < 0 && DF_ENOMEM < 0 && DF_EPARSE < 0);
