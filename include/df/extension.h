@@ -99,7 +99,7 @@ struct df_extension_desc {
     const char *documentation_url;
     enum df_exec_model exec_model;
     enum df_lifecycle lifecycle;
-    const struct df_ext_capability *capabilities; /* implemented; ends with {NULL} */
+    const struct df_ext_capability *capabilities; /* implemented; ends with {0} */
     const struct df_option_table *options;        /* its `config:`; NULL = no keys */
     const struct df_extension_ops *ops;           /* NULL: validation only (cannot run) */
     /* > 0: a readiness gate. Pipeline start waits until the instance calls
