@@ -12,6 +12,7 @@
 #include "df/log.h"
 #include "df_version.h"
 #include "net/addr.h"
+#include "registry/registry.h"
 #include "runtime/controller.h"
 
 struct df_admin {
@@ -203,6 +204,151 @@ static const struct node_family {
      "Capacity of a node's input queue (policies.channel_capacity.pdata).", F_QUEUE_CAPACITY},
 };
 
+/* ---- extension metrics ---------------------------------------------------- */
+
+/* Calls fn for every extension instance: each pipeline's shared ones (core
+ * label "shared"), then the local ones of every built core. */
+typedef void (*ext_visit_fn)(void *ud, const struct df_engine_pipeline *ep, const char *core,
+                             const struct df_extension *x);
+
+static void each_extension(const struct df_engine *e, ext_visit_fn fn, void *ud)
+{
+    for (size_t p = 0; p < e->npipelines; p++) {
+        const struct df_engine_pipeline *ep = &e->pipelines[p];
+        for (size_t i = 0; i < ep->shared.n; i++)
+            fn(ud, ep, "shared", &ep->shared.items[i]);
+        for (size_t c = 0; c < ep->ncores; c++) {
+            const struct df_core_pipeline *pl = &ep->slots[c].pl;
+            if (!built(pl))
+                continue;
+            char core[16];
+            snprintf(core, sizeof core, "%u", pl->core);
+            for (size_t i = 0; i < pl->exts.n; i++)
+                fn(ud, ep, core, &pl->exts.items[i]);
+        }
+    }
+}
+
+struct ext_emit {
+    struct df_prom *p;
+    int which;
+    uint64_t now;
+};
+
+enum { X_STATE, X_READY, X_REFRESH, X_AGE };
+
+static void emit_extension(void *ud, const struct df_engine_pipeline *ep, const char *core,
+                           const struct df_extension *x)
+{
+    struct ext_emit *em = ud;
+    const char *names[] = {"group", "pipeline", "extension", "core", "state"};
+    const char *values[] = {ep->group, ep->name, x->id, core, NULL};
+    uint64_t ready = __atomic_load_n(&x->ready_ns, __ATOMIC_RELAXED);
+    switch (em->which) {
+    case X_STATE:
+        values[4] = df_ext_state_name(__atomic_load_n(&x->lstate, __ATOMIC_RELAXED));
+        df_prom_sample_u64(em->p, "df_extension_state", names, values, 5, 1);
+        break;
+    case X_READY:
+        if (ready)
+            df_prom_sample(em->p, "df_extension_ready_seconds", names, values, 4,
+                           (double)(ready - __atomic_load_n(&x->start_ns, __ATOMIC_RELAXED)) / 1e9);
+        break;
+    case X_REFRESH:
+        names[4] = "result";
+        values[4] = "ok";
+        df_prom_sample_u64(em->p, "df_extension_refreshes_total", names, values, 5,
+                           __atomic_load_n(&x->refreshes[0], __ATOMIC_RELAXED));
+        values[4] = "failed";
+        df_prom_sample_u64(em->p, "df_extension_refreshes_total", names, values, 5,
+                           __atomic_load_n(&x->refreshes[1], __ATOMIC_RELAXED));
+        break;
+    case X_AGE: {
+        uint64_t ok = __atomic_load_n(&x->last_ok_ns, __ATOMIC_RELAXED);
+        if (ok)
+            df_prom_sample(em->p, "df_extension_state_age_seconds", names, values, 4,
+                           (double)(em->now - ok) / 1e9);
+        break;
+    }
+    }
+}
+
+/* Calls per (pipeline, extension, capability), summed over every node
+ * instance that claimed it on every core. */
+struct call_sum {
+    const char *extension, *capability;
+    const struct df_capability_desc *cd;
+    uint64_t n[DF_CAP_OUTCOMES_MAX];
+};
+
+static void emit_calls(struct df_prom *p, const struct df_engine *e)
+{
+    df_prom_family(p, "df_extension_calls_total", "counter",
+                   "Capability calls made through nodes' handles, by outcome.");
+    for (size_t pi = 0; pi < e->npipelines; pi++) {
+        const struct df_engine_pipeline *ep = &e->pipelines[pi];
+        struct call_sum sums[64];
+        size_t nsums = 0;
+        for (size_t c = 0; c < ep->ncores; c++) {
+            const struct df_core_pipeline *pl = &ep->slots[c].pl;
+            if (!built(pl))
+                continue;
+            for (uint32_t i = 0; i < pl->nnodes; i++) {
+                const struct df_node *n = &pl->nodes[i];
+                for (uint32_t k = 0; k < n->ncaps; k++) {
+                    const struct df_node_cap *nc = &n->caps[k];
+                    size_t j = 0;
+                    while (j < nsums && (strcmp(sums[j].extension, nc->ext->id) ||
+                                         strcmp(sums[j].capability, nc->name)))
+                        j++;
+                    if (j == nsums) {
+                        if (nsums == DF_COUNTOF(sums))
+                            continue;
+                        sums[nsums++] =
+                            (struct call_sum){.extension = nc->ext->id,
+                                              .capability = nc->name,
+                                              .cd = df_registry_find_capability(nc->name)};
+                    }
+                    for (unsigned o = 0; o < DF_CAP_OUTCOMES_MAX; o++)
+                        sums[j].n[o] += __atomic_load_n(&nc->b.calls[o], __ATOMIC_RELAXED);
+                }
+            }
+        }
+        for (size_t j = 0; j < nsums; j++) {
+            const char *const *outcomes = sums[j].cd ? sums[j].cd->outcomes : NULL;
+            for (unsigned o = 0; outcomes && outcomes[o] && o < DF_CAP_OUTCOMES_MAX; o++) {
+                const char *names[] = {"group", "pipeline", "extension", "capability", "outcome"};
+                const char *values[] = {ep->group, ep->name, sums[j].extension, sums[j].capability,
+                                        outcomes[o]};
+                df_prom_sample_u64(p, "df_extension_calls_total", names, values, 5, sums[j].n[o]);
+            }
+        }
+    }
+}
+
+static void extension_metrics(const struct df_engine *e, struct df_prom *p)
+{
+    static const struct {
+        const char *name, *type, *help;
+    } fams[] = {
+        [X_STATE] = {"df_extension_state", "gauge",
+                     "1 for the lifecycle state an extension instance is in (label state); core "
+                     "is \"shared\" for a pipeline's shared instances."},
+        [X_READY] = {"df_extension_ready_seconds", "gauge",
+                     "Seconds from an instance's start to its readiness."},
+        [X_REFRESH] = {"df_extension_refreshes_total", "counter",
+                       "Background refreshes of an instance's state, by result."},
+        [X_AGE] = {"df_extension_state_age_seconds", "gauge",
+                   "Seconds since an instance's state last loaded successfully."},
+    };
+    for (int w = 0; w < (int)DF_COUNTOF(fams); w++) {
+        df_prom_family(p, fams[w].name, fams[w].type, fams[w].help);
+        struct ext_emit em = {.p = p, .which = w, .now = uv_hrtime()};
+        each_extension(e, emit_extension, &em);
+    }
+    emit_calls(p, e);
+}
+
 char *df_admin_metrics(const struct df_engine *e, size_t *len)
 {
     struct df_prom p;
@@ -236,6 +382,7 @@ char *df_admin_metrics(const struct df_engine *e, size_t *len)
             df_prom_sample_u64(&p, "df_pipeline_state", names, values, 4, 1);
         }
     }
+    extension_metrics(e, &p);
     df_prom_family(&p, "df_engine_ready", "gauge", "1 while every pipeline runs on every core.");
     df_prom_sample_u64(&p, "df_engine_ready", NULL, NULL, 0, df_engine_ready(e));
     df_prom_family(&p, "df_process_uptime_seconds", "gauge", "Seconds since the engine started.");

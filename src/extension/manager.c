@@ -198,7 +198,7 @@ int df_ext_set_start(struct df_ext_set *s)
     for (size_t i = 0; i < s->n; i++) {
         struct df_extension *x = &s->items[i];
         struct df_error err = {0};
-        x->start_ns = uv_hrtime();
+        __atomic_store_n(&x->start_ns, uv_hrtime(), __ATOMIC_RELAXED);
         x->started = true;
         set_lstate(x, DF_EXT_STARTING);
         if (x->desc->ready_timeout_ns)
@@ -239,7 +239,7 @@ void df_extension_ready(struct df_extension *x)
     set_lstate(x, DF_EXT_RUNNING);
     if (x->desc->ready_timeout_ns)
         df_log(DF_LOG_INFO, x->scope, x->fields, "ready after %.1f ms",
-               (double)(now - x->start_ns) / 1e6);
+               (double)(now - x->start_ns) / 1e6); /* start_ns: this thread's write */
     emit(x->set);
 }
 
@@ -375,7 +375,12 @@ void df_ext_set_destroy(struct df_ext_set *s)
             free(w);
         }
         free(x->selves);
+        x->selves = NULL;
     }
+}
+
+void df_ext_set_free(struct df_ext_set *s)
+{
     free(s->items);
     s->items = NULL;
     s->n = 0;

@@ -10,8 +10,8 @@
  * Life: build (create hooks) -> [attach per core, shared] -> start (start
  * hooks; readiness timers armed) -> ready / failed events -> stop (stop
  * hooks, one deadline for the set) -> stopped event -> [detach per core] ->
- * close (handles closed; run the loop once after) -> destroy (destroy hooks,
- * memory). Every function runs on the set's loop thread, except attach and
+ * close (handles closed; run the loop once after) -> destroy (destroy hooks)
+ * -> free (the instance records). Every function runs on the set's loop thread, except attach and
  * detach, which run on a core's thread and touch only that core's slot.
  *
  * Events (`on_event`, on the set's loop) say that something changed: an
@@ -129,7 +129,11 @@ bool df_ext_set_stopped(const struct df_ext_set *set);
  * so the close callbacks complete before df_ext_set_destroy. */
 void df_ext_set_close(struct df_ext_set *set);
 
-/* Calls the destroy hooks (reverse order) and frees the set's memory. */
+/* Calls the destroy hooks (reverse order) and frees what the instances
+ * held. The instance records stay readable (names, states, counters: the
+ * metrics exposition may still read them from another thread) until
+ * df_ext_set_free. */
 void df_ext_set_destroy(struct df_ext_set *set);
+void df_ext_set_free(struct df_ext_set *set);
 
 #endif

@@ -173,7 +173,9 @@ static void wake_cb(uv_async_t *h)
             running += st == DF_PIPELINE_RUNNING;
             failed += st == DF_PIPELINE_FAILED;
             done += st == DF_PIPELINE_STOPPED || st == DF_PIPELINE_FAILED;
-            start_failed += st >= DF_PIPELINE_RUNNING && pl->error[0];
+            /* A node that failed to start, or an extension that failed
+             * (also while its core waits for readiness, still BUILT). */
+            start_failed += st != DF_PIPELINE_PENDING && st != DF_PIPELINE_FAILED && pl->error[0];
         }
     }
     const struct df_ext_set *shared_failed = NULL;
@@ -227,7 +229,18 @@ static void wake_cb(uv_async_t *h)
     }
     if (start_failed && !e->shutdown_requested) {
         e->exit_code = 1;
-        df_engine_shutdown(e, "a pipeline failed (a node failed to start or an extension failed)");
+        char why[DF_ERROR_MSG_MAX + 128] = "a pipeline failed";
+        for (size_t p = 0; p < e->npipelines && !strchr(why, ':'); p++) {
+            for (size_t c = 0; c < e->pipelines[p].ncores; c++) {
+                const struct df_core_pipeline *pl = &e->pipelines[p].slots[c].pl;
+                if (df_core_pipeline_state(pl) != DF_PIPELINE_FAILED && pl->error[0]) {
+                    snprintf(why, sizeof why, "pipeline %s/%s failed on core %u: %s", pl->group,
+                             pl->name, pl->core, pl->error);
+                    break;
+                }
+            }
+        }
+        df_engine_shutdown(e, why);
     }
     if (e->phase == DF_ENGINE_STOPPING && done == total)
         finish(e);
@@ -333,8 +346,10 @@ static int build_shared(struct df_engine *e)
 static void free_engine(struct df_engine *e)
 {
     for (size_t p = 0; p < e->npipelines; p++) {
-        if (e->pipelines[p].shared_built)
+        if (e->pipelines[p].shared_built) {
             df_ext_set_destroy(&e->pipelines[p].shared);
+            df_ext_set_free(&e->pipelines[p].shared);
+        }
         for (size_t c = 0; c < e->pipelines[p].ncores; c++)
             df_core_pipeline_free(&e->pipelines[p].slots[c].pl);
         free(e->pipelines[p].slots);

@@ -585,16 +585,12 @@ static void ext_event(struct df_ext_set *set, void *ud)
 {
     struct df_core_pipeline *pl = ud;
     if (set->failed && !pl->error[0]) {
+        /* The controller sees the error and drains (or aborts) every core;
+         * a core still waiting to start its nodes then tears down without
+         * starting them. The loop ends only on the controller's command. */
         snprintf(pl->error, sizeof pl->error, "%s", set->error);
-        if (pl->exts_waiting) {
-            /* Never started: the controller sees a failed core and stops
-             * the engine; this core tears down. */
-            pl->exts_waiting = false;
-            set_state(pl, DF_PIPELINE_FAILED);
-            uv_stop(&pl->loop);
-        } else if (pl->notify) {
-            pl->notify(pl->notify_ud); /* running: the controller drains everything */
-        }
+        if (pl->notify)
+            pl->notify(pl->notify_ud);
         return;
     }
     if (pl->exts_waiting && df_ext_set_ready(set)) {
@@ -890,6 +886,7 @@ void df_core_pipeline_free(struct df_core_pipeline *pl)
             free(t);
         }
     }
+    df_ext_set_free(&pl->exts);
     free(pl->nodes);
     free(pl->order);
     pl->nodes = NULL;
