@@ -122,7 +122,7 @@ static void auth_destroy(struct df_extension *ext, void *state)
 static const struct df_extension_ops auth_ext_ops = {.create = auth_create,
                                                      .destroy = auth_destroy};
 
-static const struct df_ext_capability auth_caps[] = {{"test_auth", 1, &auth_ops}, {NULL}};
+static const struct df_ext_capability auth_caps[] = {{"test_auth", 1, &auth_ops}, {0}};
 
 DF_REGISTER_EXTENSION(test_auth_ext, "urn:test:extension:auth", "Test auth provider (local).",
                       "https://example.invalid/df_engine/test", DF_EXEC_LOCAL, DF_LIFECYCLE_PASSIVE,
@@ -396,10 +396,8 @@ static const struct df_extension_ops shared_ext_ops = {.create = lookup_create,
 static const struct df_extension_ops local_ext_ops = {
     .create = lookup_create, .start = lookup_start, .stop = lookup_stop, .destroy = lookup_destroy};
 
-static const struct df_ext_capability shared_caps[] = {{"test_lookup", 2, &shared_lookup_ops},
-                                                       {NULL}};
-static const struct df_ext_capability local_caps[] = {{"test_lookup", 2, &local_lookup_ops},
-                                                      {NULL}};
+static const struct df_ext_capability shared_caps[] = {{"test_lookup", 2, &shared_lookup_ops}, {0}};
+static const struct df_ext_capability local_caps[] = {{"test_lookup", 2, &local_lookup_ops}, {0}};
 
 DF_REGISTER_EXTENSION(test_lookup_ext, "urn:test:extension:lookup",
                       "Test lookup provider (shared, with a refresh task).",

@@ -20,7 +20,7 @@ DF_REGISTER_NODE(wrong_kind, "urn:test:processor:wrong", DF_NODE_EXPORTER, "Kind
                  "https://example.invalid/df_engine/test");
 
 static const int ghost_ops;
-static const struct df_ext_capability ghost_caps[] = {{"ghost", 1, &ghost_ops}, {NULL}};
+static const struct df_ext_capability ghost_caps[] = {{"ghost", 1, &ghost_ops}, {0}};
 DF_REGISTER_EXTENSION(ghost_ext, "urn:test:extension:ghost", "Names an unknown capability.",
                       "https://example.invalid/df_engine/test", DF_EXEC_LOCAL, DF_LIFECYCLE_PASSIVE,
                       .capabilities = ghost_caps);
