@@ -217,6 +217,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "df_engine: %s is invalid\n", name);
         return EXIT_INVALID;
     }
+    /* A valid config may still carry warnings (an extension no node binds). */
+    if (diags.count)
+        df_diags_print(&diags, stderr);
     if (cli.validate_only) {
         df_config_free(cfg);
         printf("%s: valid\n", name);

@@ -4,11 +4,14 @@
  * DF_E* code on failure. Functions that can report several problems at once
  * (config loading and validation) append them to a caller-owned
  * struct df_diags, a fixed-capacity collector: adding a diagnostic never
- * allocates, so failure paths cannot fail again. Not thread-safe; a collector
+ * allocates, so failure paths cannot fail again. A diagnostic is an error
+ * (the input is rejected) or a warning (accepted, but probably not what was
+ * meant); only errors make an operation fail. Not thread-safe; a collector
  * belongs to the thread that fills it. */
 #ifndef DF_ERROR_H
 #define DF_ERROR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,7 +52,8 @@ struct df_mark {
 #define DF_ERROR_MSG_MAX  512
 #define DF_ERROR_HINT_MAX 256
 
-/* One diagnostic: code, where (mark and config path), what, and how to fix.
+/* One diagnostic: code, where (mark and config path), what, and how to fix;
+ * `warning` marks one that does not reject the input.
  * A diagnostic outlives the config it describes: mark.file points at the
  * struct's own `file` copy (so copy a df_error with df_diags_add, not by
  * value). */
@@ -60,15 +64,18 @@ struct df_error {
     char path[DF_ERROR_PATH_MAX];
     char msg[DF_ERROR_MSG_MAX];
     char hint[DF_ERROR_HINT_MAX];
+    bool warning;
 };
 
 #define DF_DIAGS_MAX 64
 
 /* Fixed-capacity diagnostic collector. Diagnostics beyond DF_DIAGS_MAX are
- * counted in `dropped`. Zero-initialise before use (or df_diags_reset). */
+ * counted in `dropped`; `warnings` counts the warnings among all of them
+ * (stored or dropped). Zero-initialise before use (or df_diags_reset). */
 struct df_diags {
     size_t count;
     size_t dropped;
+    size_t warnings;
     struct df_error items[DF_DIAGS_MAX];
 };
 
@@ -79,19 +86,25 @@ void df_diags_reset(struct df_diags *d);
 void df_diags_add(struct df_diags *d, const struct df_mark *mark, const char *path, const char *fmt,
                   ...) __attribute__((format(printf, 4, 5)));
 
+/* As df_diags_add, but a warning: printed as `warning:` and not counted by
+ * df_diags_total, so it does not fail validation. */
+void df_diags_warn(struct df_diags *d, const struct df_mark *mark, const char *path,
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* Sets the hint of the most recently added diagnostic (no-op when none was
  * stored). */
 void df_diags_hint(struct df_diags *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Prints every diagnostic, in file:line:col order, as
- * `file:line:col: error: path: message` with an
- * indented `hint:` line, then a summary line. */
+ * `file:line:col: error: path: message` (`warning:` for a warning) with an
+ * indented `hint:` line, then a summary line ("2 errors, 1 warning"). */
 void df_diags_print(const struct df_diags *d, FILE *out);
 
-/* Returns the number of diagnostics ever added (stored + dropped). */
+/* Returns the number of errors ever added (stored + dropped); warnings are
+ * not counted, so "no new errors" is a total that did not change. */
 static inline size_t df_diags_total(const struct df_diags *d)
 {
-    return d->count + d->dropped;
+    return d->count + d->dropped - d->warnings;
 }
 
 #endif

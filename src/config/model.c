@@ -280,7 +280,62 @@ static const struct df_option extension_opts[] = {
      .type = DF_OPT_ANY,
      .offset = OFF(struct df_extension_cfg, config),
      .desc = "the provider's options"},
+    /* Node keys: present only so that check_extension can say why they are
+     * wrong here, rather than the walker's "unknown key". */
+    {.name = "capabilities",
+     .type = DF_OPT_ANY,
+     .offset = OFF(struct df_extension_cfg, capabilities),
+     .desc = "not valid here: only nodes bind capabilities"},
+    {.name = "outputs",
+     .type = DF_OPT_ANY,
+     .offset = OFF(struct df_extension_cfg, outputs),
+     .desc = "not valid here: only nodes have outputs"},
+    {.name = "default_output",
+     .type = DF_OPT_ANY,
+     .offset = OFF(struct df_extension_cfg, default_output),
+     .desc = "not valid here: only nodes have outputs"},
 };
+
+/* Rejects the node keys an extension declaration carries. A node binds an
+ * instance (`capabilities: {<capability>: <extension>}`); the instance
+ * itself binds nothing and has no ports. */
+static int check_extension(void *obj, const struct df_value *src, const char *path,
+                           struct df_diags *d)
+{
+    const struct df_extension_cfg *e = obj;
+    if (!src || src->kind != DF_VALUE_MAP)
+        return 0;
+    /* The id is what follows `.extensions.` in the path (it may hold dots). */
+    const char *id = path;
+    for (const char *at = path; (at = strstr(at, ".extensions.")); at++)
+        id = at + strlen(".extensions.");
+    int rc = 0;
+    for (size_t i = 0; i < src->u.map.count; i++) {
+        const struct df_value_entry *ent = &src->u.map.entries[i];
+        bool caps = !strcmp(ent->key, "capabilities");
+        if (!caps && strcmp(ent->key, "outputs") && strcmp(ent->key, "default_output"))
+            continue;
+        char p[DF_ERROR_PATH_MAX];
+        snprintf(p, sizeof p, "%s.%s", path, ent->key);
+        df_diags_add(d, &ent->key_mark, p,
+                     "extension '%s' has '%s': extensions do not bind capabilities or have "
+                     "outputs; only nodes do",
+                     id, ent->key);
+        const struct df_value *v = e->capabilities;
+        if (caps && v && v->kind == DF_VALUE_MAP && v->u.map.count)
+            df_diags_hint(d, "remove it; a node that calls '%s' binds it: capabilities: {%s: %s}",
+                          id, v->u.map.entries[0].key, id);
+        else if (caps)
+            df_diags_hint(d,
+                          "remove it; a node that calls '%s' binds it: capabilities: "
+                          "{<capability>: %s}",
+                          id, id);
+        else
+            df_diags_hint(d, "remove it; output ports are declared on nodes");
+        rc = DF_EINVAL;
+    }
+    return rc;
+}
 
 static const struct df_option_table extension_table = {
     .name = "extension",
@@ -288,6 +343,7 @@ static const struct df_option_table extension_table = {
     .options = extension_opts,
     .count = DF_COUNTOF(extension_opts),
     .src = PRESENT(struct df_extension_cfg, src),
+    .check = check_extension,
     .desc = "An extension instance.",
 };
 

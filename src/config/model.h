@@ -101,6 +101,9 @@ struct df_extension_cfg {
     const char *type;
     const char *description;
     const struct df_value *config;
+    /* Node-only keys, accepted by the shape only to be rejected with a
+     * message that says why (an extension neither binds nor has outputs). */
+    const struct df_value *capabilities, *outputs, *default_output;
     const struct df_value *src;
     /* Resolved by validation. */
     const char *id;

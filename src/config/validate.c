@@ -16,6 +16,7 @@ struct pctx {
     struct df_pipeline_cfg *pl;
     const char *path; /* groups.<g>.pipelines.<p> */
     struct df_diags *d;
+    bool binding_errors; /* a capability binding was reported */
 };
 
 static const struct df_mark *entry_key_mark(const struct df_map *m, size_t i)
@@ -165,9 +166,54 @@ static void resolve_extensions(struct pctx *c)
     }
 }
 
+/* Collects the registered capability names, sorted; returns the count. */
+static size_t capability_names(const char **out, size_t max)
+{
+    const struct df_capability_desc *const *v;
+    size_t nc = df_registry_capabilities(&v);
+    size_t k = 0;
+    for (; k < nc && k < max; k++)
+        out[k] = v[k]->name;
+    qsort(out, k, sizeof *out, df_cmp_strptr);
+    return k;
+}
+
+/* Writes the URNs of the providers implementing `cap`, sorted and
+ * comma-separated; returns how many there are. */
+static size_t provider_list(const char *cap, char *buf, size_t n)
+{
+    const struct df_extension_desc *const *v;
+    size_t ne = df_registry_extensions(&v);
+    const char *urns[256];
+    size_t k = 0;
+    for (size_t i = 0; i < ne && k < DF_COUNTOF(urns); i++) {
+        if (df_extension_capability(v[i], cap))
+            urns[k++] = v[i]->urn;
+    }
+    qsort(urns, k, sizeof *urns, df_cmp_strptr);
+    df_join_names(buf, n, urns, k);
+    return k;
+}
+
+/* The pipeline's first instance whose provider implements `cap`, or NULL. */
+static const char *instance_providing(const struct pctx *c, const char *cap)
+{
+    const struct df_map *exts = &c->pl->extensions;
+    for (size_t k = 0; k < exts->count; k++) {
+        const struct df_extension_cfg *e = DF_MAP_AT(*exts, struct df_extension_cfg, k);
+        if (e->desc && df_extension_capability(e->desc, cap))
+            return exts->keys[k];
+    }
+    return NULL;
+}
+
+/* Checks a node's `capabilities:` statically: each capability exists, is
+ * one the node type consumes, and is bound to an instance this pipeline
+ * declares whose provider implements it. */
 static void check_bindings(struct pctx *c, struct df_node_cfg *n, const char *path)
 {
     struct df_map *caps = &n->capabilities;
+    size_t before = df_diags_total(c->d);
     for (size_t j = 0; j < caps->count; j++) {
         const char *cap = caps->keys[j];
         const char *inst = *DF_MAP_AT(*caps, const char *, j);
@@ -175,18 +221,32 @@ static void check_bindings(struct pctx *c, struct df_node_cfg *n, const char *pa
         snprintf(p, sizeof p, "%s.capabilities.%s", path, cap);
         const struct df_capability_desc *cd = df_registry_find_capability(cap);
         if (!cd) {
-            const struct df_capability_desc *const *v;
-            size_t nc = df_registry_capabilities(&v);
             const char *names[256];
-            size_t k = 0;
-            for (; k < nc && k < DF_COUNTOF(names); k++)
-                names[k] = v[k]->name;
-            df_diags_add(c->d, entry_key_mark(caps, j), p, "unknown capability '%s'", cap);
+            size_t k = capability_names(names, DF_COUNTOF(names));
+            char list[DF_ERROR_HINT_MAX - 64] = "none";
+            if (k)
+                df_join_names(list, sizeof list, names, k);
+            df_diags_add(c->d, entry_key_mark(caps, j), p,
+                         "node '%s' binds unknown capability '%s' (to extension '%s')", n->id, cap,
+                         inst);
             const char *near = df_suggest(cap, names, k);
             if (near)
-                df_diags_hint(c->d, "did you mean '%s'?", near);
+                df_diags_hint(c->d, "did you mean '%s'? known capabilities: %s", near, list);
             else
-                df_diags_hint(c->d, "see `df_engine catalog` for the capabilities");
+                df_diags_hint(c->d, "known capabilities: %s", list);
+        } else if (n->desc && !df_registry_list_has(n->desc->consumes, cap)) {
+            char list[DF_ERROR_HINT_MAX - 64];
+            size_t nconsumes = 0;
+            while (n->desc->consumes && n->desc->consumes[nconsumes])
+                nconsumes++;
+            df_join_names(list, sizeof list, n->desc->consumes, nconsumes);
+            df_diags_add(c->d, entry_key_mark(caps, j), p,
+                         "node '%s' (%s) does not consume capability '%s'", n->id, n->desc->urn,
+                         cap);
+            if (nconsumes)
+                df_diags_hint(c->d, "%s consumes only: %s", n->desc->urn, list);
+            else
+                df_diags_hint(c->d, "%s consumes no capability; remove the binding", n->desc->urn);
         }
         struct df_extension_cfg *ext = NULL;
         struct df_map *exts = &c->pl->extensions;
@@ -196,9 +256,9 @@ static void check_bindings(struct pctx *c, struct df_node_cfg *n, const char *pa
         }
         if (!ext) {
             df_diags_add(c->d, entry_value_mark(caps, j), p,
-                         "capability '%s' is bound to extension '%s', which this pipeline does "
-                         "not declare",
-                         cap, inst);
+                         "node '%s' binds capability '%s' to extension '%s', which this pipeline "
+                         "does not declare",
+                         n->id, cap, inst);
             const char *near = df_suggest(inst, exts->keys, exts->count);
             if (near)
                 df_diags_hint(c->d, "did you mean '%s'?", near);
@@ -206,18 +266,57 @@ static void check_bindings(struct pctx *c, struct df_node_cfg *n, const char *pa
                 df_diags_hint(c->d, "declare it under %s.extensions", c->path);
             continue;
         }
-        if (!cd || !ext->desc || !n->desc)
+        if (!cd || !ext->desc || df_extension_capability(ext->desc, cap))
             continue;
-        if (!df_extension_capability(ext->desc, cap)) {
-            df_diags_add(c->d, entry_value_mark(caps, j), p,
-                         "extension '%s' (%s) does not provide capability '%s'", inst,
-                         ext->desc->urn, cap);
-            df_diags_hint(c->d, "bind an instance of a provider that implements '%s'", cap);
+        char list[DF_ERROR_HINT_MAX - 96];
+        size_t nprov = provider_list(cap, list, sizeof list);
+        const char *other = instance_providing(c, cap);
+        df_diags_add(c->d, entry_value_mark(caps, j), p,
+                     "node '%s' binds capability '%s' to extension '%s', whose provider %s does "
+                     "not implement it",
+                     n->id, cap, inst, ext->desc->urn);
+        if (other)
+            df_diags_hint(c->d, "'%s' is implemented by %s; did you mean '%s'?", cap, list, other);
+        else if (nprov)
+            df_diags_hint(c->d, "'%s' is implemented by %s", cap, list);
+        else
+            df_diags_hint(c->d, "no provider in this build implements '%s'", cap);
+    }
+    c->binding_errors |= df_diags_total(c->d) != before;
+}
+
+/* Warns about instances no node binds: they would be created and started,
+ * but nothing would call them. A background provider (a task and no
+ * capabilities) is never bound, so it is exempt. After a binding error the
+ * warning would most likely repeat it (a node bound the wrong name), so the
+ * pipeline gets none. */
+static void check_unbound(struct pctx *c)
+{
+    if (c->binding_errors)
+        return;
+    const struct df_map *exts = &c->pl->extensions, *nodes = &c->pl->nodes;
+    for (size_t i = 0; i < exts->count; i++) {
+        const struct df_extension_cfg *e = DF_MAP_AT(*exts, struct df_extension_cfg, i);
+        if (!e->desc || e->desc->lifecycle == DF_LIFECYCLE_BACKGROUND)
+            continue;
+        bool bound = false;
+        for (size_t k = 0; k < nodes->count && !bound; k++) {
+            const struct df_map *caps = &DF_MAP_AT(*nodes, struct df_node_cfg, k)->capabilities;
+            for (size_t j = 0; j < caps->count && !bound; j++)
+                bound = !strcmp(*DF_MAP_AT(*caps, const char *, j), exts->keys[i]);
         }
-        if (!df_registry_list_has(n->desc->consumes, cap)) {
-            df_diags_add(c->d, entry_key_mark(caps, j), p,
-                         "node type %s does not use capability '%s'", n->desc->urn, cap);
-        }
+        if (bound)
+            continue;
+        char p[PATHLEN];
+        snprintf(p, sizeof p, "%s.extensions.%s", c->path, exts->keys[i]);
+        df_diags_warn(c->d, entry_key_mark(exts, i), p,
+                      "extension '%s' (%s) is not bound by any node; it runs, but nothing calls it",
+                      exts->keys[i], e->desc->urn);
+        const char *cap = e->desc->capabilities && e->desc->capabilities[0].name
+                              ? e->desc->capabilities[0].name
+                              : "<capability>";
+        df_diags_hint(c->d, "bind it on a node, capabilities: {%s: %s}, or remove it", cap,
+                      exts->keys[i]);
     }
 }
 
@@ -532,6 +631,7 @@ int df_config_validate(struct df_config *cfg, struct df_diags *d)
             }
             resolve_extensions(&c);
             resolve_nodes(&c);
+            check_unbound(&c);
             check_graph(&c);
         }
     }

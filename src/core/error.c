@@ -20,17 +20,22 @@ void df_diags_reset(struct df_diags *d)
 {
     d->count = 0;
     d->dropped = 0;
+    d->warnings = 0;
 }
 
-void df_diags_add(struct df_diags *d, const struct df_mark *mark, const char *path, const char *fmt,
-                  ...)
+/* Stores one diagnostic, or counts it as dropped when the collector is full. */
+static void vadd(struct df_diags *d, bool warning, const struct df_mark *mark, const char *path,
+                 const char *fmt, va_list ap)
 {
+    if (warning)
+        d->warnings++;
     if (d->count == DF_DIAGS_MAX) {
         d->dropped++;
         return;
     }
     struct df_error *e = &d->items[d->count++];
     e->code = DF_EINVAL;
+    e->warning = warning;
     e->mark = mark ? *mark : (struct df_mark){0};
     if (e->mark.file) {
         snprintf(e->file, sizeof e->file, "%s", e->mark.file);
@@ -38,9 +43,24 @@ void df_diags_add(struct df_diags *d, const struct df_mark *mark, const char *pa
     }
     snprintf(e->path, sizeof e->path, "%s", path ? path : "");
     e->hint[0] = '\0';
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+}
+
+void df_diags_add(struct df_diags *d, const struct df_mark *mark, const char *path, const char *fmt,
+                  ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    vadd(d, false, mark, path, fmt, ap);
+    va_end(ap);
+}
+
+void df_diags_warn(struct df_diags *d, const struct df_mark *mark, const char *path,
+                   const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vadd(d, true, mark, path, fmt, ap);
     va_end(ap);
 }
 
@@ -88,16 +108,18 @@ void df_diags_print(const struct df_diags *d, FILE *out)
             fprintf(out, "%s:%u: ", e->mark.file, e->mark.line);
         else if (e->mark.file)
             fprintf(out, "%s: ", e->mark.file);
-        fprintf(out, "error: ");
+        fprintf(out, "%s: ", e->warning ? "warning" : "error");
         if (e->path[0])
             fprintf(out, "%s: ", e->path);
         fprintf(out, "%s\n", e->msg);
         if (e->hint[0])
             fprintf(out, "    hint: %s\n", e->hint);
     }
-    size_t total = df_diags_total(d);
+    size_t errors = df_diags_total(d), warnings = d->warnings;
     if (d->dropped)
         fprintf(out, "... and %zu more\n", d->dropped);
-    if (total)
-        fprintf(out, "%zu error%s\n", total, total == 1 ? "" : "s");
+    if (errors)
+        fprintf(out, "%zu error%s%s", errors, errors == 1 ? "" : "s", warnings ? ", " : "\n");
+    if (warnings)
+        fprintf(out, "%zu warning%s\n", warnings, warnings == 1 ? "" : "s");
 }

@@ -88,6 +88,23 @@ static json_t *ext_caps_json(const struct df_ext_capability *caps)
     return arr;
 }
 
+/* [{name, version}] of what a provider implements. */
+static json_t *ext_implements_json(const struct df_ext_capability *caps)
+{
+    json_t *arr = json_array();
+    for (; caps && caps->name; caps++)
+        json_array_append_new(
+            arr, json_pack("{s:s,s:i}", "name", caps->name, "version", (int)caps->version));
+    return arr;
+}
+
+/* The readiness gate in whole milliseconds, rounded up so that a gate
+ * never reads as 0 (none). */
+static json_int_t ready_timeout_ms(const struct df_extension_desc *e)
+{
+    return (json_int_t)((e->ready_timeout_ns + 999999) / 1000000);
+}
+
 static int cmp_node(const void *a, const void *b)
 {
     return strcmp((*(const struct df_node_desc *const *)a)->urn,
@@ -119,41 +136,72 @@ static void *sorted(const void *items, size_t n, int (*cmp)(const void *, const 
     return copy;
 }
 
+/* One capability: its registry entry, plus who consumes it (node types
+ * listing it in `consumes`) and who implements it (providers, with the
+ * version each fills), from the sorted node and provider lists. */
+static json_t *capability_json(const struct df_capability_desc *c,
+                               const struct df_node_desc *const *nodes, size_t nnodes,
+                               const struct df_extension_desc *const *exts, size_t nexts)
+{
+    json_t *consumers = json_array(), *providers = json_array();
+    for (size_t i = 0; i < nnodes; i++) {
+        if (df_registry_list_has(nodes[i]->consumes, c->name))
+            json_array_append_new(consumers, json_string(nodes[i]->urn));
+    }
+    for (size_t i = 0; i < nexts; i++) {
+        const struct df_ext_capability *ec = df_extension_capability(exts[i], c->name);
+        if (ec)
+            json_array_append_new(providers, json_pack("{s:s,s:i}", "urn", exts[i]->urn, "version",
+                                                       (int)ec->version));
+    }
+    return json_pack("{s:s,s:i,s:s,s:o,s:o,s:o,s:o}", "name", c->name, "version", (int)c->version,
+                     "description", c->description, "methods", names_json(c->methods), "outcomes",
+                     names_json(c->outcomes), "consumed_by", consumers, "provided_by", providers);
+}
+
 static json_t *catalog_json(void)
 {
     json_t *root = json_object();
     const struct df_capability_desc *const *caps;
     size_t ncaps = df_registry_capabilities(&caps);
     const struct df_capability_desc **scaps = sorted(caps, ncaps, cmp_cap);
-    json_t *jcaps = json_array();
-    for (size_t i = 0; scaps && i < ncaps; i++)
-        json_array_append_new(jcaps, json_pack("{s:s,s:i,s:s}", "name", scaps[i]->name, "version",
-                                               (int)scaps[i]->version, "description",
-                                               scaps[i]->description));
-    free(scaps);
-    json_object_set_new(root, "capabilities", jcaps);
-
     const struct df_extension_desc *const *exts;
     size_t nexts = df_registry_extensions(&exts);
     const struct df_extension_desc **sexts = sorted(exts, nexts, cmp_ext);
+    const struct df_node_desc *const *nodes;
+    size_t nnodes = df_registry_nodes(&nodes);
+    const struct df_node_desc **snodes = sorted(nodes, nnodes, cmp_node);
+    if ((ncaps && !scaps) || (nexts && !sexts) || (nnodes && !snodes)) {
+        free(scaps);
+        free(sexts);
+        free(snodes);
+        json_decref(root);
+        return NULL;
+    }
+
+    json_t *jcaps = json_array();
+    for (size_t i = 0; i < ncaps; i++)
+        json_array_append_new(jcaps, capability_json(scaps[i], snodes, nnodes, sexts, nexts));
+    free(scaps);
+    json_object_set_new(root, "capabilities", jcaps);
+
     json_t *jexts = json_array();
-    for (size_t i = 0; sexts && i < nexts; i++) {
+    for (size_t i = 0; i < nexts; i++) {
         const struct df_extension_desc *e = sexts[i];
         json_array_append_new(
-            jexts, json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:o}", "urn", e->urn, "description",
+            jexts, json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:I,s:o}", "urn", e->urn, "description",
                              e->description, "documentation_url", e->documentation_url,
-                             "capabilities", ext_caps_json(e->capabilities), "execution_model",
+                             "capabilities", ext_caps_json(e->capabilities), "implements",
+                             ext_implements_json(e->capabilities), "execution_model",
                              df_exec_model_name(e->exec_model), "lifecycle",
-                             df_lifecycle_name(e->lifecycle), "config", options_json(e->options)));
+                             df_lifecycle_name(e->lifecycle), "ready_timeout_ms",
+                             ready_timeout_ms(e), "config", options_json(e->options)));
     }
     free(sexts);
     json_object_set_new(root, "extensions", jexts);
 
-    const struct df_node_desc *const *nodes;
-    size_t nnodes = df_registry_nodes(&nodes);
-    const struct df_node_desc **snodes = sorted(nodes, nnodes, cmp_node);
     json_t *jnodes = json_array();
-    for (size_t i = 0; snodes && i < nnodes; i++) {
+    for (size_t i = 0; i < nnodes; i++) {
         const struct df_node_desc *n = snodes[i];
         json_array_append_new(
             jnodes, json_pack("{s:s,s:s,s:s,s:s,s:o,s:o}", "urn", n->urn, "kind",
@@ -267,23 +315,83 @@ static void render_names(FILE *out, const json_t *arr)
 
 #define S(obj, key) json_string_value(json_object_get((obj), (key)))
 
+/* What an execution model or lifecycle means, in a few words. */
+static const char *gloss(const char *name)
+{
+    static const char *const glosses[][2] = {
+        {"local", "one instance per core, touched only by that core"},
+        {"shared", "one instance for the pipeline, called from every core"},
+        {"passive", "capabilities, no background task"},
+        {"active", "capabilities and a background task"},
+        {"background", "a background task, no capabilities"},
+    };
+    for (size_t i = 0; i < sizeof glosses / sizeof glosses[0]; i++) {
+        if (!strcmp(glosses[i][0], name))
+            return glosses[i][1];
+    }
+    return "";
+}
+
+/* Writes "a (v1), b (v2)" from [{key, version}] (the names in backticks
+ * with `code`), or "none". */
+static void render_versioned(FILE *out, const json_t *arr, const char *key, bool code)
+{
+    size_t i;
+    const json_t *v;
+    const char *q = code ? "`" : "";
+    if (!json_array_size(arr))
+        fprintf(out, "none");
+    json_array_foreach(arr, i, v)
+    {
+        fprintf(out, "%s%s%s%s (v%d)", i ? ", " : "", q, S(v, key), q,
+                (int)json_integer_value(json_object_get(v, "version")));
+    }
+}
+
+/* "readiness gate: 500 ms" or "readiness gate: none". */
+static void render_gate(FILE *out, const json_t *ext)
+{
+    json_int_t ms = json_integer_value(json_object_get(ext, "ready_timeout_ms"));
+    if (ms > 0)
+        fprintf(out, "readiness gate: %" JSON_INTEGER_FORMAT " ms", ms);
+    else
+        fprintf(out, "readiness gate: none");
+}
+
 static void render_text(FILE *out, const json_t *root)
 {
     size_t i;
     const json_t *v;
     fprintf(out, "Capabilities:\n");
     json_array_foreach(json_object_get(root, "capabilities"), i, v)
+    {
         fprintf(out, "  %s (v%d) — %s\n", S(v, "name"),
                 (int)json_integer_value(json_object_get(v, "version")), S(v, "description"));
+        size_t k;
+        const json_t *m;
+        fprintf(out, "    methods:\n");
+        json_array_foreach(json_object_get(v, "methods"), k, m)
+            fprintf(out, "      %s\n", json_string_value(m));
+        fprintf(out, "    outcomes: ");
+        render_names(out, json_object_get(v, "outcomes"));
+        fprintf(out, "\n    consumed by: ");
+        render_names(out, json_object_get(v, "consumed_by"));
+        fprintf(out, "\n    provided by: ");
+        render_versioned(out, json_object_get(v, "provided_by"), "urn", false);
+        fprintf(out, "\n");
+    }
     if (!json_array_size(json_object_get(root, "capabilities")))
         fprintf(out, "  (none)\n");
     fprintf(out, "\nExtension providers:\n");
     json_array_foreach(json_object_get(root, "extensions"), i, v)
     {
         fprintf(out, "  %s\n    %s\n    capabilities: ", S(v, "urn"), S(v, "description"));
-        render_names(out, json_object_get(v, "capabilities"));
-        fprintf(out, "; execution model: %s; lifecycle: %s\n    documentation: %s\n",
-                S(v, "execution_model"), S(v, "lifecycle"), S(v, "documentation_url"));
+        render_versioned(out, json_object_get(v, "implements"), "name", false);
+        fprintf(out, "\n    execution model: %s (%s)\n    lifecycle: %s (%s)\n    ",
+                S(v, "execution_model"), gloss(S(v, "execution_model")), S(v, "lifecycle"),
+                gloss(S(v, "lifecycle")));
+        render_gate(out, v);
+        fprintf(out, "\n    documentation: %s\n", S(v, "documentation_url"));
         render_options(out, json_object_get(v, "config"), "", false, 6);
     }
     if (!json_array_size(json_object_get(root, "extensions")))
@@ -302,6 +410,27 @@ static void render_text(FILE *out, const json_t *root)
     }
     if (!json_array_size(json_object_get(root, "nodes")))
         fprintf(out, "  (none)\n");
+}
+
+/* Writes "`a`, `b`", or "none". */
+static void render_code_names(FILE *out, const json_t *arr)
+{
+    size_t i;
+    const json_t *v;
+    if (!json_array_size(arr))
+        fprintf(out, "none");
+    json_array_foreach(arr, i, v) fprintf(out, "%s`%s`", i ? ", " : "", json_string_value(v));
+}
+
+/* A method, "name(args) -> result: meaning", as a nested list item with
+ * the signature in code. */
+static void render_method(FILE *out, const char *m)
+{
+    const char *colon = strstr(m, ": ");
+    if (colon)
+        fprintf(out, "  - `%.*s`: %s\n", (int)(colon - m), m, colon + 2);
+    else
+        fprintf(out, "  - `%s`\n", m);
 }
 
 static void render_markdown_config(FILE *out, const json_t *config)
@@ -329,15 +458,34 @@ static void render_markdown(FILE *out, const json_t *root)
     json_array_foreach(json_object_get(root, "capabilities"), i, v)
         fprintf(out, "| `%s` | %d | %s |\n", S(v, "name"),
                 (int)json_integer_value(json_object_get(v, "version")), S(v, "description"));
+    json_array_foreach(json_object_get(root, "capabilities"), i, v)
+    {
+        fprintf(out, "\n### `%s`\n\n%s\n\n- version: %d\n- methods:\n", S(v, "name"),
+                S(v, "description"), (int)json_integer_value(json_object_get(v, "version")));
+        size_t k;
+        const json_t *m;
+        json_array_foreach(json_object_get(v, "methods"), k, m)
+            render_method(out, json_string_value(m));
+        fprintf(out, "- outcomes (the `outcome` label of `df_extension_calls_total`): ");
+        render_code_names(out, json_object_get(v, "outcomes"));
+        fprintf(out, "\n- consumed by: ");
+        render_code_names(out, json_object_get(v, "consumed_by"));
+        fprintf(out, "\n- provided by: ");
+        render_versioned(out, json_object_get(v, "provided_by"), "urn", true);
+        fprintf(out, "\n");
+    }
     fprintf(out, "\n## Extension providers\n\n");
     if (!json_array_size(json_object_get(root, "extensions")))
         fprintf(out, "None in this build.\n\n");
     json_array_foreach(json_object_get(root, "extensions"), i, v)
     {
         fprintf(out, "### `%s`\n\n%s\n\n- capabilities: ", S(v, "urn"), S(v, "description"));
-        render_names(out, json_object_get(v, "capabilities"));
-        fprintf(out, "\n- execution model: %s\n- lifecycle: %s\n- documentation: %s\n\n",
-                S(v, "execution_model"), S(v, "lifecycle"), S(v, "documentation_url"));
+        render_versioned(out, json_object_get(v, "implements"), "name", true);
+        fprintf(out, "\n- execution model: %s (%s)\n- lifecycle: %s (%s)\n- ",
+                S(v, "execution_model"), gloss(S(v, "execution_model")), S(v, "lifecycle"),
+                gloss(S(v, "lifecycle")));
+        render_gate(out, v);
+        fprintf(out, "\n- documentation: %s\n\n", S(v, "documentation_url"));
         render_markdown_config(out, json_object_get(v, "config"));
     }
     fprintf(out, "## Nodes\n\n");

@@ -1,9 +1,14 @@
 /* registry/catalog.h — `df_engine catalog`: the registered components.
  *
  * Writes every capability, extension provider and node type the binary
- * contains, sorted by name, with its metadata and a config reference
- * generated from its option table. The markdown form is committed as
- * docs/catalog.md (a test fails when it is stale). Main thread only. */
+ * contains, sorted by name, with its metadata: a capability with its
+ * version, semantics, methods and outcomes, the node types that consume it
+ * and the providers that implement it (with the version each fills); a
+ * provider with the capabilities and versions it implements, its execution
+ * model, lifecycle and readiness gate; providers and nodes with a config
+ * reference generated from their option tables. The JSON form only adds
+ * keys between releases. The markdown form is committed as docs/catalog.md
+ * (a test fails when it is stale). Main thread only. */
 #ifndef DF_REGISTRY_CATALOG_H
 #define DF_REGISTRY_CATALOG_H
 

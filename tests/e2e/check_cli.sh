@@ -184,7 +184,8 @@ done
 b=$(basename "$df_engine_test")
 urns=(urn:test:receiver:gen urn:test:receiver:listen urn:test:processor:pass
     urn:test:processor:enrich urn:test:processor:authn urn:test:exporter:sink
-    urn:test:extension:auth urn:test:extension:lookup urn:test:extension:lookup_local)
+    urn:test:extension:auth urn:test:extension:lookup urn:test:extension:lookup_local
+    urn:test:extension:heartbeat)
 options=(rate batch interval mode ratio enabled protocols protocols.grpc
     protocols.grpc.listening_addr protocols.http.listening_addr tags users)
 caps=(test_auth:1 test_lookup:2)
@@ -227,6 +228,59 @@ if bad:
     sys.exit(1)
 EOF
     problem "$(cat "$tmp/stderr")"
+fi
+: >"$tmp/stderr"
+end
+
+# Capabilities with their methods, outcomes, consumers and providers;
+# providers with the versions they implement, their models and readiness
+# gates.
+begin "$b catalog --format text describes capabilities and providers"
+cp "$tmp/catalog.$b.text" "$tmp/stdout"
+has stdout "      generation() -> the snapshot's number"
+has stdout "    outcomes: found, not_found, error"
+has stdout "    consumed by: urn:test:processor:authn, urn:test:receiver:listen"
+has stdout "    provided by: urn:test:extension:lookup (v2), urn:test:extension:lookup_local (v2)"
+has stdout "    capabilities: test_lookup (v2)"
+has stdout "    execution model: shared ("
+has stdout "    lifecycle: background ("
+has stdout "    readiness gate: 500 ms"
+has stdout "    readiness gate: none"
+end
+
+begin "$b catalog --format markdown describes capabilities and providers"
+cp "$tmp/catalog.$b.markdown" "$tmp/stdout"
+has stdout "### \`test_lookup\`"
+has stdout "  - \`lookup(key) -> found(value) | not_found | error\`"
+has stdout "- outcomes (the \`outcome\` label of \`df_extension_calls_total\`): \`allow\`, \`deny\`"
+has stdout "- consumed by: \`urn:test:processor:enrich\`"
+has stdout "- provided by: \`urn:test:extension:auth\` (v1)"
+has stdout "- capabilities: \`test_auth\` (v1)"
+has stdout "- readiness gate: 500 ms"
+end
+
+begin "$b catalog --format json describes capabilities and providers"
+if ! python3 - "$tmp/catalog.$b.json" >"$tmp/stderr" 2>&1 <<'EOF'; then
+import json, sys
+doc = json.load(open(sys.argv[1]))
+caps = {c["name"]: c for c in doc["capabilities"]}
+exts = {e["urn"]: e for e in doc["extensions"]}
+lookup = caps["test_lookup"]
+assert lookup["version"] == 2, lookup
+assert lookup["methods"][1].startswith("generation()"), lookup
+assert lookup["outcomes"] == ["found", "not_found", "error"], lookup
+assert lookup["consumed_by"] == ["urn:test:processor:enrich"], lookup
+assert lookup["provided_by"] == [{"urn": "urn:test:extension:lookup", "version": 2},
+                                 {"urn": "urn:test:extension:lookup_local", "version": 2}], lookup
+assert caps["auth_check"]["provided_by"] == [], caps["auth_check"]
+e = exts["urn:test:extension:lookup"]
+assert e["capabilities"] == ["test_lookup"], e
+assert e["implements"] == [{"name": "test_lookup", "version": 2}], e
+assert (e["execution_model"], e["lifecycle"], e["ready_timeout_ms"]) == ("shared", "active", 500), e
+b = exts["urn:test:extension:heartbeat"]
+assert (b["lifecycle"], b["implements"], b["ready_timeout_ms"]) == ("background", [], 0), b
+EOF
+    problem "$(tail -n 3 "$tmp/stderr")"
 fi
 : >"$tmp/stderr"
 end

@@ -4,6 +4,8 @@
 # Runs BINARY -c FILE --validate-and-exit on every file of CONFIGS_DIR/valid
 # (each must exit 0) and CONFIGS_DIR/invalid (each must exit exactly 2 and
 # print every fragment its leading `# expect: <fragment>` comment lines give).
+# A valid file may have `# expect:` lines too, for the warnings it must
+# print; one without them must print no warning.
 #
 # Fragments are matched as fixed strings against stderr. A fragment that
 # starts with `:` (`:12:5: error: ...`) must follow the file's path as given
@@ -68,6 +70,43 @@ list() {
     find "$1" -maxdepth 1 -type f | LC_ALL=C sort
 }
 
+# expects FILE: sets frags to the `# expect:` lines of FILE's leading
+# comment block.
+expects() {
+    frags=()
+    while IFS= read -r line; do
+        [[ $line == \#* ]] || break
+        if [[ $line == '# expect: '* ]]; then
+            frags+=("${line#'# expect: '}")
+        fi
+    done <"$1"
+}
+
+# check_frags FILE: passes FILE when stderr has every fragment of frags.
+check_frags() {
+    local err want m
+    err=$(cat "$tmp/stderr")
+    missing=()
+    for frag in "${frags[@]}"; do
+        want=${frag//\\n/$'\n'}
+        if [[ $want == :* ]]; then
+            want=$1$want
+        fi
+        if [[ $err != *"$want"* ]]; then
+            missing+=("$want")
+        fi
+    done
+    if [[ ${#missing[@]} -eq 0 ]]; then
+        pass "$1"
+    else
+        fail "$1" "stderr lacks ${#missing[@]} of ${#frags[@]} expected fragment(s):"
+        for m in "${missing[@]}"; do
+            printf '    want: %s\n' "${m//$'\n'/\\n}"
+        done
+        show_stderr
+    fi
+}
+
 for sub in valid invalid; do
     if [[ ! -d $dir/$sub ]] || [[ -z $(list "$dir/$sub") ]]; then
         fail "$dir/$sub" "the folder is missing or empty"
@@ -76,26 +115,25 @@ done
 
 if [[ -d $dir/valid ]]; then
     while IFS= read -r file; do
+        expects "$file"
         run "$file"
-        if [[ $rc -eq 0 ]]; then
-            pass "$file"
-        else
+        if [[ $rc -ne 0 ]]; then
             fail "$file" "exit code $rc, expected 0"
             show_stderr
+        elif [[ ${#frags[@]} -gt 0 ]]; then
+            check_frags "$file"
+        elif grep -qE '(^|: )warning: ' "$tmp/stderr"; then
+            fail "$file" "a warning, and no '# expect:' line for it"
+            show_stderr
+        else
+            pass "$file"
         fi
     done < <(list "$dir/valid")
 fi
 
 if [[ -d $dir/invalid ]]; then
     while IFS= read -r file; do
-        # The leading comment block's `# expect:` lines.
-        frags=()
-        while IFS= read -r line; do
-            [[ $line == \#* ]] || break
-            if [[ $line == '# expect: '* ]]; then
-                frags+=("${line#'# expect: '}")
-            fi
-        done <"$file"
+        expects "$file"
         if [[ ${#frags[@]} -eq 0 ]]; then
             fail "$file" "no '# expect:' line at the start of the file"
             continue
@@ -106,26 +144,7 @@ if [[ -d $dir/invalid ]]; then
             show_stderr
             continue
         fi
-        err=$(cat "$tmp/stderr")
-        missing=()
-        for frag in "${frags[@]}"; do
-            want=${frag//\\n/$'\n'}
-            if [[ $want == :* ]]; then
-                want=$file$want
-            fi
-            if [[ $err != *"$want"* ]]; then
-                missing+=("$want")
-            fi
-        done
-        if [[ ${#missing[@]} -eq 0 ]]; then
-            pass "$file"
-        else
-            fail "$file" "stderr lacks ${#missing[@]} of ${#frags[@]} expected fragment(s):"
-            for m in "${missing[@]}"; do
-                printf '    want: %s\n' "${m//$'\n'/\\n}"
-            done
-            show_stderr
-        fi
+        check_frags "$file"
     done < <(list "$dir/invalid")
 fi
 

@@ -411,6 +411,50 @@ DF_REGISTER_EXTENSION(test_lookup_local_ext, "urn:test:extension:lookup_local",
                       .capabilities = local_caps, .options = &lookup_table, .ops = &local_ext_ops,
                       .ready_timeout_ns = 500000000);
 
+/* ---- urn:test:extension:heartbeat (shared, background) ------------------- */
+
+/* A task and no capabilities: nothing binds it. Journals its life. */
+static int heartbeat_create(struct df_extension *ext, const void *options, void **state,
+                            struct df_error *err)
+{
+    (void)options;
+    (void)err;
+    *state = NULL;
+    test_journal("create %s", df_extension_name(ext));
+    return 0;
+}
+
+static int heartbeat_start(struct df_extension *ext, void *state, struct df_error *err)
+{
+    (void)state;
+    (void)err;
+    test_journal("start %s", df_extension_name(ext));
+    return 0;
+}
+
+static void heartbeat_stop(struct df_extension *ext, void *state)
+{
+    (void)state;
+    test_journal("stop %s", df_extension_name(ext));
+    df_extension_stopped(ext);
+}
+
+static void heartbeat_destroy(struct df_extension *ext, void *state)
+{
+    (void)state;
+    test_journal("destroy %s", df_extension_name(ext));
+}
+
+static const struct df_extension_ops heartbeat_ops = {.create = heartbeat_create,
+                                                      .start = heartbeat_start,
+                                                      .stop = heartbeat_stop,
+                                                      .destroy = heartbeat_destroy};
+
+DF_REGISTER_EXTENSION(test_heartbeat_ext, "urn:test:extension:heartbeat",
+                      "Test background provider: a task and no capabilities.",
+                      "https://example.invalid/df_engine/test", DF_EXEC_SHARED,
+                      DF_LIFECYCLE_BACKGROUND, .ops = &heartbeat_ops);
+
 /* ---- consumers ----------------------------------------------------------- */
 
 struct test_enrich_seen test_enrich_seen;

@@ -20,6 +20,8 @@
  *     exit_early  report stopped on its own once ready (the task "exits")
  *     fail_start  the start hook fails
  *     stop_delay  the stop hook reports stopped after this long
+ *   urn:test:extension:heartbeat     shared, background: a task and no
+ *                                    capabilities (nothing binds it).
  *
  * Nodes:
  *   urn:test:processor:enrich  claims test_lookup at create (`min_version`,

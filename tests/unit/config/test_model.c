@@ -539,7 +539,9 @@ static void test_unknown_otel_types(void **state)
     expect_diag(f, 10, 19, "groups.default.pipelines.main.nodes.kafka.type",
                 "unknown receiver type 'receiver:kafka'", NULL);
     expect_diag(f, 11, 28, "groups.default.pipelines.main.nodes.kafka.capabilities.server_auth",
-                "unknown capability 'server_auth'", NULL);
+                "node 'kafka' binds unknown capability 'server_auth' (to extension 'auth')",
+                "known capabilities: auth_check, bearer_token_provider, dataset_lookup, test_auth, "
+                "test_lookup");
 }
 
 static void test_embedded_default_config(void **state)
@@ -723,11 +725,14 @@ static void test_error_marks_and_paths(void **state)
     expect_diag(f, 12, 15, "groups.g.pipelines.p.nodes.gen.config.rat", "unknown key 'rat'",
                 "did you mean 'rate'?");
     expect_diag(f, 16, 28, "groups.g.pipelines.p.nodes.listen.capabilities.test_lookup",
-                "extension 'auth' (urn:test:extension:auth) does not provide capability "
-                "'test_lookup'",
-                NULL);
+                "node 'listen' binds capability 'test_lookup' to extension 'auth', whose provider "
+                "urn:test:extension:auth does not implement it",
+                "'test_lookup' is implemented by urn:test:extension:lookup, "
+                "urn:test:extension:lookup_local");
     expect_diag(f, 16, 15, "groups.g.pipelines.p.nodes.listen.capabilities.test_lookup",
-                "node type urn:test:receiver:listen does not use capability 'test_lookup'", NULL);
+                "node 'listen' (urn:test:receiver:listen) does not consume capability "
+                "'test_lookup'",
+                "urn:test:receiver:listen consumes only: test_auth");
     expect_diag(f, 19, 21, "groups.g.pipelines.p.nodes.pass.config",
                 "'urn:test:processor:pass' takes no config", "remove the config: key");
 
@@ -839,6 +844,145 @@ static void test_errors_are_collected(void **state)
     expect_diag(f, 8, 54, "groups.g.pipelines.p.nodes.n0.config.x", "unknown key 'x'", NULL);
 }
 
+/* ---- extensions: node keys, unbound instances ------------------------------ */
+
+/* An extension declaration with the keys only nodes have: one error each,
+ * at the key, saying why, not the walker's "unknown key". */
+static void test_extension_node_keys(void **state)
+{
+    struct fx *f = *state;
+    parse_fail(f,
+               HEADER "groups:\n"                                        /* 2 */
+                      "  g:\n"                                           /* 3 */
+                      "    pipelines:\n"                                 /* 4 */
+                      "      p:\n"                                       /* 5 */
+                      "        extensions:\n"                            /* 6 */
+                      "          auth:\n"                                /* 7 */
+                      "            type: urn:test:extension:auth\n"      /* 8 */
+                      "            capabilities: {test_auth: auth}\n"    /* 9 */
+                      "            outputs: [a]\n"                       /* 10 */
+                      "            default_output: a\n"                  /* 11 */
+                      "          bare:\n"                                /* 12 */
+                      "            type: urn:test:extension:auth\n"      /* 13 */
+                      "            capabilities: {}\n"                   /* 14 */
+                      "        nodes:\n"                                 /* 15 */
+                      "          listen:\n"                              /* 16 */
+                      "            type: urn:test:receiver:listen\n"     /* 17 */
+                      "            capabilities: {test_auth: auth}\n"    /* 18 */
+                      "          sink: {type: urn:test:exporter:sink}\n" /* 19 */
+                      "        connections:\n"
+                      "          - {from: listen, to: sink}\n",
+               4);
+    const char *why = "extensions do not bind capabilities or have outputs; only nodes do";
+    expect_diag(f, 9, 13, "groups.g.pipelines.p.extensions.auth.capabilities",
+                "extension 'auth' has 'capabilities': ", "capabilities: {test_auth: auth}");
+    expect_diag(f, 9, 13, "groups.g.pipelines.p.extensions.auth.capabilities", why, NULL);
+    expect_diag(f, 10, 13, "groups.g.pipelines.p.extensions.auth.outputs",
+                "extension 'auth' has 'outputs': ", "output ports are declared on nodes");
+    expect_diag(f, 11, 13, "groups.g.pipelines.p.extensions.auth.default_output", why,
+                "output ports are declared on nodes");
+    expect_diag(f, 14, 13, "groups.g.pipelines.p.extensions.bare.capabilities",
+                "extension 'bare' has 'capabilities': ", "{<capability>: bare}");
+    for (size_t i = 0; i < f->d.count; i++)
+        assert_null(strstr(f->d.items[i].msg, "unknown key"));
+}
+
+/* Returns the only diagnostic, which must be a warning. */
+static const struct df_error *only_warning(struct fx *f)
+{
+    if (f->d.count != 1)
+        dump(&f->d);
+    assert_int_equal(f->d.count, 1);
+    assert_int_equal(f->d.warnings, 1);
+    assert_true(f->d.items[0].warning);
+    return &f->d.items[0];
+}
+
+/* An instance no node binds: the config is valid, with one warning at the
+ * instance's key. Background providers are never bound and get none; nor
+ * does a pipeline whose bindings already failed (the warning would repeat
+ * the error). */
+static void test_unbound_extension_warns(void **state)
+{
+    struct fx *f = *state;
+    struct df_config *cfg = parse(f, HEADER "groups:\n"             /* 2 */
+                                            "  g:\n"                /* 3 */
+                                            "    pipelines:\n"      /* 4 */
+                                            "      p:\n"            /* 5 */
+                                            "        extensions:\n" /* 6 */
+                                            "          auth: {type: urn:test:extension:auth}\n"
+                                            "          spare: {type: urn:test:extension:lookup}\n"
+                                            "          beat: {type: urn:test:extension:heartbeat}\n"
+                                            "        nodes:\n"
+                                            "          listen:\n"
+                                            "            type: urn:test:receiver:listen\n"
+                                            "            capabilities: {test_auth: auth}\n"
+                                            "          sink: {type: urn:test:exporter:sink}\n"
+                                            "        connections:\n"
+                                            "          - {from: listen, to: sink}\n");
+    assert_non_null(cfg);
+    assert_int_equal(df_diags_total(&f->d), 0);
+    const struct df_error *w = only_warning(f);
+    assert_int_equal(w->mark.line, 8);
+    assert_int_equal(w->mark.col, 11);
+    assert_string_equal(w->path, "groups.g.pipelines.p.extensions.spare");
+    assert_string_equal(w->msg, "extension 'spare' (urn:test:extension:lookup) is not bound by "
+                                "any node; it runs, but nothing calls it");
+    assert_string_equal(w->hint, "bind it on a node, capabilities: {test_lookup: spare}, or "
+                                 "remove it");
+
+    /* Bound by a node that is not the first: no warning. */
+    parse_ok(f, HEADER "groups:\n  g:\n    pipelines:\n      p:\n"
+                       "        extensions:\n"
+                       "          lookup: {type: urn:test:extension:lookup}\n"
+                       "          beat: {type: urn:test:extension:heartbeat}\n"
+                       "        nodes:\n"
+                       "          gen: {type: urn:test:receiver:gen}\n"
+                       "          a: {type: urn:test:processor:pass}\n"
+                       "          b:\n"
+                       "            type: urn:test:processor:enrich\n"
+                       "            capabilities: {test_lookup: lookup}\n"
+                       "          sink: {type: urn:test:exporter:sink}\n"
+                       "        connections:\n"
+                       "          - {from: gen, to: a}\n"
+                       "          - {from: a, to: b}\n"
+                       "          - {from: b, to: sink}\n");
+    assert_int_equal(f->d.count, 0);
+    assert_int_equal(f->d.warnings, 0);
+
+    /* A misnamed binding: the error, and no warning for the instance it
+     * meant. */
+    parse_fail(f,
+               HEADER "groups:\n  g:\n    pipelines:\n      p:\n"
+                      "        extensions:\n"
+                      "          auth: {type: urn:test:extension:auth}\n"
+                      "        nodes:\n"
+                      "          listen:\n"
+                      "            type: urn:test:receiver:listen\n"
+                      "            capabilities: {test_auth: auht}\n"
+                      "          sink: {type: urn:test:exporter:sink}\n"
+                      "        connections:\n"
+                      "          - {from: listen, to: sink}\n",
+               1);
+    assert_int_equal(f->d.warnings, 0);
+
+    /* Warnings in one pipeline do not fail validation, and errors in
+     * another are still counted as errors only. */
+    parse_fail(f,
+               HEADER "groups:\n  g:\n    pipelines:\n"
+                      "      p:\n"
+                      "        extensions:\n"
+                      "          spare: {type: urn:test:extension:auth}\n" GEN_TO_SINK "      q:\n"
+                      "        nodes:\n"
+                      "          gen: {type: urn:test:receiver:gen, config: {rate: 0}}\n"
+                      "          sink: {type: urn:test:exporter:sink}\n"
+                      "        connections:\n"
+                      "          - {from: gen, to: sink}\n",
+               1);
+    assert_int_equal(f->d.warnings, 1);
+    assert_int_equal(f->d.count, 2);
+}
+
 /* A diagnostic's mark names the file, and the name stays readable after
  * df_config_parse returned NULL (the caller prints the diagnostics after the
  * failed config is gone). */
@@ -870,6 +1014,8 @@ int main(void)
         T(test_connection_kinds),
         T(test_error_marks_and_paths),
         T(test_errors_are_collected),
+        T(test_extension_node_keys),
+        T(test_unbound_extension_warns),
         /* Last: it reads the file name of a failed config's marks. */
         T(test_error_marks_name_the_file),
     };

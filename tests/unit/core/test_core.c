@@ -514,6 +514,56 @@ static void test_diags_print_dropped(void **state)
     free(out);
 }
 
+/* Warnings are stored and printed like errors, but df_diags_total counts
+ * errors only, dropped ones included; the summary names both. */
+static void test_diags_warnings(void **state)
+{
+    struct diags_fx *f = *state;
+    struct df_diags *d = &f->d;
+    struct df_mark m = {.file = "w.yaml", .line = 4, .col = 3};
+    df_diags_warn(d, &m, "a.b", "unused %s", "thing");
+    df_diags_hint(d, "remove it");
+    assert_int_equal(d->count, 1);
+    assert_int_equal(d->warnings, 1);
+    assert_int_equal(df_diags_total(d), 0);
+    assert_true(d->items[0].warning);
+    assert_int_equal(d->items[0].code, DF_EINVAL);
+    assert_string_equal(d->items[0].msg, "unused thing");
+    assert_string_equal(d->items[0].hint, "remove it");
+    char *out = print_to_string(d);
+    assert_string_equal(out, "w.yaml:4:3: warning: a.b: unused thing\n"
+                             "    hint: remove it\n"
+                             "1 warning\n");
+    free(out);
+
+    struct df_mark early = {.file = "w.yaml", .line = 2, .col = 1};
+    df_diags_add(d, &early, "x", "bad");
+    assert_false(d->items[1].warning);
+    assert_int_equal(df_diags_total(d), 1);
+    df_diags_warn(d, NULL, NULL, "also unused");
+    out = print_to_string(d);
+    assert_string_equal(out, "w.yaml:2:1: error: x: bad\n"
+                             "w.yaml:4:3: warning: a.b: unused thing\n"
+                             "    hint: remove it\n"
+                             "warning: also unused\n"
+                             "1 error, 2 warnings\n");
+    free(out);
+
+    /* Dropped warnings are not errors either. */
+    df_diags_reset(d);
+    assert_int_equal(d->warnings, 0);
+    for (int i = 0; i < DF_DIAGS_MAX + 2; i++)
+        df_diags_warn(d, NULL, NULL, "w%d", i);
+    df_diags_add(d, NULL, NULL, "dropped error");
+    assert_int_equal(d->dropped, 3);
+    assert_int_equal(d->warnings, DF_DIAGS_MAX + 2);
+    assert_int_equal(df_diags_total(d), 1);
+    out = print_to_string(d);
+    const char *tail = "... and 3 more\n1 error, 66 warnings\n";
+    assert_string_equal(out + strlen(out) - strlen(tail), tail);
+    free(out);
+}
+
 static void test_diags_print_fmemopen(void **state)
 {
     struct diags_fx *f = *state;
@@ -669,6 +719,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_diags_print_single_and_empty, diags_setup,
                                         diags_teardown),
         cmocka_unit_test_setup_teardown(test_diags_print_dropped, diags_setup, diags_teardown),
+        cmocka_unit_test_setup_teardown(test_diags_warnings, diags_setup, diags_teardown),
         cmocka_unit_test_setup_teardown(test_diags_print_fmemopen, diags_setup, diags_teardown),
     };
     const struct CMUnitTest suggest_tests[] = {
