@@ -67,8 +67,10 @@ struct df_extension; /* an instance (runtime-owned) */
  * Order: create (before the nodes that bind the instance are created),
  * attach per core (shared: as each core's nodes are created), start (before
  * any of those nodes start; with `ready_timeout_ns`, pipeline start waits
- * for df_extension_ready), stop (after those nodes drained, also when the
- * pipeline failed), detach, destroy. */
+ * for df_extension_ready), then, local: stop (after the core's nodes
+ * drained and were destroyed, also when the pipeline failed), destroy;
+ * shared: detach (as each core finishes tearing down), stop (after every
+ * core of the pipeline finished), destroy. */
 struct df_extension_ops {
     /* Returns 0, or a negative code with a message in `err`. `options` is
      * the parsed `config:` (NULL without an option table), valid for the

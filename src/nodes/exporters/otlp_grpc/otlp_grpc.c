@@ -40,6 +40,7 @@
 #include "net/h2.h"
 #include "net/tls_proto.h"
 #include "nodes/exporters/otlp_grpc/otlp_grpc.h"
+#include "nodes/exporters/otlp_grpc/bearer.h"
 #include "nodes/exporters/otlp_grpc/outcome.h"
 
 #define NS_PER_MS 1000000ull
@@ -92,8 +93,9 @@ struct grpc_exp {
     struct df_node *node;
     const struct otlp_grpc_exporter_config *cfg;
     struct df_tls_ctx *tls;
-    struct df_h2_header *headers;
+    struct df_h2_header *headers; /* the config's, then a slot for authorization */
     size_t nheaders;
+    struct otlp_bearer bearer;
     enum df_encoding encoding;
     struct gconn *conns;
     unsigned nconns, rr;
@@ -125,6 +127,7 @@ static void free_exp(struct grpc_exp *x)
     for (size_t i = 0; i < x->nheaders; i++)
         free((char *)x->headers[i].name);
     free(x->headers);
+    otlp_bearer_free(&x->bearer);
     free(x->conns);
     df_tls_ctx_free(x->tls);
     free(x);
@@ -230,9 +233,18 @@ static bool start_call(struct grpc_exp *x, struct gconn *gc, struct call *c)
     uint64_t now = uv_hrtime();
     uint64_t left_ms = c->deadline > now ? (c->deadline - now + NS_PER_MS - 1) / NS_PER_MS : 1;
     struct df_pdata *pd = c->pd;
-    int32_t id =
-        df_grpc_client_call(gc->p->h2, export_paths[pd->signal], x->cfg->url.authority, x->headers,
-                            x->nheaders, pd->data, pd->len, x->encoding, left_ms, c);
+    size_t nh = x->nheaders;
+    if (otlp_bearer_bound(&x->bearer)) {
+        const char *auth = otlp_bearer_value(&x->bearer);
+        if (!auth) {
+            finish(x, c, DF_OUTCOME_NACK_TRANSIENT,
+                   "OTLP/gRPC: the bearer_token_provider has no token now");
+            return true;
+        }
+        x->headers[nh++] = (struct df_h2_header){"authorization", auth};
+    }
+    int32_t id = df_grpc_client_call(gc->p->h2, export_paths[pd->signal], x->cfg->url.authority,
+                                     x->headers, nh, pd->data, pd->len, x->encoding, left_ms, c);
     if (id == DF_ERANGE || id == DF_EIO)
         return false;
     wait_unlink(x, c);
@@ -641,7 +653,7 @@ static int grpc_create(struct df_node *node, const void *options, void **state,
     x->nconns = (unsigned)x->cfg->num_connections;
     x->conns = calloc(x->nconns, sizeof *x->conns);
     const struct df_map *h = &x->cfg->headers;
-    x->headers = calloc(h->count ? h->count : 1, sizeof *x->headers);
+    x->headers = calloc(h->count + 1, sizeof *x->headers);
     x->timer = df_node_timer(node, on_timer);
     x->m_ok = df_node_metric(node, DF_METRIC_COUNTER, "df_exporter_otlp_grpc_exports_ok_total",
                              "Export calls answered OK (Acked).");
@@ -671,6 +683,12 @@ static int grpc_create(struct df_node *node, const void *options, void **state,
         x->headers[i].value = ((const char *const *)h->values)[i];
         x->nheaders++;
     }
+    bool static_auth = false;
+    for (size_t i = 0; i < x->nheaders; i++)
+        static_auth |= !strcmp(x->headers[i].name, "authorization");
+    int rc = otlp_bearer_claim(node, &x->bearer, static_auth, err);
+    if (rc < 0)
+        return rc;
     if (x->cfg->url.tls) {
         const struct df_tls_client_opts *t = x->cfg->tls;
         const char *alpn[] = {"h2"};
@@ -776,6 +794,8 @@ static void grpc_destroy(struct df_node *node, void *state)
         free_exp(x);
 }
 
+static const char *const otlp_exporter_consumes[] = {DF_BEARER_TOKEN_PROVIDER_NAME, NULL};
+
 static const struct df_node_ops grpc_ops = {.create = grpc_create,
                                             .start = grpc_start,
                                             .process = grpc_process,
@@ -785,4 +805,4 @@ static const struct df_node_ops grpc_ops = {.create = grpc_create,
 DF_REGISTER_NODE(otlp_grpc_exporter, "urn:otel:exporter:otlp_grpc", DF_NODE_EXPORTER,
                  "Sends requests as OTLP/gRPC Export calls over HTTP/2 (plain or TLS).",
                  "docs/nodes.md#exporterotlp_grpc", .options = &otlp_grpc_exporter_table,
-                 .ops = &grpc_ops);
+                 .consumes = otlp_exporter_consumes, .ops = &grpc_ops);

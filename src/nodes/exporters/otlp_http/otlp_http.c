@@ -39,6 +39,7 @@
 #include "net/conn.h"
 #include "net/http1_client.h"
 #include "net/tls_proto.h"
+#include "nodes/exporters/otlp_grpc/bearer.h"
 #include "nodes/exporters/otlp_grpc/outcome.h"
 #include "nodes/exporters/otlp_http/otlp_http.h"
 #include "otlp/json.h"
@@ -98,8 +99,9 @@ struct http_exp {
     struct df_node *node;
     const struct otlp_http_exporter_config *cfg;
     struct df_tls_ctx *tls;
-    struct df_http1_header *headers;
+    struct df_http1_header *headers; /* fixed ones, then a slot for Authorization */
     size_t nheaders;
+    struct otlp_bearer bearer;
     enum df_encoding encoding;
     struct target targets[DF_SIGNAL_COUNT];
     unsigned ntargets;
@@ -124,6 +126,7 @@ static void check_drain(struct http_exp *x);
 static void free_exp(struct http_exp *x)
 {
     free(x->headers);
+    otlp_bearer_free(&x->bearer);
     df_tls_ctx_free(x->tls);
     free(x);
 }
@@ -213,6 +216,16 @@ static void fail_waiting(struct http_exp *x, unsigned t, const char *why)
 static bool send_req(struct http_exp *x, struct hconn *hc, struct req *r)
 {
     struct df_pdata *pd = r->pd;
+    size_t nh = x->nheaders;
+    if (otlp_bearer_bound(&x->bearer)) {
+        const char *auth = otlp_bearer_value(&x->bearer);
+        if (!auth) {
+            finish(x, r, DF_OUTCOME_NACK_TRANSIENT,
+                   "OTLP/HTTP: the bearer_token_provider has no token now");
+            return false;
+        }
+        x->headers[nh++] = (struct df_http1_header){"Authorization", auth};
+    }
     const uint8_t *body = pd->data;
     size_t len = pd->len;
     struct df_jbuf j;
@@ -232,9 +245,8 @@ static bool send_req(struct http_exp *x, struct hconn *hc, struct req *r)
     }
     const struct df_url *u = &x->cfg->urls[pd->signal];
     if (!rc)
-        rc =
-            df_http1_client_request(&hc->p->cl, &hc->p->out, "POST", u->authority,
-                                    u->path[0] ? u->path : "/", x->headers, x->nheaders, body, len);
+        rc = df_http1_client_request(&hc->p->cl, &hc->p->out, "POST", u->authority,
+                                     u->path[0] ? u->path : "/", x->headers, nh, body, len);
     free(packed);
     df_jbuf_free(&j);
     if (rc) {
@@ -742,7 +754,7 @@ static int http_create(struct df_node *node, const void *options, void **state,
         any_tls |= u->tls;
     }
     const struct df_map *h = &x->cfg->headers;
-    x->headers = calloc(h->count + 3, sizeof *x->headers);
+    x->headers = calloc(h->count + 4, sizeof *x->headers);
     x->timer = df_node_timer(node, on_timer);
     x->m_ok = df_node_metric(node, DF_METRIC_COUNTER, "df_exporter_otlp_http_exports_ok_total",
                              "Exports answered 2xx (Acked).");
@@ -766,9 +778,15 @@ static int http_create(struct df_node *node, const void *options, void **state,
         x->headers[x->nheaders++] =
             (struct df_http1_header){"Content-Encoding", df_encoding_name(x->encoding)};
     x->headers[x->nheaders++] = (struct df_http1_header){"User-Agent", "df_engine"};
-    for (size_t i = 0; i < h->count; i++)
+    bool static_auth = false;
+    for (size_t i = 0; i < h->count; i++) {
         x->headers[x->nheaders++] =
             (struct df_http1_header){h->keys[i], ((const char *const *)h->values)[i]};
+        static_auth |= !strcasecmp(h->keys[i], "authorization");
+    }
+    int brc = otlp_bearer_claim(node, &x->bearer, static_auth, err);
+    if (brc < 0)
+        return brc;
     if (any_tls) {
         const struct df_tls_client_opts *t = x->cfg->tls;
         const char *alpn[] = {"http/1.1"};
@@ -855,10 +873,12 @@ static void http_destroy(struct df_node *node, void *state)
         free_exp(x);
 }
 
+static const char *const otlp_exporter_consumes[] = {DF_BEARER_TOKEN_PROVIDER_NAME, NULL};
+
 static const struct df_node_ops http_ops = {
     .create = http_create, .process = http_process, .drain = http_drain, .destroy = http_destroy};
 
 DF_REGISTER_NODE(otlp_http_exporter, "urn:otel:exporter:otlp_http", DF_NODE_EXPORTER,
                  "Sends requests as OTLP/HTTP POSTs (HTTP/1.1, protobuf or JSON, plain or TLS).",
                  "docs/nodes.md#exporterotlp_http", .options = &otlp_http_exporter_table,
-                 .ops = &http_ops);
+                 .consumes = otlp_exporter_consumes, .ops = &http_ops);
