@@ -110,7 +110,9 @@ struct df_auth_result {
 };
 
 struct df_auth_check_ops {
-    /* v1. Fills *out (the caller zeroed it) and returns out->decision. */
+    /* v1. Fills *out and returns out->decision. The caller set decision to
+     * error, identity and challenge to NULL and detail to "" (the provider
+     * writes only what it decides). */
     enum df_auth_decision (*check)(void *self, const struct df_auth_request *req,
                                    struct df_auth_result *out);
 };
@@ -127,7 +129,12 @@ static inline enum df_auth_decision df_auth_check_call(struct df_auth_check h,
                                                        const struct df_auth_request *req,
                                                        struct df_auth_result *out)
 {
-    *out = (struct df_auth_result){.decision = DF_AUTH_ERROR};
+    /* Field by field: clearing `detail` whole would cost more than the call. */
+    out->decision = DF_AUTH_ERROR;
+    out->reason = DF_AUTH_MISSING_CREDENTIAL;
+    out->identity = NULL;
+    out->detail[0] = 0;
+    out->challenge = NULL;
     enum df_auth_decision d = h.ops->check(h.b->self, req, out);
     if ((unsigned)d > DF_AUTH_ERROR) /* a provider bug fails closed */
         d = out->decision = DF_AUTH_ERROR;
