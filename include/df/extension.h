@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "df/error.h"
+#include "df/fetch.h"
 #include "df/log.h"
 #include "df/options.h"
 #include "df/register.h"
@@ -185,6 +186,16 @@ void df_ext_timer_stop(struct df_ext_timer *t);
 typedef void (*df_ext_watch_fn)(struct df_extension *ext, void *state);
 int df_extension_watch(struct df_extension *ext, const char *path, uint64_t interval_ns,
                        df_ext_watch_fn fn);
+
+/* Starts an HTTP(S) request (df/fetch.h) on the instance's loop, through a
+ * client the runtime makes for the instance on first use. `cb(ud, result)`
+ * runs exactly once, later, on that loop; when the instance is asked to
+ * stop, requests still running end with DF_ECANCELED (before the instance is
+ * destroyed), and the stop completes once they did. Start or later, before
+ * the stop. Returns 0, DF_EINVAL (a request breaking df/fetch.h's rules, or
+ * the instance is stopping), DF_ENOMEM or DF_EIO; then `cb` never runs. */
+int df_extension_fetch(struct df_extension *ext, const struct df_fetch_req *req, df_fetch_cb cb,
+                       void *ud);
 
 /* ---- state published to readers on every core ---------------------------
  *

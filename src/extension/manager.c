@@ -268,8 +268,8 @@ static void check_stopped(struct df_ext_set *s)
         return;
     for (size_t i = 0; i < s->n; i++) {
         const struct df_extension *x = &s->items[i];
-        if (x->started && !x->stopped)
-            return;
+        if ((x->started && !x->stopped) || x->fetch)
+            return; /* its stop, or its fetch client's close, is still on */
     }
     s->stop_done = true;
     uv_timer_stop(&s->stop_timer);
@@ -304,6 +304,13 @@ void df_extension_stopped(struct df_extension *x)
     check_stopped(x->set);
 }
 
+static void fetch_closed(void *ud)
+{
+    struct df_extension *x = ud;
+    x->fetch = NULL;
+    check_stopped(x->set);
+}
+
 void df_ext_set_stop(struct df_ext_set *s, uint64_t deadline_ns)
 {
     if (s->stopping)
@@ -322,6 +329,8 @@ void df_ext_set_stop(struct df_ext_set *s, uint64_t deadline_ns)
             uv_timer_stop(&t->handle);
         for (struct df_ext_watch *w = x->watches; w; w = w->next)
             uv_fs_poll_stop(&w->handle);
+        if (x->fetch) /* its requests end with DF_ECANCELED, then fetch_closed */
+            df_fetch_client_close(x->fetch, fetch_closed, x);
         if (x->desc->ops->stop)
             x->desc->ops->stop(x, x->state);
         else
@@ -471,4 +480,14 @@ int df_extension_watch(struct df_extension *x, const char *path, uint64_t interv
     if (uv_fs_poll_start(&w->handle, watch_cb, path, ms ? ms : 1) < 0)
         return DF_EIO;
     return 0;
+}
+
+int df_extension_fetch(struct df_extension *x, const struct df_fetch_req *req, df_fetch_cb cb,
+                       void *ud)
+{
+    if (x->stop_requested || x->set->closed || !x->started)
+        return DF_EINVAL;
+    if (!x->fetch && !(x->fetch = df_fetch_client_new(x->set->loop)))
+        return DF_ENOMEM;
+    return df_fetch_start(x->fetch, req, cb, ud, NULL);
 }

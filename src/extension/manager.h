@@ -26,6 +26,7 @@
 
 #include "config/model.h"
 #include "df/extension.h"
+#include "net/fetch.h"
 
 #define DF_EXT_STATES(X)                                                                           \
     X(DF_EXT_CREATED, "created")                                                                   \
@@ -72,7 +73,8 @@ struct df_extension {
     uv_timer_t ready_timer;
     struct df_ext_timer *timers;
     struct df_ext_watch *watches;
-    void **selves; /* shared: per core slot, from attach (NULL = state) */
+    void **selves;                 /* shared: per core slot, from attach (NULL = state) */
+    struct df_fetch_client *fetch; /* made by df_extension_fetch; closed at stop */
     char error[DF_ERROR_MSG_MAX];
 };
 

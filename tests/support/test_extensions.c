@@ -131,6 +131,7 @@ DF_REGISTER_EXTENSION(test_auth_ext, "urn:test:extension:auth", "Test auth provi
 /* ---- urn:test:extension:lookup (shared) and :lookup_local ------------------ */
 
 struct lookup_config {
+    const char *fetch_url;
     struct df_map entries;
     uint64_t ready_after, refresh, stop_delay;
     int64_t fail_after;
@@ -138,6 +139,11 @@ struct lookup_config {
 };
 
 static const struct df_option lookup_opts[] = {
+    {.name = "fetch_url",
+     .type = DF_OPT_STRING,
+     .flags = DF_OPT_NULLABLE,
+     .offset = offsetof(struct lookup_config, fetch_url),
+     .desc = "GET this URL at start (df_extension_fetch); the outcome is journaled"},
     {.name = "entries",
      .type = DF_OPT_MAP,
      .elem = &string_elem,
@@ -324,6 +330,12 @@ static void on_refresh(struct df_extension *ext, void *state)
     df_extension_refreshed(ext, publish(l) == 0);
 }
 
+static void fetched(void *ud, const struct df_fetch_result *r)
+{
+    struct lookup *l = ud;
+    test_journal("fetch %s rc=%d status=%ld", df_extension_name(l->ext), r->rc, r->status);
+}
+
 static void stop_now(struct df_extension *ext, void *state)
 {
     (void)state;
@@ -343,6 +355,10 @@ static int lookup_start(struct df_extension *ext, void *state, struct df_error *
         !(l->stop_timer = df_extension_timer(ext, stop_now)))
         return DF_ENOMEM;
     df_ext_timer_start(l->ready_timer, l->c->ready_after, 0);
+    if (l->c->fetch_url) {
+        struct df_fetch_req req = {.url = l->c->fetch_url, .timeout_ns = 60000000000ull};
+        return df_extension_fetch(ext, &req, fetched, l);
+    }
     return 0;
 }
 

@@ -20,6 +20,8 @@
  *     exit_early  report stopped on its own once ready (the task "exits")
  *     fail_start  the start hook fails
  *     stop_delay  the stop hook reports stopped after this long
+ *     fetch_url   GET it at start with df_extension_fetch; the outcome is
+ *                 journaled as "fetch <name> rc=<rc> status=<status>"
  *   urn:test:extension:heartbeat     shared, background: a task and no
  *                                    capabilities (nothing binds it).
  *

@@ -3,6 +3,8 @@
  * them, readiness (waits in parallel, timeouts), failures (at start, while
  * running, an early exit), the stop deadline, shared sets attached per core,
  * and snapshot publication under concurrent readers (run under TSan too). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -282,6 +286,46 @@ static void test_refresh_seen_by_reader(void **state)
     assert_int_equal(rt_finish(&t), 0);
 }
 
+/* A listening socket that never accepts or answers: a fetch to it hangs. */
+static int silent_listener(int *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(fd, 8), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+/* Fetches from the background task: a refused connection reports back on
+ * the loop; one still running when the instance stops ends cancelled before
+ * the instance is destroyed. */
+static void test_fetch_from_task(void **state)
+{
+    (void)state;
+    int port, fd = silent_listener(&port);
+    char yaml[2048], cfg[256];
+    snprintf(cfg, sizeof cfg, "{fetch_url: 'http://127.0.0.1:%d/hangs'}", port);
+    snprintf(yaml, sizeof yaml,
+             ENRICH_PIPELINE(LOCAL_LOOKUP("%s") EXT("other", "urn:test:extension:lookup_local",
+                                                    "{fetch_url: 'http://127.0.0.1:1/refused'}"),
+                             "{}"),
+             cfg);
+    struct rt t;
+    rt_start(&t, yaml);
+    uint64_t end = uv_hrtime() + 5000000000ull;
+    while (test_journal_find("fetch other rc=-3 status=0") < 0 && uv_hrtime() < end)
+        uv_run(&t.pl.loop, UV_RUN_ONCE);
+    assert_true(test_journal_find("fetch other rc=-3 status=0") >= 0); /* DF_EIO */
+    assert_true(test_journal_find("fetch lookup rc=-8 status=0") < 0);
+    assert_int_equal(rt_finish(&t), 0);
+    journal_before("stop lookup", "fetch lookup rc=-8 status=0"); /* DF_ECANCELED */
+    journal_before("fetch lookup rc=-8 status=0", "destroy lookup");
+    close(fd);
+}
+
 /* ---- shared sets, directly ------------------------------------------------ */
 
 struct shared_fixture {
@@ -409,6 +453,7 @@ int main(void)
         cmocka_unit_test_setup(test_early_exit_fails, setup),
         cmocka_unit_test_setup(test_stop_deadline, setup),
         cmocka_unit_test_setup(test_refresh_seen_by_reader, setup),
+        cmocka_unit_test_setup(test_fetch_from_task, setup),
         cmocka_unit_test_setup(test_shared_set_concurrent_readers, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
