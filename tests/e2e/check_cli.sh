@@ -272,7 +272,8 @@ assert lookup["outcomes"] == ["found", "not_found", "error"], lookup
 assert lookup["consumed_by"] == ["urn:test:processor:enrich"], lookup
 assert lookup["provided_by"] == [{"urn": "urn:test:extension:lookup", "version": 2},
                                  {"urn": "urn:test:extension:lookup_local", "version": 2}], lookup
-assert caps["auth_check"]["provided_by"] == [], caps["auth_check"]
+assert caps["auth_check"]["provided_by"] == [
+    {"urn": "urn:otel:extension:bearer_token_auth", "version": 1}], caps["auth_check"]
 e = exts["urn:test:extension:lookup"]
 assert e["capabilities"] == ["test_lookup"], e
 assert e["implements"] == [{"name": "test_lookup", "version": 2}], e
