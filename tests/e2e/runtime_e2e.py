@@ -836,6 +836,82 @@ def scenario_forward_reconnect(engine, engine_test, tmp):
     print("forward_reconnect: bounded while the backend is down, data flows once it is up")
 
 
+def write_atomically(path, text):
+    tmp = path + ".new"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.rename(tmp, path)
+
+
+def scenario_exporter_token(engine, engine_test, tmp):
+    """exporter:otlp_http bound to extension:bearer_token_auth's
+    bearer_token_provider: every POST carries Authorization: Bearer <the
+    file's token>; the file replaced by an atomic rename changes the header
+    of the next requests within 2 s, without a restart; no token in the
+    engine's log."""
+    import http.server
+    seen = []
+    lock = threading.Lock()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            with lock:
+                seen.append((time.time(), self.headers.get("Authorization")))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    token_file = os.path.join(tmp, "token")
+    first, second = "t0k3n-first-" + "a" * 20, "t0k3n-second-" + "b" * 20
+    write_atomically(token_file, first + "\n")
+    config = ("version: otel_dataflow/v1\ngroups:\n  g:\n    pipelines:\n      p:\n"
+              "        extensions:\n"
+              "          tok: {type: extension:bearer_token_auth, config: {file: '%s'}}\n"
+              "        nodes:\n"
+              "          gen:\n"
+              "            type: receiver:traffic_generator\n"
+              "            config:\n"
+              "              traffic_config: {signals_per_second: 200, max_batch_size: 10,\n"
+              "                               log_weight: 1, metric_weight: 0, trace_weight: 0}\n"
+              "          out:\n"
+              "            type: exporter:otlp_http\n"
+              "            capabilities: {bearer_token_provider: tok}\n"
+              "            config: {endpoint: 'http://127.0.0.1:%d'}\n"
+              "        connections: [{from: gen, to: out}]\n" % (token_file, srv.server_port))
+    e = Engine(engine, config, tmp)
+
+    def saw(token, since=0):
+        with lock:
+            return any(t >= since and a == "Bearer " + token for t, a in seen)
+    e.wait("a request with the first token", lambda: saw(first))
+    rotated = time.time()
+    write_atomically(token_file, second + "\n")
+    e.wait("a request with the rotated token", lambda: saw(second), timeout=5)
+    with lock:
+        took = min(t for t, a in seen if a == "Bearer " + second) - rotated
+        bad = [a for t, a in seen if a not in ("Bearer " + first, "Bearer " + second)]
+    if took > 2.0 or bad:
+        fail("rotation took %.2f s; unexpected headers %s" % (took, bad[:3]))
+    m = e.metrics()
+    calls = total(m, "df_extension_calls_total", extension="tok", capability="bearer_token_provider",
+                  outcome="ok")
+    if calls < 2:
+        fail("df_extension_calls_total for the token provider: %s" % calls)
+    stop(e)
+    srv.shutdown()
+    log = e.log()
+    if first in log or second in log:
+        fail("a token appears in the log")
+    print("exporter_token: rotated token sent after %.2f s, %d provider calls" % (took, calls))
+
+
 def main():
     if len(sys.argv) != 4:
         fail("usage: runtime_e2e.py SCENARIO DF_ENGINE DF_ENGINE_TEST")
