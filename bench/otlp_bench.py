@@ -4,7 +4,7 @@ df_engine's receiver:otlp takes, next to the machine's HTTP/2 ceiling for
 the same payload.
 
     bench/otlp_bench.py [--engine build/df_engine] [--requests 20000] [--runs 3]
-                        [--processors]
+                        [--processors] [--auth]
 
 The payload is one ExportLogsServiceRequest of 512 log records of about 300
 bytes each, made by df_engine itself (traffic_generator -> exporter:file,
@@ -28,6 +28,11 @@ each compared with its base row of the same run:
   attribute  processor:attribute renaming one attribute of every record
   filter     processor:filter dropping about half of the records (severities
              INFO and TRACE: 4 of the generator's 8 severity slots)
+
+With --auth, an `auth` row runs the receiver row's pipeline with
+receiver:otlp bound to extension:bearer_token_auth (auth_check), every
+request's token checked before its body is read; every row's requests carry
+the same Authorization header, so the two differ only by the check.
 
 Every row also reports the server's CPU time per request (user + system of
 the df_engine process, from /proc, over the h2load run). Rows bound by the
@@ -167,6 +172,7 @@ def h2load(port, data, requests, path):
     last = str(last_core())
     r = subprocess.run(["taskset", "-c", last, "h2load", "-n", str(requests), "-c", "4", "-m", "8",
                         "-d", data, "-H", "content-type: application/grpc", "-H", "te: trailers",
+                        "-H", "authorization: Bearer " + TOKEN,
                         "http://127.0.0.1:%d%s" % (port, path)], capture_output=True, text=True)
     m = re.search(r"finished in ([\d.]+)m?s, ([\d.]+) req/s", r.stdout)
     done = re.search(r"(\d+) succeeded, (\d+) failed", r.stdout)
@@ -241,6 +247,14 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+# Every request carries this token (HPACK sends it once per connection);
+# the `auth` row's receiver checks it with extension:bearer_token_auth.
+TOKEN = "bench-token-0123456789abcdef0123456789abcdef"
+AUTH_EXTENSION = ("        extensions:\n"
+                  "          auth: {type: extension:bearer_token_auth, config: {token: %s}}\n"
+                  % TOKEN)
+
+
 def measure(a, tmp, data, name):
     """One run of one row: (requests/s, server CPU microseconds per request)."""
     port = free_port()
@@ -261,6 +275,11 @@ def measure(a, tmp, data, name):
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             wait_port(bport)
             text = FORWARD.format(port=port, backend=bport)
+        elif name == "auth":
+            text = SUT.format(port=port).replace("        nodes:\n", AUTH_EXTENSION +
+                                                 "        nodes:\n", 1).replace(
+                "            type: receiver:otlp\n",
+                "            type: receiver:otlp\n            capabilities: {auth_check: auth}\n", 1)
         else:
             text = SUT.format(port=port)
         if proc:
@@ -291,11 +310,14 @@ def main():
     ap.add_argument("--requests", type=int, default=20000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--processors", action="store_true")
+    ap.add_argument("--auth", action="store_true")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data, size = payload(a.engine, tmp)
         print("payload: 512 logs, %d bytes (%.0f bytes per log)" % (size, size / 512))
         names = ["ceiling", "receiver", "forward"]
+        if a.auth:
+            names += ["auth"]
         if a.processors:
             names += ["receiver+" + p for p in PROCESSORS] + ["forward+" + p for p in PROCESSORS]
         rates = {name: [] for name in names}
@@ -316,6 +338,9 @@ def main():
         print("receiver / ceiling: %.2f" % (results["receiver"] / results["ceiling"]))
         latency(a, tmp, data)
         print("forward / ceiling: %.2f" % (results["forward"] / results["ceiling"]))
+        if "auth" in results:
+            print("auth / receiver: %.2f by rate, %.2f by CPU per request" %
+                  (results["auth"] / results["receiver"], cpu_us["receiver"] / cpu_us["auth"]))
         for name in names:
             base, _, proc = name.partition("+")
             if proc:
