@@ -563,14 +563,14 @@ static bool h2_preface(const uint8_t *first, size_t len)
 }
 
 static struct df_proto *inner(void *ud, struct df_conn *conn, const char *alpn,
-                              const uint8_t *first, size_t len)
+                              const struct df_tls_conn *tls, const uint8_t *first, size_t len)
 {
     struct listener_state *ls = ud;
     if (ls->kind == GRPC || (alpn && !strcmp(alpn, "h2")) || h2_preface(first, len))
         return new_h2(ls, conn);
     struct df_http1_limits lim = {
         .max_body_bytes = ls->rx->cfg->protocols.http->max_request_body_size, .max_pending = 16};
-    return df_http1_proto_new(conn, h1_handle, ls, &lim);
+    return df_http1_proto_new(conn, h1_handle, ls, &lim, NULL);
 }
 
 static void tls_failed(void *ud, const char *reason)
@@ -589,7 +589,7 @@ static struct df_proto *select_proto(void *ud, struct df_conn *conn, const uint8
         return df_tls_proto_server(ls->tls, conn, inner, tls_failed, ls);
     if (ls->kind == GRPC && !h2_preface(first, len))
         return NULL; /* gRPC needs HTTP/2 */
-    return inner(ls, conn, NULL, first, len);
+    return inner(ls, conn, NULL, NULL, first, len);
 }
 
 /* ---- node hooks ---------------------------------------------------------- */
