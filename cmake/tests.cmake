@@ -59,3 +59,5 @@ add_test(NAME conformance.js_sdk
 add_test(NAME e2e.bad_input
          COMMAND ${Python3_EXECUTABLE} ${DF_E2E}/bad_input.py $<TARGET_FILE:df_engine>)
 add_test(NAME e2e.tls COMMAND ${Python3_EXECUTABLE} ${DF_E2E}/tls_e2e.py $<TARGET_FILE:df_engine>)
+add_test(NAME e2e.auth
+         COMMAND ${Python3_EXECUTABLE} ${DF_E2E}/auth_e2e.py $<TARGET_FILE:df_engine_test>)

@@ -49,7 +49,8 @@ struct fields {
     size_t *off;
     size_t n, ncap;
     size_t size;
-    struct df_h2_header *view;
+    struct df_h2_header *view; /* kept between views: rebuilt without allocating */
+    size_t vcap;
 };
 
 static void fields_free(struct fields *f)
@@ -111,10 +112,14 @@ static const char *fields_get(const struct fields *f, const char *name)
  * `regular_only`. Returns the count, or -1 on allocation failure. */
 static long fields_view(struct fields *f, bool regular_only)
 {
-    free(f->view);
-    f->view = malloc((f->n ? f->n : 1) * sizeof *f->view);
-    if (!f->view)
-        return -1;
+    size_t need = f->n ? f->n : 1;
+    if (need > f->vcap) {
+        struct df_h2_header *v = realloc(f->view, need * sizeof *v);
+        if (!v)
+            return -1;
+        f->view = v;
+        f->vcap = need;
+    }
     size_t k = 0;
     for (size_t i = 0; i < f->n; i++) {
         const char *name = f->buf + f->off[2 * i];
@@ -251,13 +256,15 @@ struct sstream {
     bool headers_too_big;
     bool is_grpc;
     bool remote_closed; /* END_STREAM received */
-    bool rejected;      /* answered by the connection; input ignored */
+    bool rejected;      /* answered by the connection or refused by on_headers; input ignored */
+    bool in_headers;    /* on_headers runs: it may answer the stream */
     bool delivered;     /* handed to on_request */
     bool responded;     /* a response was submitted */
     bool complete;      /* the response's END_STREAM was sent */
     bool notified;      /* on_stream_close was called */
     bool rst_after_end; /* tell the client to stop sending once answered */
     enum df_encoding encoding;
+    void *stream_ud; /* on_headers' */
     /* Request body: raw (plain HTTP) or unframed message (gRPC). */
     uint8_t *body;
     size_t body_len, body_cap;
@@ -523,14 +530,14 @@ static int on_grpc_message(void *ud, uint8_t *msg, size_t len)
     return 0;
 }
 
-static void deliver_request(struct df_h2_server_conn *c, struct sstream *st, const uint8_t *body,
-                            size_t body_len)
+/* The request as on_headers and on_request see it. Returns 0, or DF_ENOMEM
+ * when the header view cannot be built. */
+static int fill_request(struct sstream *st, struct df_h2_request *out, const uint8_t *body,
+                        size_t body_len)
 {
     long n = fields_view(&st->f, true);
-    if (n < 0) {
-        reject_http(c, st, 503);
-        return;
-    }
+    if (n < 0)
+        return DF_ENOMEM;
     const char *authority = fields_get(&st->f, ":authority");
     if (!authority)
         authority = fields_get(&st->f, "host");
@@ -549,6 +556,7 @@ static void deliver_request(struct df_h2_server_conn *c, struct sstream *st, con
         .nheaders = (size_t)n,
         .body = body ? body : (const uint8_t *)"",
         .body_len = body_len,
+        .stream_ud = st->stream_ud,
     };
     if (!req.method)
         req.method = "";
@@ -558,9 +566,47 @@ static void deliver_request(struct df_h2_server_conn *c, struct sstream *st, con
         req.scheme = "";
     if (req.grpc_timeout && df_grpc_timeout_parse(req.grpc_timeout, &req.timeout_ms) == 0)
         req.has_timeout = true;
+    *out = req;
+    return 0;
+}
+
+static void deliver_request(struct df_h2_server_conn *c, struct sstream *st, const uint8_t *body,
+                            size_t body_len)
+{
+    struct df_h2_request req;
+    if (fill_request(st, &req, body, body_len) != 0) {
+        reject_http(c, st, 503);
+        return;
+    }
     st->delivered = true;
     c->stats.requests++;
     c->cb.on_request(c->ud, c, &req);
+}
+
+/* The header block passed the connection's checks: on_headers decides
+ * (see df_h2_headers_fn). A refused stream is marked as the connection's
+ * own rejections are, so its DATA is dropped and RST_STREAM(NO_ERROR)
+ * follows the answer. */
+static void decide_headers(struct df_h2_server_conn *c, struct sstream *st)
+{
+    struct df_h2_request req;
+    if (fill_request(st, &req, NULL, 0) != 0) {
+        reject_http(c, st, 503);
+        return;
+    }
+    req.stream_ud = NULL;
+    st->in_headers = true;
+    bool go_on = c->cb.on_headers(c->ud, c, &req, &st->stream_ud);
+    st->in_headers = false;
+    if (go_on && !st->responded)
+        return;
+    st->rejected = true;
+    st->rst_after_end = true;
+    st->stream_ud = NULL;
+    sstream_release_input(st);
+    c->stats.refused++;
+    if (!st->responded)
+        nghttp2_submit_rst_stream(c->s, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
 }
 
 /* END_STREAM received: finish the body and hand the request over. */
@@ -691,8 +737,11 @@ static int s_on_frame_recv(nghttp2_session *s, const nghttp2_frame *frame, void 
     struct sstream *st = sstream_get(c, frame->hd.stream_id);
     if (!st)
         return 0;
-    if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST)
+    if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
         request_headers_done(c, st);
+        if (c->cb.on_headers && !st->rejected)
+            decide_headers(c, st);
+    }
     if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)
         request_done(c, st);
     return 0;
@@ -900,7 +949,7 @@ int df_h2_server_respond(struct df_h2_server_conn *c, int32_t stream_id, int sta
                          size_t body_len, const struct df_h2_header *trailers, size_t ntrailers)
 {
     struct sstream *st = c->dead ? NULL : sstream_get(c, stream_id);
-    if (!st || !st->delivered)
+    if (!st || !(st->delivered || st->in_headers))
         return DF_ENOENT;
     int rc = submit_response(c, st, status, headers, nheaders, body, body_len, trailers, ntrailers);
     if (rc == 0)
@@ -912,7 +961,7 @@ int df_grpc_respond(struct df_h2_server_conn *c, int32_t stream_id, enum df_grpc
                     const char *message, const uint8_t *body, size_t len, int64_t retry_delay_ms)
 {
     struct sstream *st = c->dead ? NULL : sstream_get(c, stream_id);
-    if (!st || !st->delivered)
+    if (!st || !(st->delivered || st->in_headers))
         return DF_ENOENT;
     if (df_grpc_status_name((int)status) == NULL)
         return DF_EINVAL;

@@ -25,6 +25,13 @@
  * answer); the body is never buffered past the limit and other streams on
  * the connection carry on.
  *
+ * A server may also decide a request from its headers alone (on_headers,
+ * e.g. authentication): called once the header block is complete and
+ * before any of the body is read, it either lets the request go on or
+ * answers it at once; a refused request's body is then dropped as it
+ * arrives, never buffered, and the connection carries on (see
+ * df_h2_headers_fn).
+ *
  * Client (struct df_h2_client_conn): requests with a complete body, the
  * response reported whole (headers, body, trailers) or as an error.
  *
@@ -98,10 +105,42 @@ struct df_h2_request {
     const struct df_h2_header *headers; /* every non-pseudo field, in order, repeats kept */
     size_t nheaders;
     /* The body: for gRPC the single request message, decompressed; else the
-     * request body with its Content-Encoding removed. Never NULL. */
+     * request body with its Content-Encoding removed. Never NULL; empty in
+     * on_headers, which comes before the body. */
     const uint8_t *body;
     size_t body_len;
+    /* What on_headers stored for this stream; NULL without on_headers and
+     * in on_headers itself. */
+    void *stream_ud;
 };
+
+/* Called when a request's header block is complete and passed the
+ * connection's own checks (header list size, gRPC method and
+ * grpc-encoding, Content-Encoding, an announced length over the limit),
+ * before any DATA of it is read: `req` has everything but the body (see
+ * struct df_h2_request). It decides the request from its headers:
+ *
+ *   true   the request goes on: its body is read and it reaches on_request,
+ *          with req->stream_ud set to what this call stored in *stream_ud
+ *          (NULL on entry);
+ *   false  the request is refused; the call answers it first, with
+ *          df_h2_server_respond or df_grpc_respond on req->stream_id (for
+ *          gRPC a status without a body: a Trailers-Only response).
+ *          on_request and on_stream_close are never called for it; its DATA
+ *          is dropped as it arrives, never buffered, while the connection
+ *          still returns the flow-control credit (so neither the stream nor
+ *          the connection window stalls); once the answer is completely
+ *          sent, RST_STREAM(NO_ERROR) tells the client to stop sending the
+ *          rest of the body (RFC 9113 8.1), as for the connection's own
+ *          early answers. Other streams carry on.
+ *
+ * Fail-closed: a call that answered the stream refused it whatever it
+ * returns, and false without an answer (the answer failed: out of memory,
+ * invalid field) resets the stream with RST_STREAM(INTERNAL_ERROR), so a
+ * refused request never goes on. A request whose END_STREAM came with its
+ * headers is decided the same way. Not called for request trailers. */
+typedef bool (*df_h2_headers_fn)(void *ud, struct df_h2_server_conn *c,
+                                 const struct df_h2_request *req, void **stream_ud);
 
 /* Called once per request that reached the engine: ud is the server's. */
 typedef void (*df_h2_request_fn)(void *ud, struct df_h2_server_conn *c,
@@ -116,6 +155,7 @@ typedef void (*df_h2_stream_close_fn)(void *ud, struct df_h2_server_conn *c, int
 struct df_h2_server_callbacks {
     df_h2_request_fn on_request;           /* required */
     df_h2_stream_close_fn on_stream_close; /* may be NULL */
+    df_h2_headers_fn on_headers;           /* may be NULL: every request is read whole */
 };
 
 /* Creates a server connection and queues its SETTINGS. `cb` is copied.
@@ -165,7 +205,8 @@ void df_h2_server_ping(struct df_h2_server_conn *c);
  * be accepted; streams already open complete, then want_close is true. */
 void df_h2_server_shutdown(struct df_h2_server_conn *c);
 
-/* Responds on `stream_id` with `status` (100..599; 1xx is refused), the
+/* Responds on `stream_id` (from on_request or later, or from on_headers to
+ * refuse the request) with `status` (100..599; 1xx is refused), the
  * given headers, body (copied; NULL/0 for none) and trailers (NULL/0 for
  * none; sent as a final HEADERS frame). content-length is not added.
  * Returns 0; DF_ENOENT when the stream is closed or unknown (a harmless
@@ -190,6 +231,7 @@ int df_grpc_respond(struct df_h2_server_conn *c, int32_t stream_id, enum df_grpc
 struct df_h2_server_stats {
     uint64_t requests;     /* handed to on_request */
     uint64_t rejected;     /* answered by the connection itself */
+    uint64_t refused;      /* refused by on_headers */
     uint64_t resets;       /* streams closed by the client before the answer */
     uint32_t open_streams; /* currently open */
     uint64_t pings_acked;  /* our PINGs the client acknowledged */

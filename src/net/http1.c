@@ -11,6 +11,14 @@
  * kept as offsets because the buffer moves while it grows, and turned into
  * pointers only when the request is complete.
  *
+ * Head hook. Called from head_done, i.e. at the same pause point, after
+ * the connection's own head checks and before `100 Continue`. A refusal is
+ * answered at once; the body that follows is parsed (so that the next
+ * request is found) and dropped, only counted against max_body_bytes, and
+ * the message's end does not reach the handler. Closing instead is left
+ * for the cases where the end of the body cannot be known or the
+ * connection would close anyway.
+ *
  * Ordering. Output goes to `ready` while no answer is outstanding. Once a
  * handler defers, everything produced after it (answers, 100 Continue,
  * error responses) is queued as a slot behind the deferred one; answering
@@ -51,6 +59,7 @@
 #define NO_VALUE      UINT32_MAX /* a header whose value callback never ran */
 #define KEEP_HEAD_CAP 4096       /* larger head buffers are freed between requests */
 #define ERR_NOMEM     (-1)       /* err_status: allocation failed in a callback */
+#define ERR_CLOSE     (-2)       /* err_status: stop reading, no answer (already given) */
 #define BACKLOG       128
 #define READ_BUF_SIZE 65536
 #define WRITE_HIGH    ((size_t)1 << 20) /* unsent bytes above which reading stops */
@@ -359,6 +368,8 @@ static void fail_response(struct df_http1_conn *c, int status, const char *detai
         c->nomem = true;
         return;
     }
+    if (status == ERR_CLOSE)
+        return;
     const char *what;
     switch (status) {
     case 400:
@@ -504,6 +515,12 @@ static int on_headers_complete(http_parser *p)
 static int on_body(http_parser *p, const char *at, size_t len)
 {
     struct df_http1_conn *c = conn_of(p);
+    if (c->discard) { /* refused at its head: answered already, only counted */
+        if (len > c->limits.max_body_bytes - c->body_len)
+            return fail(c, ERR_CLOSE);
+        c->body_len += len;
+        return 0;
+    }
     if (len > c->limits.max_body_bytes - c->body_len)
         return fail(c, 413);
     if (df_grow(&c->body, &c->body_cap, c->body_len + len + 1, 1))
@@ -546,6 +563,11 @@ void df_http1_conn_init(struct df_http1_conn *conn, df_http1_handler_fn fn, void
     conn->limits = df_http1_limits_resolve(limits);
     conn->phase = DF_HTTP1_IDLE;
     conn->last = LAST_NONE;
+}
+
+void df_http1_conn_set_head(struct df_http1_conn *conn, df_http1_head_fn fn)
+{
+    conn->head_fn = fn;
 }
 
 void df_http1_conn_set_ready(struct df_http1_conn *conn, df_http1_ready_fn fn, void *ud)
@@ -619,6 +641,9 @@ static void reset_message(struct df_http1_conn *c)
     c->last = LAST_NONE;
     c->err_status = 0;
     c->msg_done = false;
+    c->discard = false;
+    c->target_done = false;
+    c->user = NULL;
     c->head_raw = 0;
     c->head_len = 0;
     c->nhdrs = 0;
@@ -641,8 +666,140 @@ static const char *find_header(const struct df_http1_conn *c, const char *name)
     return NULL;
 }
 
+/* Appends a NUL-terminated copy of `lit`, or when it is NULL of
+ * head[off..off+len), to the head buffer (outside the head limit: these are
+ * copies of bytes already counted) and returns its offset, or -1. */
+static long head_copy(struct df_http1_conn *c, const char *lit, size_t off, size_t len)
+{
+    if (df_grow(&c->head, &c->head_cap, c->head_len + len + 1, 1))
+        return -1;
+    size_t dst = c->head_len;
+    memcpy(c->head + dst, lit ? lit : c->head + off, len); /* after grow: head may move */
+    c->head[dst + len] = '\0';
+    c->head_len += len + 1;
+    return (long)dst;
+}
+
+/* Splits the current request's URL into copies of its path and query
+ * (path_off, query_off), once per request. Returns 0, or -1 after failing
+ * the connection (400, 414, out of memory). */
+static int parse_target(struct df_http1_conn *c)
+{
+    if (c->target_done)
+        return 0;
+    const http_parser *p = &c->parser;
+    if (!c->head) { /* http-parser rejects an empty URL; be sure */
+        fail_response(c, 400, "no URL");
+        return -1;
+    }
+    size_t url_len = strlen(c->head);
+    if (url_len > UINT16_MAX) { /* http_parser_url offsets are 16 bits */
+        fail_response(c, 414, NULL);
+        return -1;
+    }
+    struct http_parser_url u;
+    http_parser_url_init(&u);
+    if (http_parser_parse_url(c->head, url_len, p->method == HTTP_CONNECT, &u) != 0) {
+        fail_response(c, 400, "invalid URL");
+        return -1;
+    }
+
+    /* Copies of the path and query; offsets, as the buffer may move. */
+    long path_off, query_off = -1;
+    if (u.field_set & (1u << UF_PATH))
+        path_off = head_copy(c, NULL, u.field_data[UF_PATH].off, u.field_data[UF_PATH].len);
+    else if (p->method == HTTP_CONNECT)
+        path_off = head_copy(c, NULL, 0, url_len);
+    else
+        path_off = head_copy(c, "/", 0, 1);
+    if (u.field_set & (1u << UF_QUERY))
+        query_off = head_copy(c, NULL, u.field_data[UF_QUERY].off, u.field_data[UF_QUERY].len);
+    if (path_off < 0 || ((u.field_set & (1u << UF_QUERY)) && query_off < 0)) {
+        fail_response(c, ERR_NOMEM, NULL);
+        return -1;
+    }
+    c->path_off = path_off;
+    c->query_off = query_off;
+    c->target_done = true;
+    return 0;
+}
+
+/* The current request as the hooks see it (parse_target done): header
+ * pointers made from their offsets now, as the head buffer may have moved. */
+static void fill_request(struct df_http1_conn *c, struct df_http1_request *req)
+{
+    const http_parser *p = &c->parser;
+    for (size_t i = 0; i < c->nhdrs; i++) {
+        c->hdrs[i].name = c->head + c->offs[2 * i];
+        c->hdrs[i].value = c->offs[2 * i + 1] == NO_VALUE ? "" : c->head + c->offs[2 * i + 1];
+    }
+    static const uint8_t empty[1] = {0};
+    if (c->body)
+        c->body[c->body_len] = 0; /* df_grow() always left room */
+    *req = (struct df_http1_request){
+        .method = http_method_str((enum http_method)p->method),
+        .path = c->head + c->path_off,
+        .query = c->query_off < 0 ? NULL : c->head + c->query_off,
+        .body = c->body ? c->body : empty,
+        .body_len = c->body_len,
+        .headers = c->hdrs,
+        .nheaders = c->nhdrs,
+        .http_minor = p->http_minor,
+        .conn = c,
+        .user = c->user,
+    };
+}
+
+static struct framing framing_of(const http_parser *p)
+{
+    return (struct framing){
+        .keep = http_should_keep_alive(p) && !p->upgrade,
+        .head = p->method == HTTP_HEAD,
+        .http10 = p->http_major == 1 && p->http_minor == 0,
+    };
+}
+
+/* Asks the head hook about the request whose head just completed (see
+ * df_http1_head_fn). Returns true when the request goes no further: refused
+ * (its answer queued; its body to be dropped, or the connection closing)
+ * or failed. */
+static bool head_refused(struct df_http1_conn *c, bool expects_continue)
+{
+    if (parse_target(c))
+        return true;
+    struct df_http1_request head;
+    fill_request(c, &head);
+    head.user = NULL;
+    struct df_http1_response res = {0};
+    c->head_fn(c->ud, &head, &res, &c->user);
+    if (!res.status) {
+        free(res.body);
+        return false;
+    }
+    c->user = NULL;
+    c->requests++;
+    const http_parser *p = &c->parser;
+    bool has_body = (p->flags & F_CHUNKED) || ((p->flags & F_CONTENTLENGTH) && p->content_length);
+    struct framing f = framing_of(p);
+    if (expects_continue && has_body)
+        f.keep = false; /* the client may not send the body: we cannot tell where it ends */
+    struct df_http1_out tmp = {0};
+    if (put_response(&tmp, res.status, res.content_type, res.headers, res.nheaders, res.body,
+                     res.body ? res.body_len : 0, f) ||
+        emit(c, &tmp, true))
+        c->nomem = true;
+    df_http1_out_free(&tmp);
+    free(res.body);
+    if (f.keep)
+        c->discard = true;
+    else
+        c->input_closed = true;
+    return true;
+}
+
 /* The head is complete and no body byte has been parsed: refuse a declared
- * body that is too large, and answer `Expect`. */
+ * body that is too large, check `Expect`, ask the head hook, then answer
+ * `Expect: 100-continue`. */
 static void head_done(struct df_http1_conn *c)
 {
     const http_parser *p = &c->parser;
@@ -652,11 +809,13 @@ static void head_done(struct df_http1_conn *c)
         return;
     }
     const char *expect = find_header(c, "expect");
+    if (expect && strcasecmp(expect, "100-continue") != 0) {
+        fail_response(c, 417, NULL);
+        return;
+    }
+    if (c->head_fn && head_refused(c, expect != NULL))
+        return;
     if (expect) {
-        if (strcasecmp(expect, "100-continue") != 0) {
-            fail_response(c, 417, NULL);
-            return;
-        }
         bool has_body = (p->flags & F_CHUNKED) || (has_length && p->content_length > 0);
         struct df_http1_out tmp = {0};
         if (p->http_major == 1 && p->http_minor >= 1 && has_body &&
@@ -672,79 +831,19 @@ static void head_done(struct df_http1_conn *c)
         fail_response(c, ERR_NOMEM, NULL);
 }
 
-/* Appends a NUL-terminated copy of `lit`, or when it is NULL of
- * head[off..off+len), to the head buffer (outside the head limit: these are
- * copies of bytes already counted) and returns its offset, or -1. */
-static long head_copy(struct df_http1_conn *c, const char *lit, size_t off, size_t len)
-{
-    if (df_grow(&c->head, &c->head_cap, c->head_len + len + 1, 1))
-        return -1;
-    size_t dst = c->head_len;
-    memcpy(c->head + dst, lit ? lit : c->head + off, len); /* after grow: head may move */
-    c->head[dst + len] = '\0';
-    c->head_len += len + 1;
-    return (long)dst;
-}
-
 /* A complete request waits: hands it to the handler and queues the answer
- * (or the handler's token). */
+ * (or the handler's token). A request refused at its head only ends. */
 static void dispatch(struct df_http1_conn *c)
 {
-    const http_parser *p = &c->parser;
-    struct framing f = {
-        .keep = http_should_keep_alive(p) && !p->upgrade,
-        .head = p->method == HTTP_HEAD,
-        .http10 = p->http_major == 1 && p->http_minor == 0,
-    };
-    if (!c->head) { /* http-parser rejects an empty URL; be sure */
-        fail_response(c, 400, "no URL");
+    if (c->discard) {
+        reset_message(c);
         return;
     }
-    size_t url_len = strlen(c->head);
-    if (url_len > UINT16_MAX) { /* http_parser_url offsets are 16 bits */
-        fail_response(c, 414, NULL);
+    struct framing f = framing_of(&c->parser);
+    if (parse_target(c))
         return;
-    }
-    struct http_parser_url u;
-    http_parser_url_init(&u);
-    if (http_parser_parse_url(c->head, url_len, p->method == HTTP_CONNECT, &u) != 0) {
-        fail_response(c, 400, "invalid URL");
-        return;
-    }
-
-    /* Copies of the path and query; offsets, as the buffer may move. */
-    long path_off, query_off = -1;
-    if (u.field_set & (1u << UF_PATH))
-        path_off = head_copy(c, NULL, u.field_data[UF_PATH].off, u.field_data[UF_PATH].len);
-    else if (p->method == HTTP_CONNECT)
-        path_off = head_copy(c, NULL, 0, url_len);
-    else
-        path_off = head_copy(c, "/", 0, 1);
-    if (u.field_set & (1u << UF_QUERY))
-        query_off = head_copy(c, NULL, u.field_data[UF_QUERY].off, u.field_data[UF_QUERY].len);
-    if (path_off < 0 || ((u.field_set & (1u << UF_QUERY)) && query_off < 0)) {
-        fail_response(c, ERR_NOMEM, NULL);
-        return;
-    }
-
-    for (size_t i = 0; i < c->nhdrs; i++) {
-        c->hdrs[i].name = c->head + c->offs[2 * i];
-        c->hdrs[i].value = c->offs[2 * i + 1] == NO_VALUE ? "" : c->head + c->offs[2 * i + 1];
-    }
-    static const uint8_t empty[1] = {0};
-    if (c->body)
-        c->body[c->body_len] = 0; /* df_grow() always left room */
-    struct df_http1_request req = {
-        .method = http_method_str((enum http_method)p->method),
-        .path = c->head + path_off,
-        .query = query_off < 0 ? NULL : c->head + query_off,
-        .body = c->body ? c->body : empty,
-        .body_len = c->body_len,
-        .headers = c->hdrs,
-        .nheaders = c->nhdrs,
-        .http_minor = p->http_minor,
-        .conn = c,
-    };
+    struct df_http1_request req;
+    fill_request(c, &req);
     struct df_http1_response res = {0};
     c->req_head = f.head;
     c->req_keep = f.keep;
@@ -930,7 +1029,9 @@ int df_http1_conn_timeout(struct df_http1_conn *conn, struct df_http1_out *out)
 {
     struct df_http1_conn *c = conn;
     if (!c->closed && !c->input_closed) {
-        if (c->phase != DF_HTTP1_IDLE)
+        if (c->discard) /* answered at its head: no second answer */
+            c->input_closed = true;
+        else if (c->phase != DF_HTTP1_IDLE)
             fail_response(c, 408, NULL);
         else if (c->qlen == 0)
             c->input_closed = true;

@@ -22,6 +22,13 @@
  * until `max_pending` of them wait, then holds the rest of its input (the
  * transport must stop reading: see DF_HTTP1_PAUSE).
  *
+ * Deciding from the head. An optional head hook (df_http1_conn_set_head)
+ * sees each request when its head is complete, before any body byte is
+ * read, and may refuse it with an answer of its own (authentication, say):
+ * the answer is queued at once and the body is read and dropped, never
+ * buffered, so that the connection serves its next request (see
+ * df_http1_head_fn for when it closes instead).
+ *
  * Supported: HTTP/1.1 keep-alive and pipelining, HTTP/1.0 (closing unless the
  * client asks for keep-alive), `Connection: close`, Content-Length and chunked
  * request bodies, `Expect: 100-continue`, HEAD (headers only), extra response
@@ -86,6 +93,7 @@ struct df_http1_request {
     size_t nheaders;
     int http_minor;             /* 1 for HTTP/1.1, 0 for HTTP/1.0 */
     struct df_http1_conn *conn; /* the connection, for df_http1_defer */
+    void *user;                 /* what the head hook stored for this request, else NULL */
 };
 
 /* Returns the value of the first header called `name` (compared
@@ -122,6 +130,31 @@ int df_http1_response_text(struct df_http1_response *res, int status, const char
  * are the handler's decision. */
 typedef void (*df_http1_handler_fn)(void *ud, const struct df_http1_request *req,
                                     struct df_http1_response *res);
+
+/* The head hook: called synchronously once per request whose head is
+ * complete and passed the connection's own checks (head limits, URL, a
+ * Content-Length over max_body_bytes, an `Expect` other than
+ * 100-continue), before any byte of its body is read and before a
+ * `100 Continue` is sent. `head` is the request without its body (body ""
+ * and body_len 0, no trailers yet, user NULL), valid during the call.
+ *
+ * To let the request go on, leave res->status 0; the handler then gets the
+ * complete request, with req->user set to what this call stored in *user
+ * (NULL on entry). To refuse it, fill `res` as a handler fills its answer
+ * (the same rules; the body is the server's from then on). The handler is
+ * not called for it. The answer is queued at once, in request order, and:
+ *   - when the request keeps the connection alive and did not ask
+ *     `Expect: 100-continue`, its body is read and dropped as it arrives
+ *     (counted against max_body_bytes and bounded by the body timeout;
+ *     beyond either the connection just closes, the answer being out), and
+ *     the next request on the connection is served;
+ *   - otherwise (Connection: close, HTTP/1.0 without keep-alive, or a
+ *     client waiting for `100 Continue`, which may or may not send its
+ *     body now) the answer says `Connection: close` and the connection
+ *     closes after it, its remaining input unread.
+ * The hook must not call df_http1_defer. */
+typedef void (*df_http1_head_fn)(void *ud, const struct df_http1_request *head,
+                                 struct df_http1_response *res, void **user);
 
 /* ---- deferred answers --------------------------------------------------- */
 
@@ -204,10 +237,15 @@ struct df_http1_conn {
     bool nomem;        /* an allocation failed: the transport must close */
     bool busy;         /* inside feed: output is collected at its end */
     bool in_handler;   /* the handler runs: df_http1_defer may be called */
+    bool discard;      /* the head hook refused the request: its body is dropped */
+    bool target_done;  /* path_off/query_off hold the current request's target */
     bool req_head, req_keep, req_http10; /* framing of the request being handled */
     uint64_t requests;
-    size_t head_raw; /* head bytes received for the current request */
-    char *head;      /* URL, then NUL-terminated header names and values */
+    df_http1_head_fn head_fn;
+    void *user;               /* the head hook's, for the current request */
+    long path_off, query_off; /* in `head`; query_off -1 when none */
+    size_t head_raw;          /* head bytes received for the current request */
+    char *head;               /* URL, then NUL-terminated header names and values */
     size_t head_len, head_cap;
     uint32_t *offs; /* per header: offset of its name and of its value */
     struct df_http1_header *hdrs;
@@ -227,6 +265,10 @@ struct df_http1_conn {
  * `limits` may be NULL (defaults); it is copied. Allocates nothing. */
 void df_http1_conn_init(struct df_http1_conn *conn, df_http1_handler_fn fn, void *ud,
                         const struct df_http1_limits *limits);
+
+/* Sets the head hook (NULL: none), called with the handler's `ud`. Before
+ * the first feed. */
+void df_http1_conn_set_head(struct df_http1_conn *conn, df_http1_head_fn fn);
 
 /* Sets the callback that announces deferred output (NULL: none; the owner
  * then polls df_http1_conn_output). */
@@ -267,7 +309,8 @@ void df_http1_conn_abort(struct df_http1_conn *conn);
 /* Returns the connection's phase, which picks the timeout that applies. */
 enum df_http1_phase df_http1_conn_phase(const struct df_http1_conn *conn);
 
-/* Returns the number of requests handed to the handler so far. */
+/* Returns the number of requests taken so far: handed to the handler or
+ * refused by the head hook. */
 uint64_t df_http1_conn_requests(const struct df_http1_conn *conn);
 
 /* Returns the number of requests handed to the handler whose answer has not

@@ -11,6 +11,8 @@ struct h1 {
     struct df_http1_conn http;
     struct df_conn *conn;
     struct df_http1_limits limits;
+    void (*on_destroy)(void *ud);
+    void *ud;
     struct df_http1_out out; /* bytes for the socket, from out_off */
     size_t out_off;
     int verdict;       /* the engine's last DF_HTTP1_KEEP/CLOSE/PAUSE, or < 0 */
@@ -146,6 +148,8 @@ static void h1_destroy(struct df_proto *p)
     df_http1_conn_free(&h->http); /* cancels outstanding answers */
     df_http1_out_free(&h->out);
     uv_close((uv_handle_t *)h->timer, timer_closed);
+    if (h->on_destroy)
+        h->on_destroy(h->ud);
     free(h);
 }
 
@@ -162,7 +166,8 @@ static const struct df_proto_ops h1_ops = {.feed = h1_feed,
                                            .want_read = h1_want_read};
 
 struct df_proto *df_http1_proto_new(struct df_conn *conn, df_http1_handler_fn fn, void *ud,
-                                    const struct df_http1_limits *limits)
+                                    const struct df_http1_limits *limits,
+                                    const struct df_http1_proto_hooks *hooks)
 {
     struct h1 *h = calloc(1, sizeof *h);
     uv_timer_t *t = malloc(sizeof *t);
@@ -180,6 +185,11 @@ struct df_proto *df_http1_proto_new(struct df_conn *conn, df_http1_handler_fn fn
     t->data = h;
     df_http1_conn_init(&h->http, fn, ud, &h->limits);
     df_http1_conn_set_ready(&h->http, on_ready, h);
+    h->ud = ud;
+    if (hooks) {
+        df_http1_conn_set_head(&h->http, hooks->on_head);
+        h->on_destroy = hooks->on_destroy;
+    }
     arm_timer(h);
     return &h->base;
 }

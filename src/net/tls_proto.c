@@ -42,7 +42,7 @@ static int drain_plaintext(struct tls_proto *t)
             return DF_EIO;
         }
         if (!t->inner) {
-            t->inner = t->select(t->ud, t->conn, df_tls_alpn(t->tls), buf, (size_t)n);
+            t->inner = t->select(t->ud, t->conn, df_tls_alpn(t->tls), t->tls, buf, (size_t)n);
             if (!t->inner)
                 return DF_EINVAL;
         }

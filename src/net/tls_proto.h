@@ -15,9 +15,13 @@
 #include "net/tls.h"
 
 /* Chooses the inner protocol of a server connection from its first
- * plaintext bytes and the agreed ALPN (NULL when none); NULL closes. */
+ * plaintext bytes and the agreed ALPN (NULL when none); NULL closes. The
+ * handshake is done: `tls` is the session, for df_tls_peer_subject and
+ * df_tls_peer_sans (the client certificate is fixed for the connection's
+ * life: no renegotiation), valid during the call only. */
 typedef struct df_proto *(*df_tls_inner_fn)(void *ud, struct df_conn *conn, const char *alpn,
-                                            const uint8_t *first, size_t len);
+                                            const struct df_tls_conn *tls, const uint8_t *first,
+                                            size_t len);
 
 /* Told why a connection's TLS failed (handshake or later). */
 typedef void (*df_tls_fail_fn)(void *ud, const char *reason);

@@ -612,9 +612,11 @@ static void wake_cb(uv_async_t *h)
     }
     if (cmd & DF_CMD_START && st == DF_PIPELINE_BUILT && !pl->exts_waiting) {
         /* Local extensions start before the nodes; the nodes start once
-         * every one of them is ready (ext_event). */
+         * every one of them is ready (ext_event). An extension without a
+         * readiness gate is ready inside df_ext_set_start, whose event may
+         * have started the nodes already (exts_waiting is false then). */
         pl->exts_waiting = true;
-        if (df_ext_set_start(&pl->exts) == 0 && df_ext_set_ready(&pl->exts)) {
+        if (df_ext_set_start(&pl->exts) == 0 && pl->exts_waiting && df_ext_set_ready(&pl->exts)) {
             pl->exts_waiting = false;
             start_nodes(pl);
         }

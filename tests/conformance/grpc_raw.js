@@ -3,7 +3,8 @@
 //   node grpc_raw.js ADDRESS METHOD_PATH HEX_BYTES
 // The message is sent as is (no serialisation), so tests can send bytes that
 // are not a valid request. With GRPC_CA (and GRPC_CERT + GRPC_KEY for a
-// client certificate) in the environment the call uses TLS.
+// client certificate) in the environment the call uses TLS; GRPC_METADATA
+// (a JSON object) adds request metadata, e.g. {"authorization": "Bearer t"}.
 'use strict';
 const fs = require('fs');
 const grpc = require('@grpc/grpc-js');
@@ -16,7 +17,9 @@ const creds = env.GRPC_CA
   : grpc.credentials.createInsecure();
 const client = new grpc.Client(address, creds, { 'grpc.ssl_target_name_override': 'localhost' });
 const identity = (b) => b;
-client.makeUnaryRequest(path, identity, identity, Buffer.from(hex || '', 'hex'), (err) => {
+const metadata = new grpc.Metadata();
+for (const [k, v] of Object.entries(JSON.parse(env.GRPC_METADATA || '{}'))) metadata.add(k, v);
+client.makeUnaryRequest(path, identity, identity, Buffer.from(hex || '', 'hex'), metadata, (err) => {
   console.log(JSON.stringify({ code: err ? err.code : 0, details: err ? err.details : '' }));
   client.close();
 });

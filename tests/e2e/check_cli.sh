@@ -185,7 +185,7 @@ b=$(basename "$df_engine_test")
 urns=(urn:test:receiver:gen urn:test:receiver:listen urn:test:processor:pass
     urn:test:processor:enrich urn:test:processor:authn urn:test:exporter:sink
     urn:test:extension:auth urn:test:extension:lookup urn:test:extension:lookup_local
-    urn:test:extension:heartbeat)
+    urn:test:extension:heartbeat urn:test:extension:header_auth)
 options=(rate batch interval mode ratio enabled protocols protocols.grpc
     protocols.grpc.listening_addr protocols.http.listening_addr tags users)
 caps=(test_auth:1 test_lookup:2)
@@ -273,7 +273,9 @@ assert lookup["consumed_by"] == ["urn:test:processor:enrich"], lookup
 assert lookup["provided_by"] == [{"urn": "urn:test:extension:lookup", "version": 2},
                                  {"urn": "urn:test:extension:lookup_local", "version": 2}], lookup
 assert caps["auth_check"]["provided_by"] == [
-    {"urn": "urn:otel:extension:bearer_token_auth", "version": 1}], caps["auth_check"]
+    {"urn": "urn:otel:extension:bearer_token_auth", "version": 1},
+    {"urn": "urn:test:extension:header_auth", "version": 1}], caps["auth_check"]
+assert caps["auth_check"]["consumed_by"] == ["urn:otel:receiver:otlp"], caps["auth_check"]
 e = exts["urn:test:extension:lookup"]
 assert e["capabilities"] == ["test_lookup"], e
 assert e["implements"] == [{"name": "test_lookup", "version": 2}], e

@@ -3,6 +3,9 @@
  * (the seeds are real client conversations: preface, SETTINGS, requests).
  * Every request is answered: gRPC ones at once or after the feed, plain
  * ones with a body and trailers; answers to closed streams are tried too.
+ * on_headers refuses requests whose path length is a multiple of 3 (with an
+ * answer, or none when the length is odd too) and marks the others, which
+ * on_request checks.
  * Any crash, leak or sanitizer report is a bug; so is output held beyond
  * the bound, or input accepted after the connection said it is dead. */
 #include <stddef.h>
@@ -34,8 +37,8 @@ static void on_request(void *ud, struct df_h2_server_conn *c, const struct df_h2
         sum += strlen(req->headers[i].name) + strlen(req->headers[i].value);
     for (size_t i = 0; i < req->body_len; i++)
         sum += req->body[i];
-    if (req->body_len > 4096)
-        abort(); /* over the limit given below */
+    if (req->body_len > 4096 || req->stream_ud != st)
+        abort(); /* over the limit given below; not marked by on_headers */
     if (req->is_grpc && (req->stream_id & 2) && st->ndeferred < 64) {
         st->deferred[st->ndeferred++] = req->stream_id;
         return;
@@ -48,6 +51,31 @@ static void on_request(void *ud, struct df_h2_server_conn *c, const struct df_h2
         struct df_h2_header t[] = {{"x-sum", "1"}};
         df_h2_server_respond(c, req->stream_id, 200, h, 1, req->body, req->body_len, t, sum & 1);
     }
+}
+
+static bool on_headers(void *ud, struct df_h2_server_conn *c, const struct df_h2_request *req,
+                       void **stream_ud)
+{
+    size_t n = strlen(req->path);
+    for (size_t i = 0; i < req->nheaders; i++)
+        n += strlen(req->headers[i].name) + strlen(req->headers[i].value);
+    if (req->body_len || req->stream_ud || *stream_ud)
+        abort();
+    if (strlen(req->path) % 3) {
+        *stream_ud = ud;
+        return true;
+    }
+    if (strlen(req->path) % 2)
+        return false; /* unanswered: the stream is reset */
+    if (req->is_grpc) {
+        df_grpc_respond(c, req->stream_id, DF_GRPC_UNAUTHENTICATED, n & 1 ? "no" : NULL, NULL, 0,
+                        -1);
+    } else {
+        struct df_h2_header h[] = {{"www-authenticate", "Bearer"}};
+        df_h2_server_respond(c, req->stream_id, 401, h, 1, (const uint8_t *)"no", n & 1 ? 2 : 0,
+                             NULL, 0);
+    }
+    return n & 2;
 }
 
 static void on_close(void *ud, struct df_h2_server_conn *c, int32_t id, uint32_t code)
@@ -80,7 +108,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                .max_body = 4096,
                                .max_output_buffer = MAX_OUTPUT};
     struct state st = {0};
-    struct df_h2_server_callbacks cb = {on_request, on_close};
+    struct df_h2_server_callbacks cb = {
+        .on_request = on_request, .on_stream_close = on_close, .on_headers = on_headers};
     st.c = df_h2_server_new(&cb, &st, &lim);
     if (!st.c)
         return 0;

@@ -3,6 +3,8 @@
  * feeds, to exercise requests cut at any point; requests whose path has an
  * odd length are answered later, in reverse order, and bit 0 of the second
  * byte (when there is one) drops the connection before they are answered.
+ * The head hook refuses requests whose path length is a multiple of 3 (their
+ * bodies are then dropped) and marks the others, which the handler checks.
  * Any crash, leak, sanitizer report or hang is a bug; so is output that is
  * not a sequence of HTTP/1.1 responses, or output after the engine said
  * close. */
@@ -38,7 +40,7 @@ static void handler(void *ud, const struct df_http1_request *req, struct df_http
         sum += strlen(req->headers[i].name) + strlen(req->headers[i].value);
     for (size_t i = 0; i < req->body_len; i++)
         sum += req->body[i];
-    if (req->body[req->body_len] != 0)
+    if (req->body[req->body_len] != 0 || req->user != st)
         abort();
     if (strlen(req->path) % 2 && st->ntoks < MAX_TOKS) {
         st->toks[st->ntoks] = df_http1_defer(req, on_cancel, st);
@@ -52,6 +54,25 @@ static void handler(void *ud, const struct df_http1_request *req, struct df_http
     df_http1_response_text(res, 200, "text/plain", "ok %zu %s", sum, host ? host : "-");
     res->headers = h;
     res->nheaders = 1;
+}
+
+/* Refuses a request whose path length is a multiple of 3, marks the rest. */
+static void head_hook(void *ud, const struct df_http1_request *head, struct df_http1_response *res,
+                      void **user)
+{
+    size_t n = strlen(head->method) + strlen(head->path);
+    for (size_t i = 0; i < head->nheaders; i++)
+        n += strlen(head->headers[i].name) + strlen(head->headers[i].value);
+    if (head->body_len || head->user || *user)
+        abort();
+    if (strlen(head->path) % 3 == 0) {
+        static const struct df_http1_header h[] = {{"WWW-Authenticate", "Bearer"}};
+        df_http1_response_text(res, 401, "text/plain", "no %zu", n);
+        res->headers = h;
+        res->nheaders = 1;
+        return;
+    }
+    *user = ud;
 }
 
 static void check_output(const struct df_http1_out *out, size_t from)
@@ -92,6 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct df_http1_conn conn;
     struct df_http1_out out = {0};
     df_http1_conn_init(&conn, handler, &st, &limits);
+    df_http1_conn_set_head(&conn, head_hook);
     int rc = df_http1_conn_feed(&conn, in, cut, &out);
     check_output(&out, 0);
     size_t mark = out.len;

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "df/capabilities/auth_check.h"
 #include "df/extension.h"
 #include "df/node.h"
 #include "df/options.h"
@@ -127,6 +129,163 @@ static const struct df_ext_capability auth_caps[] = {{"test_auth", 1, &auth_ops}
 DF_REGISTER_EXTENSION(test_auth_ext, "urn:test:extension:auth", "Test auth provider (local).",
                       "https://example.invalid/df_engine/test", DF_EXEC_LOCAL, DF_LIFECYCLE_PASSIVE,
                       .capabilities = auth_caps, .options = &auth_table, .ops = &auth_ext_ops);
+
+/* ---- urn:test:extension:header_auth (local, passive): auth_check ---------- */
+
+struct header_auth_config {
+    struct df_map tokens;     /* token -> subject */
+    struct df_list forbidden; /* tokens */
+    const char *error_token;  /* NULL = none */
+    bool log_peer;
+};
+
+static const struct df_option header_auth_opts[] = {
+    {.name = "tokens",
+     .type = DF_OPT_MAP,
+     .elem = &string_elem,
+     .offset = offsetof(struct header_auth_config, tokens),
+     .desc = "bearer token -> the subject of its identity"},
+    {.name = "forbidden",
+     .type = DF_OPT_LIST,
+     .elem = &string_elem,
+     .flags = DF_OPT_ONE_OR_MANY,
+     .offset = offsetof(struct header_auth_config, forbidden),
+     .desc = "tokens denied as forbidden (403 / PERMISSION_DENIED)"},
+    {.name = "error_token",
+     .type = DF_OPT_STRING,
+     .offset = offsetof(struct header_auth_config, error_token),
+     .desc = "a token answered with error (cannot decide: 503 / UNAVAILABLE)"},
+    {.name = "log_peer",
+     .type = DF_OPT_BOOL,
+     .def = "false",
+     .offset = offsetof(struct header_auth_config, log_peer),
+     .desc = "log each request's TLS client certificate subject and SANs"},
+};
+
+static const struct df_option_table header_auth_table =
+    DF_OPTION_TABLE(struct header_auth_config, header_auth_opts, "Test header_auth options.");
+
+struct header_auth {
+    struct df_extension *ext;
+    const struct header_auth_config *c;
+    struct df_identity *ids; /* one per configured token, in config order */
+};
+
+/* Compares in time that depends on the lengths only. */
+static bool same_secret(const char *a, size_t alen, const char *b)
+{
+    size_t blen = strlen(b);
+    unsigned diff = alen != blen;
+    for (size_t i = 0; i < alen; i++)
+        diff |= (unsigned char)a[i] ^ (unsigned char)b[i < blen ? i : 0];
+    return diff == 0 && blen > 0;
+}
+
+static void log_peer(struct header_auth *a, const struct df_auth_request *req)
+{
+    char sans[512] = "";
+    size_t o = 0;
+    for (size_t i = 0; i < req->ntls_sans && o < sizeof sans; i++)
+        o += (size_t)snprintf(sans + o, sizeof sans - o, "%s%s", i ? "," : "", req->tls_sans[i]);
+    df_extension_log(a->ext, DF_LOG_INFO, "peer tls_subject=%s tls_sans=%s",
+                     req->tls_subject ? req->tls_subject : "(none)", o ? sans : "(none)");
+}
+
+static enum df_auth_decision header_auth_check(void *self, const struct df_auth_request *req,
+                                               struct df_auth_result *out)
+{
+    struct header_auth *a = self;
+    if (a->c->log_peer)
+        log_peer(a, req);
+    size_t len;
+    const char *v = df_auth_header_get(req, "authorization", 0, &len);
+    out->decision = DF_AUTH_DENY;
+    if (!v) {
+        out->reason = DF_AUTH_MISSING_CREDENTIAL;
+        out->challenge = "Bearer";
+        snprintf(out->detail, sizeof out->detail, "no authorization header");
+        return out->decision;
+    }
+    if (len < 7 || strncasecmp(v, "bearer ", 7)) {
+        out->reason = DF_AUTH_MISSING_CREDENTIAL;
+        out->challenge = "Bearer";
+        snprintf(out->detail, sizeof out->detail, "not a Bearer credential");
+        return out->decision;
+    }
+    const char *tok = v + 7;
+    size_t tlen = len - 7;
+    while (tlen && *tok == ' ') {
+        tok++;
+        tlen--;
+    }
+    if (a->c->error_token && same_secret(tok, tlen, a->c->error_token)) {
+        out->decision = DF_AUTH_ERROR;
+        snprintf(out->detail, sizeof out->detail, "the error token (as configured)");
+        return out->decision;
+    }
+    const char *const *forbidden = a->c->forbidden.items;
+    for (size_t i = 0; i < a->c->forbidden.count; i++) {
+        if (same_secret(tok, tlen, forbidden[i])) {
+            out->reason = DF_AUTH_FORBIDDEN;
+            snprintf(out->detail, sizeof out->detail, "a forbidden token");
+            return out->decision;
+        }
+    }
+    for (size_t i = 0; i < a->c->tokens.count; i++) {
+        if (same_secret(tok, tlen, a->c->tokens.keys[i])) {
+            out->decision = DF_AUTH_ALLOW;
+            out->identity = &a->ids[i];
+            out->detail[0] = 0;
+            return out->decision;
+        }
+    }
+    out->reason = DF_AUTH_INVALID_CREDENTIAL;
+    out->challenge = "Bearer";
+    snprintf(out->detail, sizeof out->detail, "an unknown token");
+    return out->decision;
+}
+
+static const struct df_auth_check_ops header_auth_ops = {.check = header_auth_check};
+
+static int header_auth_create(struct df_extension *ext, const void *options, void **state,
+                              struct df_error *err)
+{
+    (void)err;
+    const struct header_auth_config *c = options;
+    struct header_auth *a = calloc(1, sizeof *a);
+    if (!a || !(a->ids = calloc(c->tokens.count + 1, sizeof *a->ids))) {
+        free(a);
+        return DF_ENOMEM;
+    }
+    a->ext = ext;
+    a->c = c;
+    for (size_t i = 0; i < c->tokens.count; i++)
+        a->ids[i] = (struct df_identity){.subject = *DF_MAP_AT(c->tokens, const char *, i),
+                                         .provider = df_extension_name(ext)};
+    *state = a;
+    test_journal("create %s", df_extension_name(ext));
+    return 0;
+}
+
+static void header_auth_destroy(struct df_extension *ext, void *state)
+{
+    struct header_auth *a = state;
+    test_journal("destroy %s", df_extension_name(ext));
+    free(a->ids);
+    free(a);
+}
+
+static const struct df_extension_ops header_auth_ext_ops = {.create = header_auth_create,
+                                                            .destroy = header_auth_destroy};
+
+static const struct df_ext_capability header_auth_caps[] = {
+    {DF_AUTH_CHECK_NAME, 1, &header_auth_ops}, {0}};
+
+DF_REGISTER_EXTENSION(test_header_auth_ext, "urn:test:extension:header_auth",
+                      "Test auth_check provider: bearer tokens from the Authorization header.",
+                      "https://example.invalid/df_engine/test", DF_EXEC_LOCAL, DF_LIFECYCLE_PASSIVE,
+                      .capabilities = header_auth_caps, .options = &header_auth_table,
+                      .ops = &header_auth_ext_ops);
 
 /* ---- urn:test:extension:lookup (shared) and :lookup_local ------------------ */
 

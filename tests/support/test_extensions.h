@@ -24,6 +24,18 @@
  *                 journaled as "fetch <name> rc=<rc> status=<status>"
  *   urn:test:extension:heartbeat     shared, background: a task and no
  *                                    capabilities (nothing binds it).
+ *   urn:test:extension:header_auth  local, passive: the core's auth_check
+ *     (v1) from `authorization: Bearer <token>` (header name and scheme
+ *     compared case-insensitively, tokens in constant time):
+ *     tokens       map token -> subject: allow, with that token's identity
+ *                  (subject, provider = the instance's name; made at create,
+ *                  valid for the instance's life)
+ *     forbidden    tokens denied as forbidden
+ *     error_token  a token answered with error (cannot decide)
+ *     log_peer     log each request's TLS client subject and SANs (INFO)
+ *     No header, or another scheme: deny missing_credential; an unknown
+ *     token: deny invalid_credential; both with challenge "Bearer". The
+ *     detail never holds the token.
  *
  * Nodes:
  *   urn:test:processor:enrich  claims test_lookup at create (`min_version`,

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "df/capabilities/auth_check.h"
+
 struct test_probe test_probe;
 
 void test_probe_reset(void)
@@ -80,8 +82,25 @@ static int plain_create(struct df_node *node, const void *options, void **state,
     return 0;
 }
 
+/* Records who sent `pd` (see test_nodes.h). */
+static void note_identity(struct df_node *node, const struct df_pdata *pd)
+{
+    static _Thread_local const struct df_identity *last;
+    const struct df_identity *id = pd->ctx.identity;
+    if (!id)
+        return;
+    snprintf(test_probe.last_subject, sizeof test_probe.last_subject, "%s",
+             id->subject ? id->subject : "");
+    if (id != last) {
+        last = id;
+        df_node_log(node, DF_LOG_INFO, "identity subject=%s provider=%s",
+                    id->subject ? id->subject : "", id->provider ? id->provider : "");
+    }
+}
+
 static void pass_process(struct df_node *node, void *state, struct df_pdata *pd)
 {
+    note_identity(node, pd);
     if (test_probe.pass_subscribe)
         df_pdata_subscribe(node, pd, 1000 + pd->items);
     df_node_send(node, DF_PORT_DEFAULT, pd);
@@ -98,6 +117,7 @@ const struct df_node_ops test_pass_ops = {
 
 static void sink_process(struct df_node *node, void *state, struct df_pdata *pd)
 {
+    note_identity(node, pd);
     unsigned i = test_probe.nsunk < TEST_MAX ? test_probe.nsunk++ : TEST_MAX - 1;
     test_probe.sunk[i].node = node;
     test_probe.sunk[i].items = pd->items;

@@ -13,6 +13,11 @@
  *                              holds the pdata for test_sink_settle(); with
  *                              `sink_drain_hangs` its drain never finishes.
  *
+ * pass and sink record the subject of each pdata's identity (the sender
+ * authentication found: pd->ctx.identity) in `test_probe.last_subject`,
+ * and log `identity subject=<s> provider=<p>` (INFO) whenever the identity
+ * they see on their core changes, for the e2e tests.
+ *
  * The probe is one global, for unit tests that run a pipeline on their own
  * thread; in multi-core runs only the gate is used. */
 #ifndef DF_TEST_NODES_H
@@ -48,6 +53,7 @@ struct test_probe {
         enum df_signal signal;
     } sunk[TEST_MAX];
     unsigned nsunk;
+    char last_subject[64]; /* of the last pdata with an identity */
     /* Outcomes seen by subscribers, in delivery order. */
     struct test_event events[TEST_MAX];
     unsigned nevents;

@@ -153,6 +153,34 @@ static void test_lifecycle_order(void **state)
     journal_before("stop lookup", "destroy lookup");
 }
 
+/* Extensions without a readiness gate are ready as they start: the nodes
+ * start once, not once per event. */
+static void test_ungated_start_once(void **state)
+{
+    (void)state;
+    struct rt t;
+    rt_start(&t, RT_HEADER RT_GROUP "        extensions:\n" EXT(
+                     "auth", "urn:test:extension:auth",
+                     "{users: {a: b}}") "        nodes:\n"
+                                        "          gen: {type: 'urn:test:receiver:gen'}\n"
+                                        "          enrich:\n"
+                                        "            type: 'urn:test:processor:enrich'\n"
+                                        "            config: {optional: true}\n"
+                                        "          sink: {type: 'urn:test:exporter:sink'}\n"
+                                        "        connections: [{from: gen, to: enrich}, "
+                                        "{from: enrich, to: sink}]\n");
+    assert_int_equal(df_core_pipeline_state(&t.pl), DF_PIPELINE_RUNNING);
+    assert_int_equal(rt_finish(&t), 0);
+    size_t starts = 0;
+    for (size_t k = 0; k < test_journal_count(); k++) {
+        char e[96];
+        test_journal_get(k, e, sizeof e);
+        starts += !strcmp(e, "start enrich core=0");
+    }
+    assert_int_equal(starts, 1);
+    journal_before("create auth", "start enrich core=0");
+}
+
 /* The nodes start only once the extension's first state is in. */
 static void test_readiness_holds_start(void **state)
 {
@@ -445,6 +473,7 @@ int main(void)
         cmocka_unit_test_setup(test_claims_refused, setup),
         cmocka_unit_test_setup(test_optional_and_late_claims, setup),
         cmocka_unit_test_setup(test_lifecycle_order, setup),
+        cmocka_unit_test_setup(test_ungated_start_once, setup),
         cmocka_unit_test_setup(test_readiness_holds_start, setup),
         cmocka_unit_test_setup(test_readiness_in_parallel, setup),
         cmocka_unit_test_setup(test_readiness_timeout_fails_naming_extension, setup),

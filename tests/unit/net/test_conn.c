@@ -507,7 +507,8 @@ static char seen_alpn[16];
 static char fail_reason[256];
 
 static struct df_proto *select_inner(void *ud, struct df_conn *conn, const char *alpn,
-                                     const uint8_t *first, size_t len)
+                                     const struct df_tls_conn *tls, const uint8_t *first,
+                                     size_t len)
 {
     snprintf(seen_alpn, sizeof seen_alpn, "%s", alpn ? alpn : "(none)");
     return select_echo(ud, conn, first, len);

@@ -196,13 +196,14 @@ static struct df_proto *select_plain(void *ud, struct df_conn *conn, const uint8
         return canned_new(true);
     if (starts(first, len, "GET /close-redirect "))
         return canned_new(false);
-    return df_http1_proto_new(conn, handle, NULL, NULL);
+    return df_http1_proto_new(conn, handle, NULL, NULL, NULL);
 }
 
 static struct df_proto *select_inner(void *ud, struct df_conn *conn, const char *alpn,
-                                     const uint8_t *first, size_t len)
+                                     const struct df_tls_conn *tls, const uint8_t *first,
+                                     size_t len)
 {
-    return df_http1_proto_new(conn, handle, NULL, NULL);
+    return df_http1_proto_new(conn, handle, NULL, NULL, NULL);
 }
 
 static void tls_failed(void *ud, const char *reason) {}

@@ -4,7 +4,8 @@
  * and without compression, deferred answers, the stream limit from both
  * sides, bodies and headers over the limits answered while the connection
  * lives on, plain HTTP/2 POSTs, client resets, garbage and floods closing
- * the connection with GOAWAY, and graceful shutdown. */
+ * the connection with GOAWAY, graceful shutdown, and requests decided (and
+ * refused) from their headers before their bodies are read. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +30,7 @@ struct seen_req {
     uint64_t timeout_ms;
     uint8_t *body;
     size_t body_len;
+    void *stream_ud;
 };
 
 struct seen_res {
@@ -38,7 +40,7 @@ struct seen_res {
     int status;
     uint8_t *body;
     size_t body_len;
-    char ctype[64], accept[64], trailer[16];
+    char ctype[64], accept[64], trailer[16], www[32];
     struct df_grpc_result grpc;
 };
 
@@ -47,6 +49,8 @@ struct fx {
     struct df_h2_client_conn *cli;
     enum mode mode;
     int nreq, ncloses, nres;
+    int nheads; /* on_headers calls */
+    int marker; /* its address is the stream_ud of allowed requests */
     struct seen_req req[MAXN];
     int32_t closed[MAXN];
     uint32_t close_code[MAXN];
@@ -88,6 +92,7 @@ static void on_request(void *ud, struct df_h2_server_conn *c, const struct df_h2
     s->body = malloc(r->body_len + 1);
     memcpy(s->body, r->body, r->body_len);
     s->body_len = r->body_len;
+    s->stream_ud = r->stream_ud;
     if (fx->mode == DEFER)
         return;
     if (r->is_grpc) {
@@ -130,13 +135,15 @@ static void on_response(void *ud, struct df_h2_client_conn *c, const struct df_h
     copy_str(s->ctype, sizeof s->ctype, find(r->headers, r->nheaders, "content-type"));
     copy_str(s->accept, sizeof s->accept, find(r->headers, r->nheaders, "grpc-accept-encoding"));
     copy_str(s->trailer, sizeof s->trailer, find(r->trailers, r->ntrailers, "x-trailer"));
+    copy_str(s->www, sizeof s->www, find(r->headers, r->nheaders, "www-authenticate"));
     assert_int_equal(df_grpc_result_from_response(r, 1 << 20, &s->grpc), 0);
 }
 
 static void fx_init(struct fx *fx, const struct df_h2_limits *sl, const struct df_h2_limits *cl)
 {
     memset(fx, 0, sizeof *fx);
-    struct df_h2_server_callbacks cb = {on_request, on_stream_close};
+    struct df_h2_server_callbacks cb = {.on_request = on_request,
+                                        .on_stream_close = on_stream_close};
     fx->srv = df_h2_server_new(&cb, fx, sl);
     fx->cli = df_h2_client_new(on_response, fx, cl, false);
     assert_non_null(fx->srv);
@@ -602,7 +609,8 @@ static void test_client_reset_before_answer(void **state)
 static struct df_h2_server_conn *new_server(struct fx *fx, const struct df_h2_limits *l)
 {
     memset(fx, 0, sizeof *fx);
-    struct df_h2_server_callbacks cb = {on_request, on_stream_close};
+    struct df_h2_server_callbacks cb = {.on_request = on_request,
+                                        .on_stream_close = on_stream_close};
     fx->srv = df_h2_server_new(&cb, fx, l);
     assert_non_null(fx->srv);
     return fx->srv;
@@ -809,6 +817,156 @@ static void test_graceful_shutdown(void **state)
     fx_free(&fx);
 }
 
+/* on_headers as an authentication would use it: `authorization: good`
+ * goes on (with &fx->marker as its stream_ud); anything else is refused —
+ * answered (gRPC UNAUTHENTICATED, HTTP 401), or with x-mode "silent" not
+ * answered at all, or with x-mode "answer-then-true" answered but returning
+ * true (still a refusal). */
+static bool on_headers(void *ud, struct df_h2_server_conn *c, const struct df_h2_request *r,
+                       void **stream_ud)
+{
+    struct fx *fx = ud;
+    fx->nheads++;
+    assert_int_equal(r->body_len, 0);
+    assert_non_null(r->body);
+    assert_null(r->stream_ud);
+    assert_null(*stream_ud);
+    const char *auth = find(r->headers, r->nheaders, "authorization");
+    const char *mode = find(r->headers, r->nheaders, "x-mode");
+    if (auth && !strcmp(auth, "good")) {
+        *stream_ud = &fx->marker;
+        return true;
+    }
+    if (mode && !strcmp(mode, "silent"))
+        return false;
+    if (r->is_grpc) {
+        assert_int_equal(df_grpc_respond(c, r->stream_id, DF_GRPC_UNAUTHENTICATED,
+                                         "unauthenticated", NULL, 0, -1),
+                         0);
+    } else {
+        struct df_h2_header h[] = {{"content-type", "text/plain"}, {"www-authenticate", "Bearer"}};
+        assert_int_equal(
+            df_h2_server_respond(c, r->stream_id, 401, h, 2, (const uint8_t *)"no", 2, NULL, 0), 0);
+    }
+    return mode && !strcmp(mode, "answer-then-true");
+}
+
+static void fx_init_headers(struct fx *fx)
+{
+    fx_init(fx, NULL, NULL);
+    df_h2_server_free(fx->srv);
+    struct df_h2_server_callbacks cb = {
+        .on_request = on_request, .on_stream_close = on_stream_close, .on_headers = on_headers};
+    fx->srv = df_h2_server_new(&cb, fx, NULL);
+    assert_non_null(fx->srv);
+}
+
+static void test_headers_decide(void **state)
+{
+    struct fx fx;
+    fx_init_headers(&fx);
+    pump(&fx); /* SETTINGS: the client learns our 1 MiB stream window */
+    /* 2 MiB bodies: more than a stream window, so the client is still
+     * sending when the answer comes. */
+    size_t big = (size_t)2 << 20;
+    uint8_t *body = malloc(big + 1);
+    memset(body, 'x', big);
+    body[big] = 0;
+    struct df_h2_header good[] = {{"authorization", "good"}};
+    struct df_h2_header ct[] = {{"content-type", "application/x-protobuf"}};
+
+    /* gRPC without a credential: refused at its headers, Trailers-Only
+     * UNAUTHENTICATED, never reaching on_request. */
+    assert_true(df_grpc_client_call(fx.cli, "/s/M", "a", NULL, 0, body, big, DF_ENCODING_IDENTITY,
+                                    0, NULL) > 0);
+    pump(&fx);
+    assert_int_equal(fx.nheads, 1);
+    assert_int_equal(fx.nreq, 0);
+    assert_int_equal(fx.nres, 1);
+    assert_int_equal(fx.res[0].result, DF_H2_OK); /* RST_STREAM(NO_ERROR) after the answer */
+    assert_int_equal(fx.res[0].grpc.status, DF_GRPC_UNAUTHENTICATED);
+    assert_string_equal(fx.res[0].grpc.message, "unauthenticated");
+    /* The same connection serves an allowed call, which carries its
+     * stream_ud to on_request. */
+    assert_true(df_grpc_client_call(fx.cli, "/s/M", "a", good, 1, (const uint8_t *)"hi", 2,
+                                    DF_ENCODING_IDENTITY, 0, NULL) > 0);
+    pump(&fx);
+    assert_int_equal(fx.nreq, 1);
+    assert_ptr_equal(fx.req[0].stream_ud, &fx.marker);
+    assert_int_equal(fx.req[0].body_len, 2);
+    assert_int_equal(fx.res[1].grpc.status, DF_GRPC_OK);
+
+    /* Plain HTTP: 401 with its headers and body; then an allowed POST. */
+    assert_true(df_h2_client_request(fx.cli, "POST", "/v1/logs", "a", ct, 1, body, big, NULL) > 0);
+    pump(&fx);
+    assert_int_equal(fx.nres, 3);
+    assert_int_equal(fx.res[2].result, DF_H2_OK);
+    assert_int_equal(fx.res[2].status, 401);
+    assert_string_equal(fx.res[2].www, "Bearer");
+    assert_int_equal(fx.res[2].body_len, 2);
+    assert_memory_equal(fx.res[2].body, "no", 2);
+    assert_true(df_h2_client_request(fx.cli, "POST", "/v1/logs", "a", good, 1,
+                                     (const uint8_t *)"hello", 5, NULL) > 0);
+    pump(&fx);
+    assert_int_equal(fx.nreq, 2);
+    assert_int_equal(fx.res[3].status, 200);
+    assert_ptr_equal(fx.req[1].stream_ud, &fx.marker);
+
+    /* Headers with END_STREAM (no body) are decided the same way. */
+    assert_true(df_h2_client_request(fx.cli, "GET", "/v1/logs", "a", NULL, 0, NULL, 0, NULL) > 0);
+    pump(&fx);
+    assert_int_equal(fx.res[4].status, 401);
+
+    /* Fail-closed: refused without an answer resets the stream; answered
+     * yet returning true is still a refusal. */
+    struct df_h2_header silent[] = {{"x-mode", "silent"}};
+    struct df_h2_header both[] = {{"x-mode", "answer-then-true"}};
+    assert_true(df_h2_client_request(fx.cli, "POST", "/v1/logs", "a", silent, 1, body, 1000, NULL) >
+                0);
+    pump(&fx);
+    assert_int_equal(fx.res[5].result, DF_H2_RESET);
+    assert_int_equal(fx.res[5].h2_error, NGHTTP2_INTERNAL_ERROR);
+    assert_true(df_h2_client_request(fx.cli, "POST", "/v1/logs", "a", both, 1, body, 1000, NULL) >
+                0);
+    pump(&fx);
+    assert_int_equal(fx.res[6].status, 401);
+    assert_int_equal(fx.nreq, 2);
+
+    /* Flow control: refused bodies are dropped but their credit returned.
+     * Twenty refused 2 MiB uploads each get a stream window (1 MiB) of DATA
+     * through, more than the connection window (16 MiB) in all; a
+     * connection that kept that credit would stall the last ones and the
+     * allowed call after them. */
+    size_t moved = 0;
+    for (int i = 0; i < 20; i++) {
+        assert_true(df_h2_client_request(fx.cli, "POST", "/v1/logs", "a", ct, 1, body, big, NULL) >
+                    0);
+        moved += pump(&fx);
+        assert_int_equal(fx.nres, 8 + i);
+        assert_int_equal(fx.res[7 + i].status, 401);
+    }
+    assert_true(moved > (size_t)17 << 20);
+    assert_true(df_grpc_client_call(fx.cli, "/s/M", "a", good, 1, (const uint8_t *)"last", 4,
+                                    DF_ENCODING_IDENTITY, 0, NULL) > 0);
+    pump(&fx);
+    assert_int_equal(fx.nres, 28);
+    assert_int_equal(fx.res[27].grpc.status, DF_GRPC_OK);
+    assert_int_equal(fx.nreq, 3);
+
+    struct df_h2_server_stats st;
+    df_h2_server_stats(fx.srv, &st);
+    assert_int_equal(st.requests, 3);
+    assert_int_equal(st.refused, 25);
+    assert_int_equal(st.rejected, 0);
+    assert_int_equal(st.open_streams, 0);
+    assert_int_equal(fx.ncloses, 0); /* refused streams are not reported closed */
+    assert_false(df_h2_server_want_close(fx.srv));
+    /* A refused stream cannot be answered later. */
+    assert_int_equal(df_grpc_respond(fx.srv, 1, DF_GRPC_OK, NULL, NULL, 0, -1), DF_ENOENT);
+    free(body);
+    fx_free(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -823,6 +981,7 @@ int main(void)
         cmocka_unit_test(test_flood_cut_off),
         cmocka_unit_test(test_header_limits),
         cmocka_unit_test(test_graceful_shutdown),
+        cmocka_unit_test(test_headers_decide),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -712,6 +712,182 @@ static void test_conn_deferred_cancel(void **state)
     assert_null(ctx2.toks[1]);
 }
 
+/* ---- the head hook ------------------------------------------------------ */
+
+static int head_marker;
+static int head_calls;
+
+/* Lets `Authorization: good` through (marking the request); answers 401
+ * with a challenge otherwise. */
+static void head_hook(void *ud, const struct df_http1_request *head, struct df_http1_response *res,
+                      void **user)
+{
+    (void)ud;
+    head_calls++;
+    assert_int_equal(head->body_len, 0);
+    assert_null(head->user);
+    assert_null(*user);
+    const char *auth = df_http1_request_header(head, "authorization");
+    if (auth && !strcmp(auth, "good")) {
+        *user = &head_marker;
+        return;
+    }
+    static const struct df_http1_header h[] = {{"WWW-Authenticate", "Bearer"}};
+    df_http1_response_text(res, 401, "text/plain", "no");
+    res->headers = h;
+    res->nheaders = 1;
+}
+
+/* Answers `user=<marked|none> <body length>`. */
+static void head_handler(void *ud, const struct df_http1_request *req,
+                         struct df_http1_response *res)
+{
+    struct ctx *ctx = ud;
+    atomic_fetch_add(&ctx->calls, 1);
+    df_http1_response_text(res, 200, "text/plain", "user=%s %zu",
+                           req->user == &head_marker ? "marked" : "none", req->body_len);
+}
+
+#define REFUSED                                                                                    \
+    "HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\nWWW-Authenticate: Bearer\r\n"        \
+    "Content-Length: 2\r\n\r\nno"
+
+static void head_conn(struct df_http1_conn *c, struct ctx *ctx, const struct df_http1_limits *l)
+{
+    memset(ctx, 0, sizeof *ctx);
+    head_calls = 0;
+    df_http1_conn_init(c, head_handler, ctx, l);
+    df_http1_conn_set_head(c, head_hook);
+}
+
+static void test_conn_head_hook(void **state)
+{
+    (void)state;
+    struct ctx ctx;
+    struct df_http1_conn c;
+    struct df_http1_out out = {0};
+    static const char good[] = "POST /in HTTP/1.1\r\nAuthorization: good\r\nContent-Length: 3\r\n"
+                               "\r\nabc";
+    char want[512];
+    snprintf(want, sizeof want, "%s", ok("", "user=marked 3"));
+
+    /* Refused at its head: answered before any body byte, the body (100000
+     * bytes, fed in pieces) dropped, and the connection serves the next
+     * request. */
+    head_conn(&c, &ctx, NULL);
+    assert_int_equal(feed(&c, "POST /in HTTP/1.1\r\nContent-Length: 100000\r\n\r\n", &out),
+                     DF_HTTP1_KEEP);
+    assert_string_equal(out_str(&out), REFUSED);
+    df_http1_out_free(&out);
+    assert_int_equal(df_http1_conn_phase(&c), DF_HTTP1_BODY);
+    char chunk[10000];
+    memset(chunk, 'b', sizeof chunk);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(df_http1_conn_feed(&c, (const uint8_t *)chunk, sizeof chunk, &out),
+                         DF_HTTP1_KEEP);
+    assert_int_equal(out.len, 0);
+    assert_null(c.body); /* never buffered */
+    assert_int_equal(df_http1_conn_phase(&c), DF_HTTP1_IDLE);
+    assert_int_equal(feed(&c, good, &out), DF_HTTP1_KEEP);
+    assert_string_equal(out_str(&out), want);
+    df_http1_out_free(&out);
+    assert_int_equal(atomic_load(&ctx.calls), 1); /* the refused one never reached it */
+    assert_int_equal(head_calls, 2);
+    assert_int_equal(df_http1_conn_requests(&c), 2);
+
+    /* Chunked, pipelined behind it in one feed: the same. */
+    char both[512];
+    snprintf(both, sizeof both, "%s%s",
+             "POST /in HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+             "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+             good);
+    assert_int_equal(feed(&c, both, &out), DF_HTTP1_KEEP);
+    char want2[1024];
+    snprintf(want2, sizeof want2, "%s%s", REFUSED, want);
+    assert_string_equal(out_str(&out), want2);
+    df_http1_out_free(&out);
+    /* A refused request without a body. */
+    assert_int_equal(feed(&c, "GET /x HTTP/1.1\r\n\r\n", &out), DF_HTTP1_KEEP);
+    assert_string_equal(out_str(&out), REFUSED);
+    df_http1_out_free(&out);
+    assert_int_equal(atomic_load(&ctx.calls), 2);
+    df_http1_conn_free(&c);
+
+    /* A client waiting for 100 Continue gets the refusal instead, and the
+     * connection closes (the body may or may not follow). */
+    head_conn(&c, &ctx, NULL);
+    assert_int_equal(
+        feed(&c, "POST /in HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n", &out),
+        DF_HTTP1_CLOSE);
+    assert_null(strstr(out_str(&out), "100 Continue"));
+    assert_memory_equal(out.data, "HTTP/1.1 401 Unauthorized\r\n", 27);
+    assert_non_null(strstr(out_str(&out), "\r\nConnection: close\r\n"));
+    df_http1_out_free(&out);
+    df_http1_conn_free(&c);
+    /* Allowed, it gets its 100 Continue as usual. */
+    head_conn(&c, &ctx, NULL);
+    assert_int_equal(feed(&c,
+                          "POST /in HTTP/1.1\r\nAuthorization: good\r\nExpect: 100-continue\r\n"
+                          "Content-Length: 2\r\n\r\n",
+                          &out),
+                     DF_HTTP1_KEEP);
+    assert_string_equal(out_str(&out), "HTTP/1.1 100 Continue\r\n\r\n");
+    df_http1_out_free(&out);
+    df_http1_conn_free(&c);
+
+    /* Connection: close: refused and closed. */
+    head_conn(&c, &ctx, NULL);
+    assert_int_equal(
+        feed(&c, "POST /in HTTP/1.1\r\nConnection: close\r\nContent-Length: 5\r\n\r\nab", &out),
+        DF_HTTP1_CLOSE);
+    assert_non_null(strstr(out_str(&out), "\r\nConnection: close\r\n"));
+    df_http1_out_free(&out);
+    df_http1_conn_free(&c);
+
+    /* A dropped body is still bounded: past max_body_bytes the connection
+     * just closes, with no second answer. */
+    struct df_http1_limits l = {.max_body_bytes = 100};
+    head_conn(&c, &ctx, &l);
+    assert_int_equal(feed(&c, "POST /in HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", &out),
+                     DF_HTTP1_KEEP);
+    assert_string_equal(out_str(&out), REFUSED);
+    df_http1_out_free(&out);
+    char big[256];
+    memset(big, 'z', sizeof big);
+    assert_int_equal(feed(&c, "100\r\n", &out), DF_HTTP1_KEEP);
+    assert_int_equal(df_http1_conn_feed(&c, (const uint8_t *)big, sizeof big, &out),
+                     DF_HTTP1_CLOSE);
+    assert_int_equal(out.len, 0);
+    df_http1_conn_free(&c);
+
+    /* And by the body timeout: closed without a 408. */
+    head_conn(&c, &ctx, NULL);
+    assert_int_equal(feed(&c, "POST /in HTTP/1.1\r\nContent-Length: 10\r\n\r\nab", &out),
+                     DF_HTTP1_KEEP);
+    df_http1_out_free(&out);
+    assert_int_equal(df_http1_conn_timeout(&c, &out), DF_HTTP1_CLOSE);
+    assert_int_equal(out.len, 0);
+    df_http1_conn_free(&c);
+
+    /* Behind a deferred answer, the refusal waits its turn. */
+    head_conn(&c, &ctx, NULL);
+    c.fn = handler; /* "/defer" defers */
+    assert_int_equal(feed(&c,
+                          "GET /defer HTTP/1.1\r\nAuthorization: good\r\n\r\n"
+                          "GET /x HTTP/1.1\r\n\r\n",
+                          &out),
+                     DF_HTTP1_KEEP);
+    assert_int_equal(out.len, 0);
+    assert_int_equal(ctx.ntoks, 1);
+    assert_int_equal(df_http1_respond(ctx.toks[0], 200, "text/plain", NULL, 0, "d", 1), 0);
+    assert_int_equal(df_http1_conn_output(&c, &out), DF_HTTP1_KEEP);
+    char want3[512];
+    snprintf(want3, sizeof want3, "%s%s", ok("", "d"), REFUSED);
+    assert_string_equal(out_str(&out), want3);
+    df_http1_out_free(&out);
+    df_http1_conn_free(&c);
+}
+
 static void test_conn_response_headers(void **state)
 {
     (void)state;
@@ -1523,6 +1699,7 @@ int main(void)
         cmocka_unit_test(test_conn_deferred_errors),
         cmocka_unit_test(test_conn_deferred_cancel),
         cmocka_unit_test(test_conn_response_headers),
+        cmocka_unit_test(test_conn_head_hook),
         cmocka_unit_test(test_server_get),
         cmocka_unit_test(test_server_keepalive_and_head),
         cmocka_unit_test(test_server_pipelined),

@@ -253,7 +253,7 @@ static void h1_handle(void *ud, const struct df_http1_request *req, struct df_ht
 
 static struct df_proto *select_h1(void *ud, struct df_conn *conn, const uint8_t *first, size_t len)
 {
-    return df_http1_proto_new(conn, h1_handle, NULL, NULL);
+    return df_http1_proto_new(conn, h1_handle, NULL, NULL, NULL);
 }
 
 static void closed(void *ud)

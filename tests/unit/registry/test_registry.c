@@ -43,8 +43,9 @@ static const char *const test_nodes[] = {
     NULL,
 };
 static const char *const test_extensions[] = {
-    "urn:test:extension:auth", "urn:test:extension:lookup", "urn:test:extension:lookup_local",
-    "urn:test:extension:heartbeat", NULL};
+    "urn:test:extension:auth",         "urn:test:extension:lookup",
+    "urn:test:extension:lookup_local", "urn:test:extension:heartbeat",
+    "urn:test:extension:header_auth",  NULL};
 static const char *const test_capabilities[] = {"test_auth", "test_lookup", NULL};
 
 static size_t count(const char *const *list)

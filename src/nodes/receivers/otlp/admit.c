@@ -141,7 +141,9 @@ static void timeout_cb(uv_timer_t *t)
 
 struct otlp_pending *otlp_admit_request(struct otlp_admit *a, const struct otlp_policy *pol,
                                         enum df_signal signal, const uint8_t *body, size_t len,
-                                        bool json, uint8_t *owned, struct otlp_reply *reply)
+                                        bool json, uint8_t *owned,
+                                        const struct df_identity *identity,
+                                        struct otlp_reply *reply)
 {
     if (a->refusing) {
         free(owned);
@@ -184,6 +186,8 @@ struct otlp_pending *otlp_admit_request(struct otlp_admit *a, const struct otlp_
     }
     struct df_pdata *pd = df_pdata_new(a->node, signal, bytes, bytes->data, bytes->len, items);
     df_bytes_unref(bytes); /* the pdata holds it */
+    if (pd)
+        pd->ctx.identity = identity;
     struct otlp_pending *p = pol->wait && pd ? calloc(1, sizeof *p) : NULL;
     if (!pd || (pol->wait && !p)) {
         if (pd)

@@ -61,12 +61,16 @@ void otlp_admit_free(struct otlp_admit *a);
  * JSON when `json`), already decompressed and within the size limit. When
  * `owned` is not NULL it is `body`'s malloc'd buffer, given to the request
  * (kept as the pdata's bytes, without a copy, or freed); otherwise the body
- * is copied. Answers through `reply` now, or later when waiting: then
- * returns the pending handle the transport must cancel if it can no longer
- * answer (NULL when answered already). */
+ * is copied. `identity` (NULL = anonymous) is the sender as authentication
+ * found it, put into the pdata's context (it outlives every pdata: see
+ * df/capabilities/auth_check.h). Answers through `reply` now, or later when
+ * waiting: then returns the pending handle the transport must cancel if it
+ * can no longer answer (NULL when answered already). */
 struct otlp_pending *otlp_admit_request(struct otlp_admit *a, const struct otlp_policy *pol,
                                         enum df_signal signal, const uint8_t *body, size_t len,
-                                        bool json, uint8_t *owned, struct otlp_reply *reply);
+                                        bool json, uint8_t *owned,
+                                        const struct df_identity *identity,
+                                        struct otlp_reply *reply);
 
 /* Counts an answer a transport gave by itself (a request it could not read:
  * too large, bad encoding, bad media type). */

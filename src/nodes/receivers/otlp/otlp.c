@@ -21,18 +21,38 @@
  *
  * HTTP errors carry a google.rpc.Status body, protobuf or JSON like the
  * request. Drain: stop accepting, answer what is in flight, then close the
- * connections (GOAWAY / Connection: close through the protocols). */
+ * connections (GOAWAY / Connection: close through the protocols).
+ *
+ * Authentication: with an auth_check extension bound (`capabilities:
+ * {auth_check: <extension>}`), every request is decided when its headers
+ * are complete, before its body is read — HTTP/2 (gRPC and OTLP/HTTP)
+ * through the connection's on_headers hook, HTTP/1.1 through its head hook
+ * — from its transport, method, path, headers, peer address and verified
+ * TLS client certificate (read once per connection). Allowed requests
+ * carry the identity into their pdata; refused ones are answered at once
+ * and their bodies dropped unread into memory:
+ *
+ *   decision                         gRPC               HTTP
+ *   deny missing/invalid credential  UNAUTHENTICATED    401 + WWW-Authenticate
+ *   deny forbidden                   PERMISSION_DENIED  403
+ *   error (cannot decide)            UNAVAILABLE        503 (fails closed)
+ *
+ * The client sees a generic message; the provider's detail goes to the log
+ * only, at most one line per second per node instance. Without a binding
+ * none of this runs: the transports get no hooks. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "df/capabilities/auth_check.h"
 #include "df/node.h"
 #include "net/addr.h"
 #include "net/compress.h"
 #include "net/conn.h"
 #include "net/h2.h"
 #include "net/http1_proto.h"
+#include "net/tls.h"
 #include "net/tls_proto.h"
 #include "nodes/receivers/otlp/admit.h"
 #include "nodes/receivers/otlp/otlp.h"
@@ -53,10 +73,23 @@ struct listener_state {
     enum proto_kind kind;
 };
 
+/* The bound auth_check and what goes with it (auth.h.ops NULL: none). */
+struct otlp_auth {
+    struct df_auth_check h;
+    struct df_metric *allowed, *denied, *errors;
+    uint64_t log_after_ms; /* loop time before which refusals are not logged */
+    uint64_t suppressed;   /* refusals not logged since the last line */
+    /* Header views for requests with more headers than the stack array:
+     * grown when needed and kept, so no request allocates. */
+    struct df_auth_header *scratch;
+    size_t scratch_cap;
+};
+
 struct otlp_rx {
     struct df_node *node;
     const struct otlp_receiver_config *cfg;
     struct otlp_admit *admit;
+    struct otlp_auth auth;
     struct listener_state ls[NKINDS];
     struct df_timer *drain_timer;
     bool draining;
@@ -144,6 +177,154 @@ static const enum df_grpc_status grpc_status[OTLP_VERDICT_COUNT] = {
     DF_GRPC_DEADLINE_EXCEEDED,
 };
 
+/* ---- authentication ------------------------------------------------------ */
+
+/* Header views built on the stack up to this many headers. */
+#define AUTH_STACK_HEADERS 64
+/* Refusals are logged at most once per this interval per node instance. */
+#define AUTH_LOG_INTERVAL_MS 1000
+
+/* What a check knows of a connection's peer, read once when the
+ * connection's protocol is chosen (with an auth_check bound only). */
+struct peer {
+    const struct sockaddr *addr; /* the connection's; NULL when unknown */
+    char *subject;               /* the verified client certificate's (RFC 2253), or NULL */
+    char **sans;                 /* its SANs as "DNS:...", "URI:...", "email:...", "IP:..." */
+    size_t nsans;
+    bool incomplete; /* the certificate could not be read whole: every check fails closed */
+};
+
+static int add_san(void *ud, enum df_tls_san_type type, const char *value)
+{
+    struct peer *p = ud;
+    const char *kind = df_tls_san_type_name(type);
+    size_t klen = strlen(kind), vlen = strlen(value);
+    char *s = malloc(klen + 1 + vlen + 1);
+    char **grown = s ? realloc(p->sans, (p->nsans + 1) * sizeof *grown) : NULL;
+    if (!grown) {
+        free(s);
+        p->incomplete = true;
+        return 1;
+    }
+    memcpy(s, kind, klen);
+    s[klen] = ':';
+    memcpy(s + klen + 1, value, vlen + 1);
+    p->sans = grown;
+    p->sans[p->nsans++] = s;
+    return 0;
+}
+
+static void peer_load(struct peer *p, struct df_conn *conn, const struct df_tls_conn *tls)
+{
+    p->addr = (const struct sockaddr *)df_conn_peer(conn);
+    char subject[4096];
+    if (!tls || df_tls_peer_subject(tls, subject, sizeof subject) != 0)
+        return; /* no verified client certificate */
+    if (strlen(subject) == sizeof subject - 1 || !(p->subject = strdup(subject)) ||
+        df_tls_peer_sans(tls, add_san, p) < 0)
+        p->incomplete = true; /* truncated or out of memory: not to be matched */
+}
+
+static void peer_free(struct peer *p)
+{
+    for (size_t i = 0; i < p->nsans; i++)
+        free(p->sans[i]);
+    free(p->sans);
+    free(p->subject);
+}
+
+/* Room for `n` header views: `stack` (AUTH_STACK_HEADERS long) when they
+ * fit, else the node's scratch array. NULL on exhaustion. */
+static struct df_auth_header *header_room(struct otlp_auth *a, struct df_auth_header *stack,
+                                          size_t n)
+{
+    if (n <= AUTH_STACK_HEADERS)
+        return stack;
+    if (n > a->scratch_cap) {
+        struct df_auth_header *grown = realloc(a->scratch, n * sizeof *grown);
+        if (!grown)
+            return NULL;
+        a->scratch = grown;
+        a->scratch_cap = n;
+    }
+    return a->scratch;
+}
+
+/* Logs a refusal: what was refused, from where, and the provider's detail
+ * (never a header value), rate-limited with a count of the lines left out. */
+static void auth_log(struct otlp_rx *rx, const struct df_auth_request *req,
+                     const struct df_auth_result *out)
+{
+    struct otlp_auth *a = &rx->auth;
+    uint64_t now = uv_now(df_node_loop(rx->node));
+    if (now < a->log_after_ms) {
+        a->suppressed++;
+        return;
+    }
+    a->log_after_ms = now + AUTH_LOG_INTERVAL_MS;
+    char addr[64] = "an unknown address", more[96] = "";
+    if (req->peer)
+        df_sockaddr_format(req->peer, addr, sizeof addr);
+    if (a->suppressed)
+        snprintf(more, sizeof more, " (and %llu more refusals not logged)",
+                 (unsigned long long)a->suppressed);
+    a->suppressed = 0;
+    bool error = out->decision == DF_AUTH_ERROR;
+    int dlen = (int)strnlen(out->detail, sizeof out->detail);
+    /* The path without its query, which may hold a credential (HTTP/2's
+     * :path has it; HTTP/1.1's path does not). */
+    int plen = (int)strcspn(req->path, "?");
+    df_node_log(rx->node, error ? DF_LOG_WARN : DF_LOG_INFO, "refused %s %.*s from %s: %s%s%.*s%s",
+                req->transport == DF_AUTH_GRPC ? "gRPC call" : "HTTP request",
+                plen < 200 ? plen : 200, req->path, addr,
+                error ? "authentication error" : df_auth_reason_name(out->reason), dlen ? ": " : "",
+                dlen, out->detail, more);
+}
+
+/* Decides `req` (its headers filled; NULL with nheaders when they could not
+ * be viewed) with the bound auth_check, counting and logging. */
+static enum df_auth_decision auth_decide(struct otlp_rx *rx, const struct peer *peer,
+                                         struct df_auth_request *req, struct df_auth_result *out)
+{
+    struct otlp_auth *a = &rx->auth;
+    req->peer = peer->addr;
+    req->tls_subject = peer->subject;
+    req->tls_sans = (const char *const *)peer->sans;
+    req->ntls_sans = peer->nsans;
+    enum df_auth_decision d;
+    if ((!req->headers && req->nheaders) || peer->incomplete) {
+        /* The request cannot be shown whole: fail closed. */
+        *out = (struct df_auth_result){.decision = DF_AUTH_ERROR};
+        snprintf(out->detail, sizeof out->detail, "%s",
+                 peer->incomplete ? "the client certificate could not be read"
+                                  : "out of memory viewing the headers");
+        d = DF_AUTH_ERROR;
+    } else {
+        d = df_auth_check_call(a->h, req, out);
+    }
+    df_metric_add(d == DF_AUTH_ALLOW ? a->allowed : d == DF_AUTH_DENY ? a->denied : a->errors, 1);
+    if (d != DF_AUTH_ALLOW)
+        auth_log(rx, req, out);
+    return d;
+}
+
+/* How a refusal is answered; the message is all the client learns. */
+struct refusal {
+    int http;
+    enum df_grpc_status grpc;
+    const char *message;
+    const char *challenge; /* WWW-Authenticate (401 only), or NULL */
+};
+
+static struct refusal refusal_of(const struct df_auth_result *out)
+{
+    if (out->decision == DF_AUTH_DENY && out->reason == DF_AUTH_FORBIDDEN)
+        return (struct refusal){403, DF_GRPC_PERMISSION_DENIED, "permission denied", NULL};
+    if (out->decision == DF_AUTH_DENY)
+        return (struct refusal){401, DF_GRPC_UNAUTHENTICATED, "unauthenticated", out->challenge};
+    return (struct refusal){503, DF_GRPC_UNAVAILABLE, "authentication unavailable", NULL};
+}
+
 /* ---- HTTP/2 (gRPC, and OTLP/HTTP over h2c or h2) ------------------------ */
 
 struct h2_reply;
@@ -157,9 +338,10 @@ struct h2p {
     /* gRPC keepalive: PING a connection idle for keepalive.time; close it
      * when the PING is not acknowledged within keepalive.timeout. */
     uv_timer_t *ka;
-    bool heard;     /* bytes arrived since the last tick */
-    bool ping_out;  /* a PING waits for its ACK */
-    uint64_t acked; /* pings_acked when it was sent */
+    bool heard;       /* bytes arrived since the last tick */
+    bool ping_out;    /* a PING waits for its ACK */
+    uint64_t acked;   /* pings_acked when it was sent */
+    struct peer peer; /* with an auth_check bound */
 };
 
 struct h2_reply {
@@ -206,6 +388,45 @@ static void h2_answer(struct otlp_reply *base, enum otlp_verdict v, const char *
     h2_unlink(r);
     free(r);
     df_conn_flush(p->conn);
+}
+
+/* on_headers, with an auth_check bound: decides the request before its
+ * body is read. Allowed: the identity rides on the stream to on_request. */
+static bool h2_on_headers(void *ud, struct df_h2_server_conn *c, const struct df_h2_request *req,
+                          void **stream_ud)
+{
+    struct h2p *p = ud;
+    struct otlp_rx *rx = p->ls->rx;
+    struct df_auth_header stack[AUTH_STACK_HEADERS];
+    struct df_auth_header *h = header_room(&rx->auth, stack, req->nheaders);
+    for (size_t i = 0; h && i < req->nheaders; i++)
+        h[i] = (struct df_auth_header){req->headers[i].name, strlen(req->headers[i].name),
+                                       req->headers[i].value, strlen(req->headers[i].value)};
+    struct df_auth_request ar = {.transport = req->is_grpc ? DF_AUTH_GRPC : DF_AUTH_HTTP,
+                                 .method = req->method,
+                                 .path = req->path,
+                                 .headers = h,
+                                 .nheaders = req->nheaders};
+    struct df_auth_result out;
+    if (auth_decide(rx, &p->peer, &ar, &out) == DF_AUTH_ALLOW) {
+        *stream_ud = (void *)out.identity;
+        return true;
+    }
+    struct refusal rf = refusal_of(&out);
+    if (req->is_grpc) {
+        df_grpc_respond(c, req->stream_id, rf.grpc, rf.message, NULL, 0, -1);
+        return false;
+    }
+    bool json = media_type(req->content_type) == 1;
+    char body[256];
+    size_t n = status_body(json, (int)rf.grpc, rf.message, body, sizeof body);
+    struct df_h2_header hh[2] = {
+        {"content-type", json ? "application/json" : "application/x-protobuf"}};
+    size_t nh = 1;
+    if (rf.challenge)
+        hh[nh++] = (struct df_h2_header){"www-authenticate", rf.challenge};
+    df_h2_server_respond(c, req->stream_id, rf.http, hh, nh, (const uint8_t *)body, n, NULL, 0);
+    return false;
 }
 
 static void h2_on_request(void *ud, struct df_h2_server_conn *c, const struct df_h2_request *req)
@@ -261,7 +482,7 @@ static void h2_on_request(void *ud, struct df_h2_server_conn *c, const struct df
     uint8_t *owned = df_h2_server_take_body(c, req->stream_id);
     struct otlp_pending *pending =
         otlp_admit_request(rx->admit, &ls->policy, (enum df_signal)sig, req->body, req->body_len,
-                           json, owned, &r->base);
+                           json, owned, req->stream_ud, &r->base);
     if (pending)
         r->pending = pending;
 }
@@ -353,6 +574,7 @@ static void h2p_destroy(struct df_proto *base)
         uv_close((uv_handle_t *)p->ka, ka_closed);
     df_h2_server_fail(p->h2); /* reports waiting streams: their answers are dropped */
     df_h2_server_free(p->h2);
+    peer_free(&p->peer);
     free(p);
 }
 
@@ -362,7 +584,8 @@ static const struct df_proto_ops h2p_ops = {.feed = h2p_feed,
                                             .done = h2p_done,
                                             .destroy = h2p_destroy};
 
-static struct df_proto *new_h2(struct listener_state *ls, struct df_conn *conn)
+static struct df_proto *new_h2(struct listener_state *ls, struct df_conn *conn,
+                               const struct df_tls_conn *tls)
 {
     struct h2p *p = calloc(1, sizeof *p);
     if (!p)
@@ -380,7 +603,12 @@ static struct df_proto *new_h2(struct listener_state *ls, struct df_conn *conn)
     }
     struct df_h2_server_callbacks cb = {.on_request = h2_on_request,
                                         .on_stream_close = h2_on_stream_close};
+    if (ls->rx->auth.h.ops) {
+        cb.on_headers = h2_on_headers;
+        peer_load(&p->peer, conn, tls);
+    }
     if (!(p->h2 = df_h2_server_new(&cb, p, &lim))) {
+        peer_free(&p->peer);
         free(p);
         return NULL;
     }
@@ -393,6 +621,19 @@ static struct df_proto *new_h2(struct listener_state *ls, struct df_conn *conn)
 }
 
 /* ---- HTTP/1.1 ------------------------------------------------------------ */
+
+/* One HTTP/1.1 connection: the handlers' `ud`. */
+struct h1c {
+    struct listener_state *ls;
+    struct peer peer; /* with an auth_check bound */
+};
+
+static void h1c_free(void *ud)
+{
+    struct h1c *hc = ud;
+    peer_free(&hc->peer);
+    free(hc);
+}
 
 struct h1_reply {
     struct otlp_reply base;
@@ -474,13 +715,14 @@ static void h1_cancel(void *ud, struct df_http1_pending *tok)
     free(r);
 }
 
-static void h1_error(struct df_http1_response *res, struct otlp_admit *a, enum otlp_verdict v,
-                     bool json, const char *msg)
+/* Fills `res` with HTTP status `http` and a google.rpc.Status body of
+ * `code` and `msg`, protobuf or JSON like the request. */
+static void h1_status(struct df_http1_response *res, int http, enum df_grpc_status code, bool json,
+                      const char *msg)
 {
     char body[1024];
-    otlp_admit_count(a, v);
-    size_t n = status_body(json, (int)grpc_status[v], msg, body, sizeof body);
-    res->status = http_status[v];
+    size_t n = status_body(json, (int)code, msg, body, sizeof body);
+    res->status = http;
     res->content_type = json ? "application/json" : "application/x-protobuf";
     res->body = malloc(n ? n : 1);
     if (res->body) {
@@ -489,9 +731,60 @@ static void h1_error(struct df_http1_response *res, struct otlp_admit *a, enum o
     }
 }
 
+static void h1_error(struct df_http1_response *res, struct otlp_admit *a, enum otlp_verdict v,
+                     bool json, const char *msg)
+{
+    otlp_admit_count(a, v);
+    h1_status(res, http_status[v], grpc_status[v], json, msg);
+}
+
+/* The head hook, with an auth_check bound: decides the request before its
+ * body is read. Allowed: the identity rides on the request to h1_handle.
+ * A CORS preflight of an allowed origin goes on unchecked: browsers never
+ * send credentials on one, and it carries no data. */
+static void h1_on_head(void *ud, const struct df_http1_request *head, struct df_http1_response *res,
+                       void **user)
+{
+    struct h1c *hc = ud;
+    struct otlp_rx *rx = hc->ls->rx;
+    const struct otlp_http_config *cfg = rx->cfg->protocols.http;
+    const char *allow = cors_origin(cfg, df_http1_request_header(head, "Origin"));
+    if (allow && !strcmp(head->method, "OPTIONS") && signal_of(http_paths, head->path) >= 0)
+        return;
+    struct df_auth_header stack[AUTH_STACK_HEADERS];
+    struct df_auth_header *h = header_room(&rx->auth, stack, head->nheaders);
+    for (size_t i = 0; h && i < head->nheaders; i++)
+        h[i] = (struct df_auth_header){head->headers[i].name, strlen(head->headers[i].name),
+                                       head->headers[i].value, strlen(head->headers[i].value)};
+    struct df_auth_request ar = {.transport = DF_AUTH_HTTP,
+                                 .method = head->method,
+                                 .path = head->path,
+                                 .headers = h,
+                                 .nheaders = head->nheaders};
+    struct df_auth_result out;
+    if (auth_decide(rx, &hc->peer, &ar, &out) == DF_AUTH_ALLOW) {
+        *user = (void *)out.identity;
+        return;
+    }
+    struct refusal rf = refusal_of(&out);
+    bool json = media_type(df_http1_request_header(head, "Content-Type")) == 1;
+    h1_status(res, rf.http, rf.grpc, json, rf.message);
+    /* Valid until the hook returns, as struct df_http1_response asks. */
+    static _Thread_local struct df_http1_header hh[3];
+    size_t nh = 0;
+    if (rf.challenge)
+        hh[nh++] = (struct df_http1_header){"WWW-Authenticate", rf.challenge};
+    if (allow) {
+        hh[nh++] = (struct df_http1_header){"Access-Control-Allow-Origin", allow};
+        hh[nh++] = (struct df_http1_header){"Vary", "Origin"};
+    }
+    res->headers = hh;
+    res->nheaders = nh;
+}
+
 static void h1_handle(void *ud, const struct df_http1_request *req, struct df_http1_response *res)
 {
-    struct listener_state *ls = ud;
+    struct listener_state *ls = ((struct h1c *)ud)->ls;
     struct otlp_rx *rx = ls->rx;
     const struct otlp_http_config *hc = rx->cfg->protocols.http;
     int sig = signal_of(http_paths, req->path);
@@ -549,7 +842,7 @@ static void h1_handle(void *ud, const struct df_http1_request *req, struct df_ht
     /* Answered at once (and `r` freed), or waiting: then `r` lives until the
      * outcome or the connection's end. */
     struct otlp_pending *pending = otlp_admit_request(rx->admit, &ls->policy, (enum df_signal)sig,
-                                                      body, len, json, NULL, &r->base);
+                                                      body, len, json, NULL, req->user, &r->base);
     if (pending)
         r->pending = pending;
     free(plain);
@@ -563,14 +856,26 @@ static bool h2_preface(const uint8_t *first, size_t len)
 }
 
 static struct df_proto *inner(void *ud, struct df_conn *conn, const char *alpn,
-                              const uint8_t *first, size_t len)
+                              const struct df_tls_conn *tls, const uint8_t *first, size_t len)
 {
     struct listener_state *ls = ud;
     if (ls->kind == GRPC || (alpn && !strcmp(alpn, "h2")) || h2_preface(first, len))
-        return new_h2(ls, conn);
+        return new_h2(ls, conn, tls);
+    struct h1c *hc = calloc(1, sizeof *hc);
+    if (!hc)
+        return NULL;
+    hc->ls = ls;
+    struct df_http1_proto_hooks hooks = {.on_destroy = h1c_free};
+    if (ls->rx->auth.h.ops) {
+        hooks.on_head = h1_on_head;
+        peer_load(&hc->peer, conn, tls);
+    }
     struct df_http1_limits lim = {
         .max_body_bytes = ls->rx->cfg->protocols.http->max_request_body_size, .max_pending = 16};
-    return df_http1_proto_new(conn, h1_handle, ls, &lim);
+    struct df_proto *p = df_http1_proto_new(conn, h1_handle, hc, &lim, &hooks);
+    if (!p)
+        h1c_free(hc);
+    return p;
 }
 
 static void tls_failed(void *ud, const char *reason)
@@ -589,7 +894,7 @@ static struct df_proto *select_proto(void *ud, struct df_conn *conn, const uint8
         return df_tls_proto_server(ls->tls, conn, inner, tls_failed, ls);
     if (ls->kind == GRPC && !h2_preface(first, len))
         return NULL; /* gRPC needs HTTP/2 */
-    return inner(ls, conn, NULL, first, len);
+    return inner(ls, conn, NULL, NULL, first, len);
 }
 
 /* ---- node hooks ---------------------------------------------------------- */
@@ -644,7 +949,23 @@ static int otlp_create(struct df_node *node, const void *options, void **state,
     rx->drain_timer = df_node_timer(node, drain_check);
     if (!rx->admit || !rx->drain_timer)
         return DF_ENOMEM;
-    int rc = 0;
+    /* check() is version 1. */
+    int rc = df_auth_check_optional(node, 1, &rx->auth.h, err);
+    if (rc)
+        return rc;
+    if (rx->auth.h.ops) {
+        struct otlp_auth *a = &rx->auth;
+        a->allowed = df_node_metric(node, DF_METRIC_COUNTER, "df_receiver_otlp_auth_allowed_total",
+                                    "Requests the auth_check extension allowed.");
+        a->denied = df_node_metric(node, DF_METRIC_COUNTER, "df_receiver_otlp_auth_denied_total",
+                                   "Requests refused: missing or invalid credential (401 / "
+                                   "UNAUTHENTICATED) or forbidden (403 / PERMISSION_DENIED).");
+        a->errors = df_node_metric(node, DF_METRIC_COUNTER, "df_receiver_otlp_auth_errors_total",
+                                   "Requests refused because authentication could not decide "
+                                   "(503 / UNAVAILABLE).");
+        if (!a->allowed || !a->denied || !a->errors)
+            return DF_ENOMEM;
+    }
     if (rx->cfg->protocols.grpc)
         rc = setup_listener(rx, GRPC, &rx->cfg->protocols.grpc->common, err);
     if (!rc && rx->cfg->protocols.http)
@@ -696,6 +1017,7 @@ static void free_rx(struct otlp_rx *rx)
     for (int k = 0; k < NKINDS; k++)
         df_tls_ctx_free(rx->ls[k].tls);
     otlp_admit_free(rx->admit);
+    free(rx->auth.scratch);
     free(rx);
 }
 
@@ -771,6 +1093,10 @@ static const struct df_node_ops otlp_ops = {.create = otlp_create,
                                             .drain = otlp_drain,
                                             .destroy = otlp_destroy};
 
+/* auth_check is optional: without a binding every request is accepted. */
+static const char *const otlp_consumes[] = {DF_AUTH_CHECK_NAME, NULL};
+
 DF_REGISTER_NODE(otlp_receiver, "urn:otel:receiver:otlp", DF_NODE_RECEIVER,
                  "Receives OTLP over gRPC and HTTP (HTTP/1.1 and HTTP/2, plain or TLS).",
-                 "docs/nodes.md#receiverotlp", .options = &otlp_receiver_table, .ops = &otlp_ops);
+                 "docs/nodes.md#receiverotlp", .options = &otlp_receiver_table,
+                 .consumes = otlp_consumes, .ops = &otlp_ops);
