@@ -437,8 +437,9 @@ static json_t *status_json(const struct df_engine *e)
             json_t *cj = json_object();
             json_object_set_new(cj, "core", json_integer(ep->slots[c].core));
             json_object_set_new(cj, "state", json_string(df_pipeline_state_name(st)));
-            if (st != DF_PIPELINE_PENDING && pl->error[0])
-                json_object_set_new(cj, "error", json_string(pl->error));
+            const char *err = df_core_pipeline_error(pl);
+            if (st != DF_PIPELINE_PENDING && err)
+                json_object_set_new(cj, "error", json_string(err));
             if (built(pl)) {
                 json_t *nodes = json_object();
                 for (uint32_t k = 0; k < pl->nnodes; k++) {

@@ -33,7 +33,7 @@ bool df_engine_ready(const struct df_engine *e)
     for (size_t p = 0; p < e->npipelines; p++) {
         for (size_t c = 0; c < e->pipelines[p].ncores; c++) {
             const struct df_core_pipeline *pl = &e->pipelines[p].slots[c].pl;
-            if (df_core_pipeline_state(pl) != DF_PIPELINE_RUNNING || pl->error[0])
+            if (df_core_pipeline_state(pl) != DF_PIPELINE_RUNNING || df_core_pipeline_error(pl))
                 return false;
         }
     }
@@ -175,7 +175,8 @@ static void wake_cb(uv_async_t *h)
             done += st == DF_PIPELINE_STOPPED || st == DF_PIPELINE_FAILED;
             /* A node that failed to start, or an extension that failed
              * (also while its core waits for readiness, still BUILT). */
-            start_failed += st != DF_PIPELINE_PENDING && st != DF_PIPELINE_FAILED && pl->error[0];
+            start_failed +=
+                st != DF_PIPELINE_PENDING && st != DF_PIPELINE_FAILED && df_core_pipeline_error(pl);
         }
     }
     const struct df_ext_set *shared_failed = NULL;
@@ -233,9 +234,10 @@ static void wake_cb(uv_async_t *h)
         for (size_t p = 0; p < e->npipelines && !strchr(why, ':'); p++) {
             for (size_t c = 0; c < e->pipelines[p].ncores; c++) {
                 const struct df_core_pipeline *pl = &e->pipelines[p].slots[c].pl;
-                if (df_core_pipeline_state(pl) != DF_PIPELINE_FAILED && pl->error[0]) {
+                const char *err = df_core_pipeline_error(pl);
+                if (df_core_pipeline_state(pl) != DF_PIPELINE_FAILED && err) {
                     snprintf(why, sizeof why, "pipeline %s/%s failed on core %u: %s", pl->group,
-                             pl->name, pl->core, pl->error);
+                             pl->name, pl->core, err);
                     break;
                 }
             }

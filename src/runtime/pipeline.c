@@ -564,16 +564,37 @@ static void deadline_cb(uv_timer_t *h)
 
 /* ---- control ------------------------------------------------------------- */
 
+/* Records the core's first error and publishes it (runtime.h). Core
+ * thread. */
+static void set_errorv(struct df_core_pipeline *pl, const char *fmt, va_list ap)
+{
+    if (pl->error_set)
+        return;
+    vsnprintf(pl->error, sizeof pl->error, fmt, ap);
+    __atomic_store_n(&pl->error_set, 1, __ATOMIC_RELEASE);
+}
+
+static void set_error(struct df_core_pipeline *pl, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void set_error(struct df_core_pipeline *pl, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    set_errorv(pl, fmt, ap);
+    va_end(ap);
+}
+
 static void start_nodes(struct df_core_pipeline *pl)
 {
     for (uint32_t k = pl->nnodes; k-- > 0;) {
         struct df_node *n = &pl->nodes[pl->order[k]];
         struct df_error err = {0};
         if (n->desc->ops->start && n->desc->ops->start(n, n->state, &err) < 0) {
-            snprintf(pl->error, sizeof pl->error, "node '%s' failed to start: %s", n->id,
-                     err.msg[0] ? err.msg : df_strerror(err.code));
             /* The controller sees the error and drains every core. */
-            df_log(DF_LOG_ERROR, n->scope, n->fields, "%s", pl->error);
+            df_log(DF_LOG_ERROR, n->scope, n->fields, "node '%s' failed to start: %s", n->id,
+                   err.msg[0] ? err.msg : df_strerror(err.code));
+            set_error(pl, "node '%s' failed to start: %s", n->id,
+                      err.msg[0] ? err.msg : df_strerror(err.code));
         }
         set_node_state(n, DF_NODE_RUNNING);
     }
@@ -584,11 +605,11 @@ static void start_nodes(struct df_core_pipeline *pl)
 static void ext_event(struct df_ext_set *set, void *ud)
 {
     struct df_core_pipeline *pl = ud;
-    if (set->failed && !pl->error[0]) {
+    if (set->failed && !pl->error_set) {
         /* The controller sees the error and drains (or aborts) every core;
          * a core still waiting to start its nodes then tears down without
          * starting them. The loop ends only on the controller's command. */
-        snprintf(pl->error, sizeof pl->error, "%s", set->error);
+        set_error(pl, "%s", set->error);
         if (pl->notify)
             pl->notify(pl->notify_ud);
         return;
@@ -678,7 +699,7 @@ static int fail(struct df_core_pipeline *pl, int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(pl->error, sizeof pl->error, fmt, ap);
+    set_errorv(pl, fmt, ap);
     va_end(ap);
     return code;
 }
@@ -965,5 +986,5 @@ int df_core_pipeline_run(struct df_core_pipeline *pl)
     uv_run(&pl->loop, UV_RUN_DEFAULT);
     teardown(pl, pl->nnodes);
     set_state(pl, DF_PIPELINE_STOPPED);
-    return pl->forced || pl->error[0] ? 1 : 0;
+    return pl->forced || pl->error_set ? 1 : 0;
 }

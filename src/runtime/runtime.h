@@ -186,7 +186,11 @@ struct df_core_pipeline {
     struct df_pdata *pool; /* free pdata */
     uint64_t pdata_live;   /* allocated and not yet released */
     int state;             /* enum df_pipeline_state (atomic) */
+    /* The core's first error (a node that failed to build or start, an
+     * extension that failed): written once by the core, then `error_set` is
+     * stored with release; other threads read it with df_core_pipeline_error. */
     char error[DF_ERROR_MSG_MAX];
+    int error_set;
 };
 
 /* Initialises `pl` for (group, pipeline) on `core`, on the calling thread,
@@ -215,6 +219,12 @@ void df_core_pipeline_free(struct df_core_pipeline *pl);
 
 /* Posts commands to the core; any thread. */
 void df_core_pipeline_post(struct df_core_pipeline *pl, unsigned commands);
+
+/* The core's error, or NULL while it has none; any thread. */
+static inline const char *df_core_pipeline_error(const struct df_core_pipeline *pl)
+{
+    return __atomic_load_n(&pl->error_set, __ATOMIC_ACQUIRE) ? pl->error : NULL;
+}
 
 /* The state, readable from any thread. */
 static inline int df_core_pipeline_state(const struct df_core_pipeline *pl)

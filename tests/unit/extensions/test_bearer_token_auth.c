@@ -266,6 +266,7 @@ static void fx_finish(struct fx *f)
     df_ext_set_close(&f->set);
     uv_run(&f->loop, UV_RUN_DEFAULT);
     df_ext_set_destroy(&f->set);
+    df_ext_set_free(&f->set);
     assert_int_equal(uv_loop_close(&f->loop), 0);
     df_config_free(f->t.cfg);
 }
