@@ -139,9 +139,13 @@ def stopped_totals(log, node):
     return rx, tx
 
 
-def pipeline(nodes, connections, policies=""):
+def pipeline(nodes, connections, policies="", extensions=""):
+    """A config of pipeline g/p; `extensions` are the lines of its
+    extensions: map (indented 10), if any."""
+    exts = "        extensions:\n%s\n" % extensions if extensions else ""
     return ("version: otel_dataflow/v1\n%sgroups:\n  g:\n    pipelines:\n      p:\n"
-            "        nodes:\n%s        connections:\n%s" % (policies, nodes, connections))
+            "%s        nodes:\n%s        connections:\n%s"
+            % (policies, exts, nodes, connections))
 
 
 GEN_BATCH = """          gen:
@@ -456,24 +460,37 @@ def scenario_start_failure(engine, engine_test, tmp):
 # ---- exporters: engine A (generator -> OTLP exporter) feeding engine B
 # (receiver:otlp -> exporter) over loopback -------------------------------------
 
-def receiver_engine(engine, tmp, name, grpc_port, http_port, exporter=NOOP):
+def receiver_engine(engine, tmp, name, grpc_port, http_port, exporter=NOOP, auth="", cores=1):
     """Engine B: receiver:otlp (gRPC and HTTP, answering after the pipeline's
-    outcome) -> `exporter`, on one core."""
+    outcome) -> `exporter`; with `auth` (an extension's config map) the
+    receiver checks requests with extension:bearer_token_auth instance
+    `auth`."""
     work = os.path.join(tmp, name)
     os.makedirs(work, exist_ok=True)
     nodes = ("          rx:\n"
              "            type: receiver:otlp\n"
+             "%s"
              "            config:\n"
              "              protocols:\n"
              "                grpc: {listening_addr: '127.0.0.1:%d', wait_for_result: true}\n"
              "                http: {listening_addr: '127.0.0.1:%d', wait_for_result: true}\n"
-             "          out:\n%s\n" % (grpc_port, http_port, exporter))
-    return Engine(engine, pipeline(nodes, "          - {from: rx, to: out}\n"), work,
-                  ["--num-cores", "1"])
+             "          out:\n%s\n"
+             % ("            capabilities: {auth_check: auth}\n" if auth else "", grpc_port,
+                http_port, exporter))
+    return Engine(engine, pipeline(nodes, "          - {from: rx, to: out}\n",
+                                   extensions=bearer_ext(auth)), work, ["--num-cores", str(cores)])
 
 
-def sender_engine(engine, tmp, name, exporter_config, traffic, cores=1):
-    """Engine A: traffic_generator (Ack/Nack on) -> `exporter_config`."""
+def bearer_ext(config):
+    """An extensions: entry `auth` of extension:bearer_token_auth, or none."""
+    return ("          auth: {type: extension:bearer_token_auth, config: %s}" % config
+            if config else "")
+
+
+def sender_engine(engine, tmp, name, exporter_config, traffic, cores=1, auth=""):
+    """Engine A: traffic_generator (Ack/Nack on) -> `exporter_config`; with
+    `auth`, an extension:bearer_token_auth instance `auth` the exporter may
+    bind."""
     work = os.path.join(tmp, name)
     os.makedirs(work, exist_ok=True)
     nodes = ("          gen:\n"
@@ -483,8 +500,8 @@ def sender_engine(engine, tmp, name, exporter_config, traffic, cores=1):
              "              traffic_config: {%s, max_batch_size: 100, log_weight: 2,\n"
              "                               metric_weight: 1, trace_weight: 1}\n"
              "          out:\n%s\n" % (traffic, exporter_config))
-    return Engine(engine, pipeline(nodes, "          - {from: gen, to: out}\n"), work,
-                  ["--num-cores", str(cores)])
+    return Engine(engine, pipeline(nodes, "          - {from: gen, to: out}\n",
+                                   extensions=bearer_ext(auth)), work, ["--num-cores", str(cores)])
 
 
 def grpc_exporter(port, extra=""):
@@ -505,16 +522,18 @@ def stop(e):
         fail("exit code %d after SIGTERM; log:\n%s" % (e.proc.returncode, e.log()))
 
 
-def forward(engine, tmp, name, make_exporter, kind, want=30000):
+def forward(engine, tmp, name, make_exporter, kind, want=30000, a_auth="", b_auth=""):
     """A sends `want` items through `kind` exporter to B: B receives exactly
     what A generated, signal by signal, and A hears an Ack for every request.
-    Returns the items per second of the run."""
+    `a_auth` and `b_auth` configure sender_engine's and receiver_engine's
+    bearer_token_auth instances; with `b_auth`, B must have allowed every
+    request. Returns the items per second of the run."""
     grpc_port, http_port = free_port(), free_port()
-    b = receiver_engine(engine, tmp, name + "_b", grpc_port, http_port)
+    b = receiver_engine(engine, tmp, name + "_b", grpc_port, http_port, auth=b_auth)
     started = time.time()
     a = sender_engine(engine, tmp, name + "_a",
                       make_exporter(grpc_port if kind == "grpc" else http_port),
-                      "max_signal_count: %d" % want)
+                      "max_signal_count: %d" % want, auth=a_auth)
 
     def acked():
         m = a.metrics()
@@ -540,6 +559,9 @@ def forward(engine, tmp, name, make_exporter, kind, want=30000):
              % (name, requests, ok, answered))
     if total(ma, "df_exporter_otlp_%s_exports_failed_total" % kind, node="out") != 0:
         fail("%s: the exporter counted failures" % name)
+    allowed = total(mb, "df_receiver_otlp_auth_allowed_total", node="rx")
+    if b_auth and (allowed != requests or total(mb, "df_receiver_otlp_auth_denied_total")):
+        fail("%s: B allowed %d of %d requests" % (name, allowed, requests))
     stop(a)
     stop(b)
     return want / took
@@ -910,6 +932,120 @@ def scenario_exporter_token(engine, engine_test, tmp):
     if first in log or second in log:
         fail("a token appears in the log")
     print("exporter_token: rotated token sent after %.2f s, %d provider calls" % (took, calls))
+
+
+def k8s_secret(folder, token, generation):
+    """Writes `token` the way the kubelet updates a mounted secret: into a
+    new timestamped folder, then swaps the `..data` symlink to it with a
+    rename; `folder`/token is a symlink through `..data`. Returns its path."""
+    os.makedirs(folder, exist_ok=True)
+    ts = "..2026_11_27_%d" % generation
+    os.mkdir(os.path.join(folder, ts))
+    with open(os.path.join(folder, ts, "token"), "w") as f:
+        f.write(token + "\n")
+    os.symlink(ts, os.path.join(folder, "..data_tmp"))
+    os.rename(os.path.join(folder, "..data_tmp"), os.path.join(folder, "..data"))
+    link = os.path.join(folder, "token")
+    if not os.path.islink(link):
+        os.symlink("..data/token", link)
+    return link
+
+
+ONE_LOG = bytes.fromhex("0a0a120812062a040a026f6b")  # ExportLogsServiceRequest, one record
+
+
+def post_logs(port, authorization=None):
+    """One OTLP/HTTP request; returns (status, WWW-Authenticate)."""
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"Content-Type": "application/x-protobuf"}
+    if authorization:
+        headers["Authorization"] = authorization
+    conn.request("POST", "/v1/logs", body=ONE_LOG, headers=headers)
+    r = conn.getresponse()
+    r.read()
+    conn.close()
+    return r.status, r.getheader("WWW-Authenticate")
+
+
+def scenario_bearer_auth(engine, engine_test, tmp):
+    """extension:bearer_token_auth end to end, in the shipped binary.
+    Exporters (otlp_grpc, otlp_http) read the token from a file and carry it
+    to a df_engine receiver that checks it with the same file: every item
+    arrives and every request was allowed. Then a receiver on 2 cores (one
+    shared instance): the file's token and an inline one are served, a
+    wrong, missing or other-scheme credential gets 401 + WWW-Authenticate;
+    an exporter with a wrong token is refused (its items Nacked, none
+    delivered); the secret rotated Kubernetes-style (the ..data symlink
+    swapped) is in force within 2 s without a restart and the old token is
+    refused; no token in any log."""
+    first, second = "k8s-first-" + "c" * 24, "k8s-second-" + "d" * 24
+    ops, wrong = "ops-inline-" + "e" * 24, "not-a-token-" + "f" * 20
+    token_file = k8s_secret(os.path.join(tmp, "secret"), first, 1)
+    rx_auth = "{file: '%s', subject: collector, tokens: [{token: '%s', subject: ops}]}" % (
+        token_file, ops)
+    with_token = "\n            capabilities: {bearer_token_provider: auth}"
+    forward(engine, tmp, "auth_grpc", lambda p: grpc_exporter(p) + with_token, "grpc",
+            want=3000, a_auth="{file: '%s'}" % token_file, b_auth=rx_auth)
+    forward(engine, tmp, "auth_http", lambda p: http_exporter(p) + with_token, "http",
+            want=3000, a_auth="{file: '%s'}" % token_file, b_auth=rx_auth)
+
+    grpc_port, http_port = free_port(), free_port()
+    b = receiver_engine(engine, tmp, "auth_b", grpc_port, http_port, auth=rx_auth, cores=2)
+    b.wait_ready()
+    accepted = 0
+    for what, authorization, want in (
+            ("the file's token", "Bearer " + first, (200, None)),
+            ("the inline token", "Bearer " + ops, (200, None)),
+            ("the scheme in lower case", "bearer " + first, (200, None)),
+            ("a wrong token", "Bearer " + wrong, (401, "Bearer")),
+            ("no credential", None, (401, "Bearer")),
+            ("another scheme", "Basic b3BzOm9wcw==", (401, "Bearer"))):
+        got = post_logs(http_port, authorization)
+        if got != want:
+            fail("%s: got %s, want %s" % (what, got, want))
+        accepted += got[0] == 200
+
+    # An exporter with a wrong token: refused with UNAUTHENTICATED, which
+    # the exporter does not retry; its generator hears Nacks.
+    a = sender_engine(engine, tmp, "auth_wrong", grpc_exporter(grpc_port) + with_token,
+                      "max_signal_count: 200", auth="{token: '%s'}" % wrong)
+    a.wait("Nacks for the wrong token", lambda: total(
+        a.metrics(), "df_node_nacks_received_total", node="gen") > 0)
+    a.wait_log(r"OTLP/gRPC export to \S+ failed: UNAUTHENTICATED: unauthenticated; not retried")
+    stop(a)
+    m = b.metrics()
+    if total(m, "df_receiver_otlp_auth_denied_total") < 4 or total(
+            m, "df_node_items_received_total", node="out") != accepted:
+        fail("B denied %d requests and delivered %d items, want >= 4 and %d" % (
+            total(m, "df_receiver_otlp_auth_denied_total"),
+            total(m, "df_node_items_received_total", node="out"), accepted))
+
+    rotated = time.time()
+    k8s_secret(os.path.join(tmp, "secret"), second, 2)
+    b.wait("the rotated token served", lambda: post_logs(http_port, "Bearer " + second)[0] == 200,
+           timeout=5)
+    took = time.time() - rotated
+    if took > 2.0:
+        fail("the rotated token was served %.2f s after the swap" % took)
+    if post_logs(http_port, "Bearer " + first) != (401, "Bearer"):
+        fail("the token before the rotation is still served")
+    b.wait_log(r"token file '[^']+' changed: new token in force")
+    m = b.metrics()
+    state = [labels for (n, labels), v in m.items()
+             if n == "df_extension_state" and dict(labels)["extension"] == "auth" and v == 1]
+    if [dict(labels)["core"] for labels in state] != ["shared"]:
+        fail("bearer_token_auth instances: %s" % state)
+    if total(m, "df_extension_calls_total", extension="auth", outcome="allow") < accepted + 1:
+        fail("df_extension_calls_total allow: %s" % total(m, "df_extension_calls_total",
+                                                           extension="auth", outcome="allow"))
+    stop(b)
+    for e in (a, b):
+        for tok in (first, second, ops, wrong):
+            if tok in e.log():
+                fail("a token appears in the log:\n%s" % e.log())
+    print("bearer_auth: exporters carried the file's token to the receiver; 401 for wrong, "
+          "missing and other-scheme credentials; rotation in force after %.2f s" % took)
 
 
 def main():

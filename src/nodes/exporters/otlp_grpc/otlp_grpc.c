@@ -112,6 +112,7 @@ struct grpc_exp {
     struct df_timer *timer;
     uint64_t timer_at; /* when the timer fires; 0 = stopped */
     struct df_metric *m_ok, *m_failed, *m_in_flight, *m_reconnects, *m_connections;
+    struct df_log_limit failure_log; /* permanently failed exports: one line a second */
 };
 
 static void dispatch(struct grpc_exp *x);
@@ -204,6 +205,7 @@ static void finish(struct grpc_exp *x, struct call *c, enum df_outcome o, const 
         df_node_ack(x->node, c->pd);
     } else {
         df_metric_add(x->m_failed, 1);
+        otlp_log_failure(x->node, &x->failure_log, o, reason);
         df_node_nack(x->node, c->pd, o, "%s", reason);
     }
     free(c);

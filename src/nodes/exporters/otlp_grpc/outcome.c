@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <uv.h>
+
 #include "net/grpc.h"
 #include "nodes/exporters/otlp_grpc/outcome.h"
 #include "otlp/wire.h"
@@ -182,6 +184,20 @@ static bool json_message(const uint8_t *body, size_t len, char *out, size_t outl
     }
     out[o] = 0;
     return true;
+}
+
+void otlp_log_failure(struct df_node *node, struct df_log_limit *limit, enum df_outcome o,
+                      const char *reason)
+{
+    uint64_t left_out;
+    if (o != DF_OUTCOME_NACK_PERMANENT ||
+        !df_log_limit_pass(limit, uv_now(df_node_loop(node)), 1000, &left_out))
+        return;
+    if (left_out)
+        df_node_log(node, DF_LOG_WARN, "%s; not retried (and %llu more failed exports not logged)",
+                    reason, (unsigned long long)left_out);
+    else
+        df_node_log(node, DF_LOG_WARN, "%s; not retried", reason);
 }
 
 void otlp_error_text(const uint8_t *body, size_t len, const char *content_type, char *out,

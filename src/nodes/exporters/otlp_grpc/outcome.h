@@ -13,6 +13,8 @@
 
 #include "net/conn.h"
 
+#include "df/log.h"
+#include "df/node.h"
 #include "df/pdata.h"
 #include "nodes/exporters/otlp_grpc/otlp_grpc.h"
 
@@ -49,6 +51,15 @@ int otlp_partial_success(const uint8_t *body, size_t len, int64_t *rejected, cha
  * bytes as '.'). Empty for an empty body. Always NUL-terminates. */
 void otlp_error_text(const uint8_t *body, size_t len, const char *content_type, char *out,
                      size_t outlen);
+
+/* Logs a request the exporter failed permanently (the backend refused it:
+ * a bad token, a malformed request, an endpoint that is not OTLP), at most
+ * once a second per node and core through `limit`, counting the lines left
+ * out; the Nack's `reason` says why. Nothing for other outcomes: transient
+ * failures are retried, and connection failures are logged where they
+ * happen. Core thread. */
+void otlp_log_failure(struct df_node *node, struct df_log_limit *limit, enum df_outcome o,
+                      const char *reason);
 
 /* A protocol layer in front of a connection's real protocol (HTTP/2 or
  * HTTP/1.1, possibly inside TLS) that forwards everything to it and, once it

@@ -117,6 +117,7 @@ struct http_exp {
     struct df_timer *timer;
     uint64_t timer_at;
     struct df_metric *m_ok, *m_failed, *m_in_flight, *m_reconnects, *m_connections;
+    struct df_log_limit failure_log; /* permanently failed exports: one line a second */
 };
 
 static void assign(struct http_exp *x, struct req *r);
@@ -189,6 +190,7 @@ static void finish(struct http_exp *x, struct req *r, enum df_outcome o, const c
         df_node_ack(x->node, r->pd);
     } else {
         df_metric_add(x->m_failed, 1);
+        otlp_log_failure(x->node, &x->failure_log, o, reason);
         df_node_nack(x->node, r->pd, o, "%s", reason);
     }
     free(r);

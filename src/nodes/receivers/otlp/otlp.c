@@ -77,8 +77,7 @@ struct listener_state {
 struct otlp_auth {
     struct df_auth_check h;
     struct df_metric *allowed, *denied, *errors;
-    uint64_t log_after_ms; /* loop time before which refusals are not logged */
-    uint64_t suppressed;   /* refusals not logged since the last line */
+    struct df_log_limit log; /* refusals: one line a second */
     /* Header views for requests with more headers than the stack array:
      * grown when needed and kept, so no request allocates. */
     struct df_auth_header *scratch;
@@ -256,19 +255,16 @@ static void auth_log(struct otlp_rx *rx, const struct df_auth_request *req,
                      const struct df_auth_result *out)
 {
     struct otlp_auth *a = &rx->auth;
-    uint64_t now = uv_now(df_node_loop(rx->node));
-    if (now < a->log_after_ms) {
-        a->suppressed++;
+    uint64_t left_out;
+    if (!df_log_limit_pass(&a->log, uv_now(df_node_loop(rx->node)), AUTH_LOG_INTERVAL_MS,
+                           &left_out))
         return;
-    }
-    a->log_after_ms = now + AUTH_LOG_INTERVAL_MS;
     char addr[64] = "an unknown address", more[96] = "";
     if (req->peer)
         df_sockaddr_format(req->peer, addr, sizeof addr);
-    if (a->suppressed)
+    if (left_out)
         snprintf(more, sizeof more, " (and %llu more refusals not logged)",
-                 (unsigned long long)a->suppressed);
-    a->suppressed = 0;
+                 (unsigned long long)left_out);
     bool error = out->decision == DF_AUTH_ERROR;
     int dlen = (int)strnlen(out->detail, sizeof out->detail);
     /* The path without its query, which may hold a credential (HTTP/2's
