@@ -193,7 +193,9 @@ int df_extension_watch(struct df_extension *ext, const char *path, uint64_t inte
  * stop, requests still running end with DF_ECANCELED (before the instance is
  * destroyed), and the stop completes once they did. Start or later, before
  * the stop. Returns 0, DF_EINVAL (a request breaking df/fetch.h's rules, or
- * the instance is stopping), DF_ENOMEM or DF_EIO; then `cb` never runs. */
+ * the instance is stopping), DF_ENOMEM, or DF_EIO (libcurl refused the
+ * transfer, or libcurl.so.4 could not be loaded: the engine logged why);
+ * then `cb` never runs. */
 int df_extension_fetch(struct df_extension *ext, const struct df_fetch_req *req, df_fetch_cb cb,
                        void *ud);
 

@@ -487,7 +487,8 @@ int df_extension_fetch(struct df_extension *x, const struct df_fetch_req *req, d
 {
     if (x->stop_requested || x->set->closed || !x->started)
         return DF_EINVAL;
-    if (!x->fetch && !(x->fetch = df_fetch_client_new(x->set->loop)))
-        return DF_ENOMEM;
+    int rc;
+    if (!x->fetch && (rc = df_fetch_client_new(x->set->loop, &x->fetch)) < 0)
+        return rc;
     return df_fetch_start(x->fetch, req, cb, ud, NULL);
 }

@@ -18,9 +18,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include <dlfcn.h>
+
 #include <curl/curl.h>
 
 #include "df/error.h"
+#include "df/log.h"
 #include "df_version.h"
 
 /* One socket libcurl asked us to watch. Its uv_poll_t may not be reused
@@ -77,16 +80,72 @@ struct df_fetch_client {
     void *closed_ud;
 };
 
-/* ---- process-wide libcurl initialisation ---------------------------------- */
+/* ---- loading libcurl ------------------------------------------------------ */
+
+/* libcurl is loaded with dlopen when the first client is made, not linked:
+ * through its dependencies (GnuTLS by way of LDAP and RTMP, Kerberos,
+ * p11-kit, libssh2; GnuTLS initialises itself from a constructor) linking
+ * it made every df_engine process about 6 MiB larger, idle, although only
+ * the few extensions that fetch documents ever use it. The header still
+ * gives the types and constants; the functions come from the table below. */
+#define CURL_FUNCTIONS(X)                                                                          \
+    X(global_init)                                                                                 \
+    X(easy_init)                                                                                   \
+    X(easy_setopt)                                                                                 \
+    X(easy_getinfo)                                                                                \
+    X(easy_strerror)                                                                               \
+    X(easy_cleanup)                                                                                \
+    X(free)                                                                                        \
+    X(multi_init)                                                                                  \
+    X(multi_setopt)                                                                                \
+    X(multi_add_handle)                                                                            \
+    X(multi_remove_handle)                                                                         \
+    X(multi_assign)                                                                                \
+    X(multi_socket_action)                                                                         \
+    X(multi_info_read)                                                                             \
+    X(multi_cleanup)                                                                               \
+    X(slist_append)                                                                                \
+    X(slist_free_all)                                                                              \
+    X(url)                                                                                         \
+    X(url_set)                                                                                     \
+    X(url_get)                                                                                     \
+    X(url_cleanup)
+
+#define CURL_POINTER(name) __typeof__(curl_##name) *name;
+static struct {
+    CURL_FUNCTIONS(CURL_POINTER)
+} lc;
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
+static int curl_load_rc = DF_EIO;
 
-/* Never undone: curl_global_cleanup would need every client on every thread
- * gone, and the process ends soon after that anyway. */
-static void curl_init(void)
+/* The soname of libcurl's ABI 4 (every libcurl since 7.16). */
+#define LIBCURL "libcurl.so.4"
+
+/* Loads libcurl and initialises it, once per process; logs why when it
+ * cannot. Never undone: curl_global_cleanup would need every client on
+ * every thread gone, and the process ends soon after that anyway. */
+static void curl_load(void)
 {
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+    void *lib = dlopen(LIBCURL, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        df_log(DF_LOG_ERROR, "fetch", NULL, "cannot load " LIBCURL ": %s; HTTP fetches fail",
+               dlerror());
+        return;
+    }
+#define CURL_RESOLVE(name)                                                                         \
+    if (!(lc.name = (__typeof__(lc.name))dlsym(lib, "curl_" #name))) {                             \
+        df_log(DF_LOG_ERROR, "fetch", NULL, LIBCURL " lacks curl_" #name "; HTTP fetches fail");   \
+        return;                                                                                    \
+    }
+    CURL_FUNCTIONS(CURL_RESOLVE)
+    CURLcode rc = lc.global_init(CURL_GLOBAL_DEFAULT);
+    if (rc != CURLE_OK) {
+        df_log(DF_LOG_ERROR, "fetch", NULL, "cannot initialise libcurl: %s; HTTP fetches fail",
+               lc.easy_strerror(rc));
+        return;
+    }
+    curl_load_rc = 0;
 }
 
 /* ---- handles --------------------------------------------------------------- */
@@ -149,7 +208,7 @@ static void queue(struct df_fetch_op *op)
 
 static void fail(struct df_fetch_op *op, CURLcode code)
 {
-    const char *why = op->curl_error[0] ? op->curl_error : curl_easy_strerror(code);
+    const char *why = op->curl_error[0] ? op->curl_error : lc.easy_strerror(code);
     if (op->nomem || code == CURLE_OUT_OF_MEMORY) {
         op->rc = DF_ENOMEM;
         snprintf(op->error, sizeof op->error, "out of memory: %s", why);
@@ -171,10 +230,10 @@ static void fail(struct df_fetch_op *op, CURLcode code)
 /* libcurl finished op's transfer with `code`. */
 static void finish(struct df_fetch_op *op, CURLcode code)
 {
-    curl_easy_getinfo(op->easy, CURLINFO_RESPONSE_CODE, &op->status);
+    lc.easy_getinfo(op->easy, CURLINFO_RESPONSE_CODE, &op->status);
     if (code == CURLE_OK) {
         char *ct = NULL;
-        curl_easy_getinfo(op->easy, CURLINFO_CONTENT_TYPE, &ct);
+        lc.easy_getinfo(op->easy, CURLINFO_CONTENT_TYPE, &ct);
         /* Copied: libcurl's string lives only as long as the transfer. */
         if (ct && !(op->content_type = strdup(ct))) {
             op->nomem = true;
@@ -183,7 +242,7 @@ static void finish(struct df_fetch_op *op, CURLcode code)
     } else {
         fail(op, code);
     }
-    curl_multi_remove_handle(op->c->multi, op->easy);
+    lc.multi_remove_handle(op->c->multi, op->easy);
     op->in_multi = false;
     queue(op);
 }
@@ -193,14 +252,14 @@ static void collect(struct df_fetch_client *c)
 {
     CURLMsg *m;
     int left;
-    while ((m = curl_multi_info_read(c->multi, &left))) {
+    while ((m = lc.multi_info_read(c->multi, &left))) {
         if (m->msg != CURLMSG_DONE)
             continue;
         /* `m` dies with curl_multi_remove_handle: read it first. */
         CURL *easy = m->easy_handle;
         CURLcode code = m->data.result;
         char *priv = NULL;
-        curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+        lc.easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
         finish((struct df_fetch_op *)priv, code);
     }
 }
@@ -219,7 +278,7 @@ static void cancel(struct df_fetch_op *op, const char *why)
     op->canceled = true;
     op->cancel_why = why;
     if (op->in_multi) {
-        curl_multi_remove_handle(op->c->multi, op->easy);
+        lc.multi_remove_handle(op->c->multi, op->easy);
         op->in_multi = false;
     }
     queue(op);
@@ -228,10 +287,10 @@ static void cancel(struct df_fetch_op *op, const char *why)
 static void op_free(struct df_fetch_op *op)
 {
     if (op->in_multi)
-        curl_multi_remove_handle(op->c->multi, op->easy);
+        lc.multi_remove_handle(op->c->multi, op->easy);
     if (op->easy)
-        curl_easy_cleanup(op->easy);
-    curl_slist_free_all(op->headers);
+        lc.easy_cleanup(op->easy);
+    lc.slist_free_all(op->headers);
     free(op->content_type);
     free(op->body);
     free(op);
@@ -267,7 +326,7 @@ static void finalize(struct df_fetch_client *c)
     c->finalized = true;
     while (c->socks)
         sock_close(c->socks);
-    curl_multi_cleanup(c->multi);
+    lc.multi_cleanup(c->multi);
     c->multi = NULL;
     uv_close((uv_handle_t *)&c->timer, timer_closed);
     uv_close((uv_handle_t *)&c->deliver, timer_closed);
@@ -308,7 +367,7 @@ static void on_poll(uv_poll_t *p, int status, int events)
                 ((events & UV_WRITABLE) ? CURL_CSELECT_OUT : 0);
     int running;
     /* `s` may be closed in there; it is not touched after. */
-    curl_multi_socket_action(c->multi, s->fd, flags, &running);
+    lc.multi_socket_action(c->multi, s->fd, flags, &running);
     collect(c);
 }
 
@@ -320,7 +379,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
         return 0;
     if (what == CURL_POLL_REMOVE) {
         if (s) {
-            curl_multi_assign(c->multi, fd, NULL);
+            lc.multi_assign(c->multi, fd, NULL);
             sock_close(s);
         }
         return 0;
@@ -341,7 +400,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
             c->socks->prev = s;
         c->socks = s;
         c->handles++;
-        curl_multi_assign(c->multi, fd, s);
+        lc.multi_assign(c->multi, fd, s);
     }
     int events =
         ((what & CURL_POLL_IN) ? UV_READABLE : 0) | ((what & CURL_POLL_OUT) ? UV_WRITABLE : 0);
@@ -354,7 +413,7 @@ static void on_timer(uv_timer_t *t)
 {
     struct df_fetch_client *c = t->data;
     int running;
-    curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    lc.multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     collect(c);
 }
 
@@ -403,29 +462,30 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 
 /* ---- the API ------------------------------------------------------------------- */
 
-struct df_fetch_client *df_fetch_client_new(uv_loop_t *loop)
+int df_fetch_client_new(uv_loop_t *loop, struct df_fetch_client **out)
 {
-    pthread_once(&curl_once, curl_init);
-    if (curl_init_rc != CURLE_OK)
-        return NULL;
+    pthread_once(&curl_once, curl_load);
+    if (curl_load_rc < 0)
+        return curl_load_rc;
     struct df_fetch_client *c = calloc(1, sizeof *c);
     if (!c)
-        return NULL;
+        return DF_ENOMEM;
     c->loop = loop;
-    c->multi = curl_multi_init();
+    c->multi = lc.multi_init();
     if (!c->multi) {
         free(c);
-        return NULL;
+        return DF_ENOMEM;
     }
-    curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
-    curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
-    curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+    lc.multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    lc.multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+    lc.multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+    lc.multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
     uv_timer_init(loop, &c->timer);
     uv_timer_init(loop, &c->deliver);
     c->timer.data = c->deliver.data = c;
     c->handles = 2;
-    return c;
+    *out = c;
+    return 0;
 }
 
 /* A header line: a token, a colon, then anything but CR and LF. */
@@ -443,17 +503,17 @@ static bool header_ok(const char *h)
 /* 0 when `url` parses as an http or https URL; DF_EINVAL, DF_ENOMEM. */
 static int check_url(const char *url)
 {
-    CURLU *u = curl_url();
+    CURLU *u = lc.url();
     if (!u)
         return DF_ENOMEM;
     char *scheme = NULL;
     int rc = DF_EINVAL;
-    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+    if (lc.url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        lc.url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
         (!strcmp(scheme, "http") || !strcmp(scheme, "https")))
         rc = 0;
-    curl_free(scheme);
-    curl_url_cleanup(u);
+    lc.free(scheme);
+    lc.url_cleanup(u);
     return rc;
 }
 
@@ -479,14 +539,14 @@ static int make_headers(struct df_fetch_op *op, const struct df_fetch_req *req, 
 {
     bool expect = false;
     for (const char *const *h = req->headers; h && *h; h++) {
-        struct curl_slist *l = curl_slist_append(op->headers, *h);
+        struct curl_slist *l = lc.slist_append(op->headers, *h);
         if (!l)
             return DF_ENOMEM;
         op->headers = l;
         expect = expect || !strncasecmp(*h, "Expect:", 7);
     }
     if (post && !expect) {
-        struct curl_slist *l = curl_slist_append(op->headers, "Expect:");
+        struct curl_slist *l = lc.slist_append(op->headers, "Expect:");
         if (!l)
             return DF_ENOMEM;
         op->headers = l;
@@ -497,59 +557,59 @@ static int make_headers(struct df_fetch_op *op, const struct df_fetch_req *req, 
 static int configure(struct df_fetch_op *op, const struct df_fetch_req *req, bool post)
 {
     CURL *h = op->easy;
-    CURLcode e = curl_easy_setopt(h, CURLOPT_PRIVATE, (char *)op);
+    CURLcode e = lc.easy_setopt(h, CURLOPT_PRIVATE, (char *)op);
     if (!e)
-        e = curl_easy_setopt(h, CURLOPT_ERRORBUFFER, op->curl_error);
+        e = lc.easy_setopt(h, CURLOPT_ERRORBUFFER, op->curl_error);
     if (!e)
-        e = curl_easy_setopt(h, CURLOPT_URL, req->url);
+        e = lc.easy_setopt(h, CURLOPT_URL, req->url);
     if (!e)
-        e = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+        e = lc.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     if (!e)
-        e = curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+        e = lc.easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     if (!e)
-        e = curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+        e = lc.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
     if (!e)
-        e = curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)DF_FETCH_MAX_REDIRECTS);
+        e = lc.easy_setopt(h, CURLOPT_MAXREDIRS, (long)DF_FETCH_MAX_REDIRECTS);
     if (!e)
-        e = curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+        e = lc.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     if (!e) /* "" = no proxy, whatever the environment says */
-        e = curl_easy_setopt(h, CURLOPT_PROXY, "");
+        e = lc.easy_setopt(h, CURLOPT_PROXY, "");
     if (!e)
-        e = curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
-                             op->timeout_ms > LONG_MAX ? LONG_MAX : (long)op->timeout_ms);
+        e = lc.easy_setopt(h, CURLOPT_TIMEOUT_MS,
+                           op->timeout_ms > LONG_MAX ? LONG_MAX : (long)op->timeout_ms);
     if (!e) /* fails at once when Content-Length announces too much */
-        e = curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)op->max_body);
+        e = lc.easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)op->max_body);
     if (!e)
-        e = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+        e = lc.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     if (!e)
-        e = curl_easy_setopt(h, CURLOPT_WRITEDATA, op);
+        e = lc.easy_setopt(h, CURLOPT_WRITEDATA, op);
     if (!e)
-        e = curl_easy_setopt(h, CURLOPT_USERAGENT, "df_engine/" DF_VERSION);
+        e = lc.easy_setopt(h, CURLOPT_USERAGENT, "df_engine/" DF_VERSION);
     if (!e && op->headers)
-        e = curl_easy_setopt(h, CURLOPT_HTTPHEADER, op->headers);
+        e = lc.easy_setopt(h, CURLOPT_HTTPHEADER, op->headers);
     if (!e)
-        e = curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+        e = lc.easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
     if (!e)
-        e = curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, req->insecure_skip_verify ? 0L : 1L);
+        e = lc.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, req->insecure_skip_verify ? 0L : 1L);
     if (!e)
-        e = curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, req->insecure_skip_verify ? 0L : 2L);
+        e = lc.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, req->insecure_skip_verify ? 0L : 2L);
     if (!e && req->ca_file)
-        e = curl_easy_setopt(h, CURLOPT_CAINFO, req->ca_file);
+        e = lc.easy_setopt(h, CURLOPT_CAINFO, req->ca_file);
     if (!e && req->ca_file) /* that bundle only, not also the system's folder */
-        e = curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+        e = lc.easy_setopt(h, CURLOPT_CAPATH, NULL);
 #if LIBCURL_VERSION_NUM >= 0x075700
     /* A request ended while its name is resolved must not wait for the
      * resolver thread (that would block the loop): the thread is left to
      * finish on its own. */
     if (!e)
-        e = curl_easy_setopt(h, CURLOPT_QUICK_EXIT, 1L);
+        e = lc.easy_setopt(h, CURLOPT_QUICK_EXIT, 1L);
 #endif
     if (!e && post)
-        e = curl_easy_setopt(h, CURLOPT_POST, 1L);
+        e = lc.easy_setopt(h, CURLOPT_POST, 1L);
     if (!e && post)
-        e = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        e = lc.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
     if (!e && post) /* copies POSTFIELDSIZE bytes, so the body may hold NULs */
-        e = curl_easy_setopt(h, CURLOPT_COPYPOSTFIELDS, req->body_len ? req->body : "");
+        e = lc.easy_setopt(h, CURLOPT_COPYPOSTFIELDS, req->body_len ? req->body : "");
     if (e == CURLE_OUT_OF_MEMORY)
         return DF_ENOMEM;
     return e ? DF_EINVAL : 0;
@@ -576,12 +636,12 @@ int df_fetch_start(struct df_fetch_client *c, const struct df_fetch_req *req, df
         op->max_body = SIZE_MAX / 2;
     uint64_t ns = req->timeout_ns ? req->timeout_ns : DF_FETCH_DEFAULT_TIMEOUT_NS;
     op->timeout_ms = (ns + 999999) / 1000000;
-    op->easy = curl_easy_init();
+    op->easy = lc.easy_init();
     rc = op->easy ? make_headers(op, req, post) : DF_ENOMEM;
     if (!rc)
         rc = configure(op, req, post);
     if (!rc) {
-        CURLMcode m = curl_multi_add_handle(c->multi, op->easy);
+        CURLMcode m = lc.multi_add_handle(c->multi, op->easy);
         rc = m == CURLM_OK ? 0 : m == CURLM_OUT_OF_MEMORY ? DF_ENOMEM : DF_EIO;
     }
     if (rc) {

@@ -23,8 +23,8 @@
  * Threads: a client belongs to one loop and is used only on that loop's
  * thread: every function here is called there and every callback runs
  * there. Clients on different threads' loops are independent and may run
- * at the same time (libcurl's global initialisation is done once per
- * process, on the first df_fetch_client_new, whichever thread it is on). */
+ * at the same time (libcurl is loaded and initialised once per process, on
+ * the first df_fetch_client_new, whichever thread it is on). */
 #ifndef DF_NET_FETCH_H
 #define DF_NET_FETCH_H
 
@@ -42,11 +42,13 @@ struct df_fetch_client;
 /* One request, from df_fetch_start until its callback returns. */
 struct df_fetch_op;
 
-/* Makes a client for `loop`. Returns NULL when libcurl cannot be
- * initialised or memory is exhausted. The client's handles do not keep the
- * loop alive while no request is in flight, but the loop cannot be closed
- * before df_fetch_client_close finished. */
-struct df_fetch_client *df_fetch_client_new(uv_loop_t *loop);
+/* Makes a client for `loop` in *out. Returns 0, DF_EIO when libcurl
+ * (libcurl.so.4, loaded on the first call; the reason is logged once)
+ * cannot be loaded or initialised, DF_ENOMEM when memory is exhausted. The
+ * client's handles do not keep the loop alive while no request is in
+ * flight, but the loop cannot be closed before df_fetch_client_close
+ * finished. */
+int df_fetch_client_new(uv_loop_t *loop, struct df_fetch_client **out);
 
 /* Starts `req`; cb(ud, result) runs once when it ends. When `op` is not
  * NULL, *op receives the handle for df_fetch_cancel, valid until the

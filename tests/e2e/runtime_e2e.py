@@ -978,7 +978,7 @@ def scenario_bearer_auth(engine, engine_test, tmp):
     an exporter with a wrong token is refused (its items Nacked, none
     delivered); the secret rotated Kubernetes-style (the ..data symlink
     swapped) is in force within 2 s without a restart and the old token is
-    refused; no token in any log."""
+    refused; no token in any log; libcurl not loaded."""
     first, second = "k8s-first-" + "c" * 24, "k8s-second-" + "d" * 24
     ops, wrong = "ops-inline-" + "e" * 24, "not-a-token-" + "f" * 20
     token_file = k8s_secret(os.path.join(tmp, "secret"), first, 1)
@@ -993,6 +993,11 @@ def scenario_bearer_auth(engine, engine_test, tmp):
     grpc_port, http_port = free_port(), free_port()
     b = receiver_engine(engine, tmp, "auth_b", grpc_port, http_port, auth=rx_auth, cores=2)
     b.wait_ready()
+    # libcurl is loaded on the first HTTP fetch only (net/fetch.c): an
+    # engine whose extensions never fetch does not carry it.
+    with open("/proc/%d/maps" % b.proc.pid) as f:
+        if "libcurl" in f.read():
+            fail("libcurl is loaded in an engine that never fetches")
     accepted = 0
     for what, authorization, want in (
             ("the file's token", "Bearer " + first, (200, None)),

@@ -299,7 +299,7 @@ static void env_init(struct env *e)
     uv_loop_init(&e->loop);
     uv_timer_init(&e->loop, &e->tick);
     e->tick.data = e;
-    e->c = df_fetch_client_new(&e->loop);
+    assert_int_equal(df_fetch_client_new(&e->loop, &e->c), 0);
 }
 
 /* Runs the loop until *v >= want (a counter of this thread or, read
