@@ -13,7 +13,8 @@ connection serves an authorized request after each refusal; a 1 MiB upload
 with a wrong token is refused before the client has sent it (the answer
 arrives while most of the body is still unsent, and the connection then
 serves the next request); refusals are counted and logged at most once a
-second; no token ever appears in the log. Then mTLS: the client
+second; identities survive processor:batch (which batches each sender
+apart); no token ever appears in the log. Then mTLS: the client
 certificate's subject and SANs reach the provider.
 """
 import http.client
@@ -66,10 +67,12 @@ groups:
                 grpc: {{listening_addr: 127.0.0.1:{grpc}{tls}}}
                 http: {{listening_addr: 127.0.0.1:{http}, max_request_body_size: 2MiB,
                         cors: {{allowed_origins: [https://app.example]}}{tls}}}
+          batch: {{type: processor:batch, config: {{send_batch_size: 1000, timeout: 10ms}}}}
           who: {{type: 'urn:test:processor:pass'}}
           out: {{type: exporter:noop}}
         connections:
-          - {{from: otlp, to: who}}
+          - {{from: otlp, to: batch}}
+          - {{from: batch, to: who}}
           - {{from: who, to: out}}
 """
 

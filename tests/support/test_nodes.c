@@ -67,10 +67,17 @@ const struct df_node_ops test_gen_ops = {
 int test_inject(unsigned r, enum df_signal s, struct df_bytes *bytes, uint64_t items,
                 uint64_t cookie)
 {
+    return test_inject_as(r, s, bytes, items, cookie, NULL);
+}
+
+int test_inject_as(unsigned r, enum df_signal s, struct df_bytes *bytes, uint64_t items,
+                   uint64_t cookie, const struct df_identity *identity)
+{
     struct df_node *node = test_probe.receivers[r];
     struct df_pdata *pd = df_pdata_new(node, s, bytes, bytes->data, bytes->len, items);
     if (!pd)
         return DF_ENOMEM;
+    pd->ctx.identity = identity;
     if (test_probe.gen_subscribe)
         df_pdata_subscribe(node, pd, cookie);
     return df_node_send(node, DF_PORT_DEFAULT, pd);
@@ -122,6 +129,7 @@ static void sink_process(struct df_node *node, void *state, struct df_pdata *pd)
     test_probe.sunk[i].node = node;
     test_probe.sunk[i].items = pd->items;
     test_probe.sunk[i].signal = pd->signal;
+    test_probe.sunk[i].identity = pd->ctx.identity;
     test_probe.sunk[i].pd = NULL;
     switch (test_probe.sink_mode) {
     case DF_OUTCOME_ACK:

@@ -51,6 +51,7 @@ struct test_probe {
         struct df_pdata *pd; /* NULL once settled */
         uint64_t items;
         enum df_signal signal;
+        const struct df_identity *identity; /* the pdata's sender */
     } sunk[TEST_MAX];
     unsigned nsunk;
     char last_subject[64]; /* of the last pdata with an identity */
@@ -68,6 +69,10 @@ void test_probe_reset(void);
  * probe.receivers) with `cookie`; returns df_node_send's result. */
 int test_inject(unsigned r, enum df_signal s, struct df_bytes *bytes, uint64_t items,
                 uint64_t cookie);
+
+/* test_inject with the sender's identity in the pdata's context. */
+int test_inject_as(unsigned r, enum df_signal s, struct df_bytes *bytes, uint64_t items,
+                   uint64_t cookie, const struct df_identity *identity);
 
 /* Settles the i-th held sink pdata. */
 void test_sink_settle(unsigned i, enum df_outcome o, const char *reason);

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "df/capabilities/auth_check.h"
 #include "otlp/gen.h"
 #include "otlp/otlp.h"
 #include "tests/unit/runtime/rt_fixture.h"
@@ -246,6 +247,115 @@ static void test_unsplittable_input_is_nacked(void **state)
     assert_int_equal(rt_finish(&t), 0);
 }
 
+static const struct df_identity alice = {.subject = "alice", .provider = "auth"};
+static const struct df_identity bob = {.subject = "bob", .provider = "auth"};
+
+/* The sink's batches of `id`: how many and their items in all. */
+static unsigned batches_of(const struct df_identity *id, uint64_t *items)
+{
+    unsigned n = 0;
+    *items = 0;
+    for (unsigned i = 0; i < test_probe.nsunk; i++) {
+        if (test_probe.sunk[i].identity == id) {
+            n++;
+            *items += test_probe.sunk[i].items;
+        }
+    }
+    return n;
+}
+
+static void test_identities_batch_apart(void **state)
+{
+    struct rt t;
+    start(&t, "{send_batch_size: 6, timeout: 1h}");
+    struct df_bytes *b = logs(1, 2);
+    /* Interleaved: alice, bob, anonymous, alice, bob, alice. */
+    const struct df_identity *who[] = {&alice, &bob, NULL, &alice, &bob, &alice};
+    for (unsigned i = 0; i < DF_COUNTOF(who); i++)
+        test_inject_as(0, DF_SIGNAL_LOGS, b, 2, i + 1, who[i]);
+    rt_spin(&t, 3);
+    /* alice reached 6 items: one batch, hers alone. */
+    assert_int_equal(test_probe.nsunk, 1);
+    assert_ptr_equal(test_probe.sunk[0].identity, &alice);
+    assert_int_equal(test_probe.sunk[0].items, 6);
+    assert_int_equal(rt_finish(&t), 0); /* the drain sends bob's and the anonymous one */
+    uint64_t items;
+    assert_int_equal(batches_of(&alice, &items), 1);
+    assert_int_equal(items, 6);
+    assert_int_equal(batches_of(&bob, &items), 1);
+    assert_int_equal(items, 4);
+    assert_int_equal(batches_of(NULL, &items), 1);
+    assert_int_equal(items, 2);
+    assert_int_equal(test_probe.nevents, 6);
+    df_bytes_unref(b);
+}
+
+static void test_identity_timeouts_apart(void **state)
+{
+    struct rt t;
+    start(&t, "{send_batch_size: 100, timeout: 30ms}");
+    struct df_bytes *b = logs(1, 1);
+    uint64_t t0 = uv_hrtime();
+    test_inject_as(0, DF_SIGNAL_LOGS, b, 1, 1, &alice);
+    rt_spin(&t, 2);
+    rt_wait(&t, &test_probe.nsunk, 1, 2000);
+    /* bob's batch starts after alice's went: its own 30 ms. */
+    uint64_t t1 = uv_hrtime();
+    test_inject_as(0, DF_SIGNAL_LOGS, b, 1, 2, &bob);
+    test_inject_as(0, DF_SIGNAL_LOGS, b, 1, 3, &bob);
+    rt_wait(&t, &test_probe.nsunk, 2, 2000);
+    assert_int_equal(test_probe.nsunk, 2);
+    assert_true(uv_hrtime() - t1 >= 29000000u);
+    assert_true(t1 - t0 >= 29000000u);
+    assert_ptr_equal(test_probe.sunk[0].identity, &alice);
+    assert_ptr_equal(test_probe.sunk[1].identity, &bob);
+    assert_int_equal(test_probe.sunk[1].items, 2);
+    df_bytes_unref(b);
+    assert_int_equal(rt_finish(&t), 0);
+}
+
+static void test_cardinality_limit_sends_oldest(void **state)
+{
+    struct rt t;
+    start(&t, "{send_batch_size: 100, timeout: 1h, metadata_cardinality_limit: 2}");
+    struct df_bytes *b = logs(1, 1);
+    static const struct df_identity carol = {.subject = "carol", .provider = "auth"};
+    test_inject_as(0, DF_SIGNAL_LOGS, b, 1, 1, &alice);
+    rt_spin(&t, 2);
+    test_inject_as(0, DF_SIGNAL_LOGS, b, 1, 2, &bob);
+    rt_spin(&t, 2);
+    assert_int_equal(test_probe.nsunk, 0);
+    /* A third sender: alice's batch, the oldest, goes to make room. */
+    test_inject_as(0, DF_SIGNAL_LOGS, b, 1, 3, &carol);
+    rt_spin(&t, 2);
+    assert_int_equal(test_probe.nsunk, 1);
+    assert_ptr_equal(test_probe.sunk[0].identity, &alice);
+    assert_int_equal(rt_finish(&t), 0);
+    uint64_t items;
+    assert_int_equal(batches_of(&bob, &items), 1);
+    assert_int_equal(batches_of(&carol, &items), 1);
+    assert_int_equal(test_probe.nevents, 3);
+    df_bytes_unref(b);
+}
+
+static void test_mixed_when_told(void **state)
+{
+    struct rt t;
+    start(&t, "{send_batch_size: 4, timeout: 1h, partition_by_identity: false}");
+    struct df_bytes *b = logs(1, 2);
+    test_inject_as(0, DF_SIGNAL_LOGS, b, 2, 1, &alice);
+    test_inject_as(0, DF_SIGNAL_LOGS, b, 2, 2, &bob); /* mixed: no identity */
+    test_inject_as(0, DF_SIGNAL_LOGS, b, 2, 3, &alice);
+    test_inject_as(0, DF_SIGNAL_LOGS, b, 2, 4, &alice); /* all alice's: hers */
+    rt_spin(&t, 3);
+    assert_int_equal(test_probe.nsunk, 2);
+    assert_int_equal(test_probe.sunk[0].items, 4);
+    assert_null(test_probe.sunk[0].identity);
+    assert_ptr_equal(test_probe.sunk[1].identity, &alice);
+    df_bytes_unref(b);
+    assert_int_equal(rt_finish(&t), 0);
+}
+
 static void test_config_checks(void **state)
 {
     struct df_diags d = {0};
@@ -274,6 +384,10 @@ int main(void)
         cmocka_unit_test(test_split_never_exceeds_max),
         cmocka_unit_test(test_signals_batch_separately),
         cmocka_unit_test(test_unsplittable_input_is_nacked),
+        cmocka_unit_test(test_identities_batch_apart),
+        cmocka_unit_test(test_identity_timeouts_apart),
+        cmocka_unit_test(test_cardinality_limit_sends_oldest),
+        cmocka_unit_test(test_mixed_when_told),
         cmocka_unit_test(test_config_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,18 @@
  * already big enough passes straight through, its outcome going directly to
  * its upstream subscriber.
  *
+ * Identities: requests carry the identity of their sender (an auth_check
+ * extension's, in the pdata context). By default a batch never mixes them:
+ * requests are batched per (signal, identity) — a partition — and a batch
+ * carries its partition's identity. At most metadata_cardinality_limit
+ * partitions exist at once; a new identity beyond that first sends the
+ * partition whose batch is oldest and takes its place. With
+ * partition_by_identity off, each signal has one partition and a batch
+ * carries an identity only when all its parts had the same one.
+ * Partitions are kept once made (with their parts arrays, so a steady set
+ * of senders allocates nothing per batch) and found by a linear scan:
+ * documented cost, fine for the tens of senders a pipeline sees.
+ *
  * Ack/Nack: every input is held until each batch carrying a part of it has
  * been settled downstream; then the input is Acked, or Nacked with the first
  * Nack's kind and reason. */
@@ -19,6 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uv.h>
+
+#include "df/capabilities/auth_check.h"
 #include "df/node.h"
 #include "nodes/processors/batch/batch.h"
 #include "otlp/otlp.h"
@@ -45,18 +60,27 @@ struct sent {
     struct input *inputs[];
 };
 
+/* A partition: the parts waiting to be sent together. */
 struct pending {
+    enum df_signal signal;
+    const struct df_identity *key; /* the partition's identity (compared only) */
+    /* The identity the batch carries: its parts' one, NULL once they had
+     * several (only without partition_by_identity). */
+    const struct df_identity *identity;
+    bool mixed;
     struct part *parts;
     uint32_t nparts, cap;
     uint64_t items;
     size_t bytes;
-    struct df_timer *timer;
-    bool armed; /* the timer runs for the current batch's first part */
+    uint64_t deadline; /* uv_hrtime() ns when it is sent; set while nparts */
 };
 
 struct batch {
     const struct batch_config *cfg;
-    struct pending sig[DF_SIGNAL_COUNT];
+    struct pending **parts; /* every partition made */
+    uint32_t nparts, cap;
+    struct df_timer *timer; /* armed for `armed_for`, the earliest deadline */
+    uint64_t armed_for;     /* 0 = not armed */
 };
 
 static void settle_input(struct df_node *node, struct input *in)
@@ -69,13 +93,11 @@ static void settle_input(struct df_node *node, struct input *in)
     free(in);
 }
 
-static void flush(struct df_node *node, struct batch *b, enum df_signal s)
+static void flush(struct df_node *node, struct pending *p)
 {
-    struct pending *p = &b->sig[s];
     if (!p->nparts)
         return;
-    df_timer_stop(p->timer);
-    p->armed = false;
+    enum df_signal s = p->signal;
     struct sent *sent = malloc(sizeof *sent + p->nparts * sizeof sent->inputs[0]);
     /* One input's contiguous bytes go out as a view of them. */
     bool contiguous = true;
@@ -98,6 +120,8 @@ static void flush(struct df_node *node, struct batch *b, enum df_signal s)
             df_bytes_unref(buf);
         }
     }
+    if (out)
+        out->ctx.identity = p->mixed ? NULL : p->identity;
     if (sent)
         sent->ninputs = 0;
     for (uint32_t i = 0; i < p->nparts; i++) {
@@ -111,6 +135,7 @@ static void flush(struct df_node *node, struct batch *b, enum df_signal s)
     p->nparts = 0;
     p->items = 0;
     p->bytes = 0;
+    p->mixed = false;
     if (!out) {
         /* Out of memory: fail every input of this batch now. */
         for (uint32_t i = 0; sent && i < sent->ninputs; i++) {
@@ -129,6 +154,77 @@ static void flush(struct df_node *node, struct batch *b, enum df_signal s)
     df_node_send(node, DF_PORT_DEFAULT, out);
 }
 
+/* Arms the timer for the earliest deadline of a partition with parts, or
+ * stops it when none has any. */
+static void arm(struct batch *b)
+{
+    uint64_t first = 0;
+    for (uint32_t i = 0; i < b->nparts; i++) {
+        const struct pending *p = b->parts[i];
+        if (p->nparts && (!first || p->deadline < first))
+            first = p->deadline;
+    }
+    if (first == b->armed_for)
+        return;
+    b->armed_for = first;
+    if (!first) {
+        df_timer_stop(b->timer);
+        return;
+    }
+    uint64_t now = uv_hrtime();
+    df_timer_start(b->timer, first > now ? first - now : 0, 0);
+}
+
+/* Sends every batch whose time has come. The timer counts milliseconds:
+ * a deadline within the next one counts as come. */
+static void on_timer(struct df_node *node, void *state)
+{
+    struct batch *b = state;
+    uint64_t now = uv_hrtime() + 1000000;
+    b->armed_for = 0;
+    for (uint32_t i = 0; i < b->nparts; i++) {
+        if (b->parts[i]->nparts && b->parts[i]->deadline <= now)
+            flush(node, b->parts[i]);
+    }
+    arm(b);
+}
+
+/* The partition of (signal, `key`), made when missing; NULL when out of
+ * memory. At the cardinality limit the partition with the oldest batch (or
+ * an empty one) is sent and given to `key`. */
+static struct pending *partition(struct df_node *node, struct batch *b, enum df_signal s,
+                                 const struct df_identity *key)
+{
+    for (uint32_t i = 0; i < b->nparts; i++) {
+        if (b->parts[i]->signal == s && b->parts[i]->key == key)
+            return b->parts[i];
+    }
+    struct pending *p;
+    if (b->nparts >= (uint32_t)b->cfg->metadata_cardinality_limit) {
+        p = b->parts[0];
+        for (uint32_t i = 1; i < b->nparts && p->nparts; i++) {
+            if (!b->parts[i]->nparts || b->parts[i]->deadline < p->deadline)
+                p = b->parts[i];
+        }
+        flush(node, p);
+    } else {
+        if (b->nparts == b->cap) {
+            uint32_t cap = b->cap ? b->cap * 2 : 4;
+            struct pending **np = realloc(b->parts, cap * sizeof *np);
+            if (!np)
+                return NULL;
+            b->parts = np;
+            b->cap = cap;
+        }
+        if (!(p = calloc(1, sizeof *p)))
+            return NULL;
+        b->parts[b->nparts++] = p;
+    }
+    p->signal = s;
+    p->key = key;
+    return p;
+}
+
 static int add_part(struct pending *p, struct input *in, const uint8_t *data, size_t len,
                     uint64_t items)
 {
@@ -140,6 +236,11 @@ static int add_part(struct pending *p, struct input *in, const uint8_t *data, si
         p->parts = np;
         p->cap = cap;
     }
+    const struct df_identity *id = in->pd->ctx.identity;
+    if (!p->nparts)
+        p->identity = id;
+    else if (id != p->identity)
+        p->mixed = true;
     p->parts[p->nparts++] = (struct part){.in = in, .data = data, .len = len, .items = items};
     p->items += items;
     p->bytes += len;
@@ -151,14 +252,16 @@ static void batch_process(struct df_node *node, void *state, struct df_pdata *pd
 {
     struct batch *b = state;
     const struct batch_config *c = b->cfg;
-    struct pending *p = &b->sig[pd->signal];
     uint64_t max = (uint64_t)c->send_batch_max_size;
+    struct pending *p =
+        partition(node, b, pd->signal, c->partition_by_identity ? pd->ctx.identity : NULL);
     /* Already a whole batch: pass it through untouched. */
-    if (!p->nparts && pd->items >= (uint64_t)c->send_batch_size && (!max || pd->items <= max)) {
+    if (p && !p->nparts && pd->items >= (uint64_t)c->send_batch_size &&
+        (!max || pd->items <= max)) {
         df_node_send(node, DF_PORT_DEFAULT, pd);
         return;
     }
-    struct input *in = calloc(1, sizeof *in);
+    struct input *in = p ? calloc(1, sizeof *in) : NULL;
     if (!in) {
         df_node_nack(node, pd, DF_OUTCOME_NACK_TRANSIENT, "batch processor: out of memory");
         return;
@@ -191,20 +294,19 @@ static void batch_process(struct df_node *node, void *state, struct df_pdata *pd
     int err = 0;
     for (size_t i = 0; i < n && !err; i++) {
         if (max && p->nparts && p->items + parts[i].items > max)
-            flush(node, b, pd->signal);
+            flush(node, p);
+        if (!p->nparts)
+            p->deadline = uv_hrtime() + c->timeout;
         err = add_part(p, in, pd->data + parts[i].off, parts[i].len, parts[i].items);
         if (!err && p->items >= (uint64_t)c->send_batch_size)
-            flush(node, b, pd->signal);
+            flush(node, p);
     }
     free(heap);
     if (err) {
         in->outcome = DF_OUTCOME_NACK_TRANSIENT;
         in->reason = strdup("batch processor: out of memory");
     }
-    if (p->nparts && !p->armed) {
-        df_timer_start(p->timer, c->timeout, 0);
-        p->armed = true;
-    }
+    arm(b);
     if (--in->parts_pending == 0 && !in->outstanding)
         settle_input(node, in);
 }
@@ -225,35 +327,25 @@ static bool batch_outcome(struct df_node *node, void *state, struct df_pdata *pd
     return false; /* the batch itself has no subscriber left: released */
 }
 
-#define FLUSH_CB(sig, fn)                                                                          \
-    static void fn(struct df_node *node, void *state)                                              \
-    {                                                                                              \
-        flush(node, state, sig);                                                                   \
-    }
-FLUSH_CB(DF_SIGNAL_LOGS, flush_logs)
-FLUSH_CB(DF_SIGNAL_METRICS, flush_metrics)
-FLUSH_CB(DF_SIGNAL_TRACES, flush_traces)
-
 static int batch_create(struct df_node *node, const void *options, void **state,
                         struct df_error *err)
 {
-    static const df_timer_fn flushes[DF_SIGNAL_COUNT] = {flush_logs, flush_metrics, flush_traces};
     struct batch *b = calloc(1, sizeof *b);
     if (!b)
         return DF_ENOMEM;
     *state = b;
     b->cfg = options;
-    for (int s = 0; s < DF_SIGNAL_COUNT; s++) {
-        if (!(b->sig[s].timer = df_node_timer(node, flushes[s])))
-            return DF_ENOMEM;
-    }
+    if (!(b->timer = df_node_timer(node, on_timer)))
+        return DF_ENOMEM;
     return 0;
 }
 
 static void batch_drain(struct df_node *node, void *state)
 {
-    for (int s = 0; s < DF_SIGNAL_COUNT; s++)
-        flush(node, state, (enum df_signal)s);
+    struct batch *b = state;
+    for (uint32_t i = 0; i < b->nparts; i++)
+        flush(node, b->parts[i]);
+    arm(b);
     df_node_drained(node);
 }
 
@@ -262,8 +354,8 @@ static void batch_drain(struct df_node *node, void *state)
 static void batch_destroy(struct df_node *node, void *state)
 {
     struct batch *b = state;
-    for (int s = 0; s < DF_SIGNAL_COUNT; s++) {
-        struct pending *p = &b->sig[s];
+    for (uint32_t k = 0; k < b->nparts; k++) {
+        struct pending *p = b->parts[k];
         for (uint32_t i = 0; i < p->nparts; i++) {
             struct input *in = p->parts[i].in;
             if (in->outcome == DF_OUTCOME_ACK)
@@ -274,7 +366,9 @@ static void batch_destroy(struct df_node *node, void *state)
                 settle_input(node, in);
         }
         free(p->parts);
+        free(p);
     }
+    free(b->parts);
     free(b);
 }
 

@@ -5,14 +5,17 @@
 #ifndef DF_NODES_PROCESSORS_BATCH_BATCH_H
 #define DF_NODES_PROCESSORS_BATCH_BATCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "df/options.h"
 
 struct batch_config {
     int64_t send_batch_size;
-    int64_t send_batch_max_size; /* 0 = no limit */
-    uint64_t timeout;            /* ns */
+    int64_t send_batch_max_size;        /* 0 = no limit */
+    uint64_t timeout;                   /* ns */
+    bool partition_by_identity;         /* batch each sender's requests apart */
+    int64_t metadata_cardinality_limit; /* partitions at once */
 };
 
 /* Options of processor:batch, filling a struct batch_config; its check

@@ -44,6 +44,23 @@ static const struct df_option batch_opts[] = {
      .def = "200ms",
      .offset = offsetof(struct batch_config, timeout),
      .desc = "longest time a part waits before its batch is sent"},
+    {.name = "partition_by_identity",
+     .type = DF_OPT_BOOL,
+     .def = "true",
+     .offset = offsetof(struct batch_config, partition_by_identity),
+     .desc = "batch the requests of each authenticated sender (the identity an auth_check "
+             "extension gave them) apart, so a batch never mixes senders and carries its "
+             "sender's identity; false: one batch per signal, carrying an identity only when "
+             "all its parts share it"},
+    {.name = "metadata_cardinality_limit",
+     .type = DF_OPT_INT,
+     .flags = DF_OPT_BOUNDED,
+     .min = 1,
+     .max = 100000,
+     .def = "1000",
+     .offset = offsetof(struct batch_config, metadata_cardinality_limit),
+     .desc = "partitions (signal and sender) batching at once; a new sender beyond it first "
+             "sends the oldest partition's batch"},
 };
 
 const struct df_option_table batch_table = {
