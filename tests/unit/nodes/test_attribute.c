@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "df/capabilities/auth_check.h"
 #include "otlp/gen.h"
 #include "otlp/otlp.h"
 #include "tests/unit/runtime/rt_fixture.h"
@@ -150,6 +151,67 @@ static bool parses(const char *config, struct df_diags *d)
     return cfg != NULL;
 }
 
+/* Whether `pd` holds the KeyValue {key: value (a string)}, as encoded. */
+static bool has_string_kv(const struct df_pdata *pd, const char *key, const char *value)
+{
+    uint8_t kv[256];
+    size_t k = strlen(key), v = strlen(value), n = 0;
+    kv[n++] = 0x0a; /* KeyValue.key */
+    kv[n++] = (uint8_t)k;
+    memcpy(kv + n, key, k);
+    n += k;
+    kv[n++] = 0x12; /* KeyValue.value: AnyValue */
+    kv[n++] = (uint8_t)(v + 2);
+    kv[n++] = 0x0a; /* AnyValue.string_value */
+    kv[n++] = (uint8_t)v;
+    memcpy(kv + n, value, v);
+    n += v;
+    return memmem(pd->data, pd->len, kv, n) != NULL;
+}
+
+static void test_from_context(void **state)
+{
+    (void)state;
+    char yaml[2048];
+    struct rt t;
+    rt_start(&t, yaml_for(yaml, sizeof yaml,
+                          "{actions: [{key: tenant, action: upsert, from_context: auth.subject}, "
+                          "{key: team, action: insert, from_context: auth.team}, "
+                          "{key: via, action: insert, from_context: auth.provider}], "
+                          "apply_to: [resource]}"));
+    test_probe.sink_mode = DF_OUTCOME_NONE;
+    static const struct df_identity_attr red[] = {{"team", "red"}};
+    static const struct df_identity alice = {
+        .subject = "alice", .attrs = red, .nattrs = 1, .provider = "oidc"};
+    static const struct df_identity bob = {.subject = "bob", .provider = "tokens"};
+    const struct df_identity *who[] = {&alice, &bob, NULL, &alice};
+    struct df_bytes *b = gen(DF_SIGNAL_LOGS, 4);
+    for (unsigned i = 0; i < DF_COUNTOF(who); i++)
+        test_inject_as(0, DF_SIGNAL_LOGS, b, 4, i + 1, who[i]);
+    rt_spin(&t, 3);
+    assert_int_equal(test_probe.nsunk, 4);
+    struct df_pdata *pd[4];
+    for (unsigned i = 0; i < 4; i++)
+        pd[i] = test_probe.sunk[i].pd;
+    for (unsigned i = 0; i < 4; i += 3) { /* alice's, twice (the second resolved once) */
+        assert_true(has_string_kv(pd[i], "tenant", "alice"));
+        assert_true(has_string_kv(pd[i], "team", "red"));
+        assert_true(has_string_kv(pd[i], "via", "oidc"));
+        assert_ptr_equal(pd[i]->ctx.identity, &alice);
+    }
+    /* bob's identity has no team: that action is left out. */
+    assert_true(has_string_kv(pd[1], "tenant", "bob"));
+    assert_null(memmem(pd[1]->data, pd[1]->len, "team", 4));
+    assert_true(has_string_kv(pd[1], "via", "tokens"));
+    /* No sender: nothing to write, the request goes on as it came. */
+    assert_ptr_equal(pd[2]->data, b->data);
+    for (unsigned i = 0; i < 4; i++)
+        test_sink_settle(i, DF_OUTCOME_ACK, NULL);
+    rt_spin(&t, 2);
+    df_bytes_unref(b);
+    assert_int_equal(rt_finish(&t), 0);
+}
+
 static void test_config_checks(void **state)
 {
     (void)state;
@@ -169,6 +231,14 @@ static void test_config_checks(void **state)
     assert_false(parses("{actions: [{key: a, action: delete}], apply_to: [span]}", &d));
     assert_false(parses("{actions: []}", &d));
     assert_false(parses("{}", &d));
+    assert_true(parses("{actions: [{key: t, action: insert, from_context: auth.tenant}]}", &d));
+    assert_false(parses("{actions: [{key: t, action: insert, from_context: tenant}]}", &d));
+    assert_non_null(strstr(d.items[0].msg, "names nothing a request carries"));
+    assert_false(parses("{actions: [{key: t, action: insert, from_context: 'auth.'}]}", &d));
+    assert_false(parses("{actions: [{key: t, action: insert, value: 1, from_context: "
+                        "auth.subject}]}",
+                        &d));
+    assert_false(parses("{actions: [{key: t, action: hash, from_context: auth.subject}]}", &d));
 }
 
 int main(void)
@@ -177,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_rename_through_pipeline),
         cmocka_unit_test(test_untouched_and_malformed),
         cmocka_unit_test(test_zero_copy_pointer),
+        cmocka_unit_test(test_from_context),
         cmocka_unit_test(test_config_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

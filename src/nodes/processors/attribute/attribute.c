@@ -7,11 +7,18 @@
  * copied as whole spans of bytes, and a request no action touches is sent on
  * as it came, without a copy. A rewritten request replaces the bytes the
  * pdata views, so its Ack/Nack subscriptions and identity travel on
- * unchanged. A request the engine finds malformed is Nacked (permanent). */
+ * unchanged. A request the engine finds malformed is Nacked (permanent).
+ *
+ * Actions `from_context` take their value from the request's sender (the
+ * identity in its pdata context): before a request's rewrite they are given
+ * that identity's value, or left out when it has none. The rules so made
+ * are kept for the next request of the same identity (identities are
+ * immutable), so a stream from one sender resolves them once. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "df/capabilities/auth_check.h"
 #include "df/node.h"
 #include "nodes/processors/attribute/attribute.h"
 #include "otlp/attrs.h"
@@ -22,6 +29,16 @@ struct attribute {
     uint8_t *values; /* the literal values' encodings */
     struct df_attrs_scratch scratch;
     struct df_metric *items, *modified, *failed;
+    /* from_context: the name each action reads (NULL for the others), and
+     * the rules made for `sender`'s values (valid while `resolved`). */
+    const char **context;
+    bool has_context;
+    struct df_attrs sender_rules;
+    struct df_attr_action *sender_actions;
+    uint8_t *sender_values;
+    size_t sender_cap;
+    const struct df_identity *sender;
+    bool resolved;
 };
 
 static int attribute_create(struct df_node *node, const void *options, void **state,
@@ -41,7 +58,9 @@ static int attribute_create(struct df_node *node, const void *options, void **st
     }
     a->actions = calloc(n ? n : 1, sizeof *a->actions);
     a->values = malloc(room ? room : 1);
-    if (!a->actions || !a->values)
+    a->context = calloc(n ? n : 1, sizeof *a->context);
+    a->sender_actions = calloc(n ? n : 1, sizeof *a->sender_actions);
+    if (!a->actions || !a->values || !a->context || !a->sender_actions)
         return DF_ENOMEM;
     size_t used = 0;
     for (size_t i = 0; i < n; i++) {
@@ -60,6 +79,10 @@ static int attribute_create(struct df_node *node, const void *options, void **st
             o->value_len = attribute_encode_value(in[i].value, a->values + used, room - used);
             used += o->value_len;
         }
+        if (in[i].from_context) {
+            a->context[i] = in[i].from_context + strlen("auth.");
+            a->has_context = true;
+        }
     }
     a->rules =
         (struct df_attrs){.actions = a->actions, .count = n, .apply_to = attribute_apply_mask(cfg)};
@@ -76,14 +99,78 @@ static int attribute_create(struct df_node *node, const void *options, void **st
     return 0;
 }
 
+/* The value `name` (after "auth.") of identity `id`; NULL when absent. */
+static const char *context_value(const struct df_identity *id, const char *name)
+{
+    if (!id)
+        return NULL;
+    if (!strcmp(name, "subject"))
+        return id->subject;
+    if (!strcmp(name, "provider"))
+        return id->provider;
+    for (size_t i = 0; i < id->nattrs; i++) {
+        if (id->attrs[i].key && !strcmp(id->attrs[i].key, name))
+            return id->attrs[i].value;
+    }
+    return NULL;
+}
+
+/* The rules for a request from `id`: the configured ones with each
+ * from_context action given id's value, or left out when id lacks it.
+ * NULL when out of memory. */
+static const struct df_attrs *rules_for(struct attribute *a, const struct df_identity *id)
+{
+    if (!a->has_context)
+        return &a->rules;
+    if (a->resolved && a->sender == id)
+        return &a->sender_rules;
+    size_t need = 0;
+    for (size_t i = 0; i < a->rules.count; i++) {
+        const char *v = a->context[i] ? context_value(id, a->context[i]) : NULL;
+        if (v)
+            need += 2 + 10 + strlen(v);
+    }
+    if (need > a->sender_cap) {
+        uint8_t *nv = realloc(a->sender_values, need);
+        if (!nv)
+            return NULL;
+        a->sender_values = nv;
+        a->sender_cap = need;
+    }
+    size_t n = 0, used = 0;
+    for (size_t i = 0; i < a->rules.count; i++) {
+        struct df_attr_action act = a->actions[i];
+        if (a->context[i]) {
+            const char *v = context_value(id, a->context[i]);
+            if (!v)
+                continue;
+            act.value = a->sender_values + used;
+            act.value_len = df_attr_value_string(a->sender_values + used, v, strlen(v));
+            used += act.value_len;
+        }
+        a->sender_actions[n++] = act;
+    }
+    a->sender_rules =
+        (struct df_attrs){.actions = a->sender_actions, .count = n, .apply_to = a->rules.apply_to};
+    a->sender = id;
+    a->resolved = true;
+    return &a->sender_rules;
+}
+
 static void attribute_process(struct df_node *node, void *state, struct df_pdata *pd)
 {
     struct attribute *a = state;
     struct df_pb_writer w;
     struct df_attrs_result res;
-    df_pb_writer_init(&w);
     df_metric_add(a->items, (double)pd->items);
-    int rc = df_attrs_rewrite(&a->rules, pd->signal, pd->data, pd->len, &a->scratch, &w, &res);
+    const struct df_attrs *rules = rules_for(a, pd->ctx.identity);
+    if (!rules) {
+        df_metric_add(a->failed, (double)pd->items);
+        df_node_nack(node, pd, DF_OUTCOME_NACK_TRANSIENT, "attribute processor: out of memory");
+        return;
+    }
+    df_pb_writer_init(&w);
+    int rc = df_attrs_rewrite(rules, pd->signal, pd->data, pd->len, &a->scratch, &w, &res);
     if (rc < 0) {
         df_pb_writer_free(&w);
         df_metric_add(a->failed, (double)pd->items);
@@ -121,6 +208,9 @@ static void attribute_destroy(struct df_node *node, void *state)
     df_attrs_scratch_free(&a->scratch);
     free(a->actions);
     free(a->values);
+    free(a->context);
+    free(a->sender_actions);
+    free(a->sender_values);
     free(a);
 }
 

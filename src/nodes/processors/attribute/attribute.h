@@ -20,6 +20,7 @@ struct attribute_action_cfg {
     const char *key;
     const struct df_value *value;
     const char *from_attribute;
+    const char *from_context; /* "auth.subject", "auth.provider" or "auth.<attribute>" */
     const char *source_key;
     const char *destination_key;
     const struct df_value *src;

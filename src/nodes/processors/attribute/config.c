@@ -71,14 +71,21 @@ static int check_action(void *obj, const struct df_value *src, const char *path,
     bool sets =
         a->action == DF_ATTR_INSERT || a->action == DF_ATTR_UPDATE || a->action == DF_ATTR_UPSERT;
     if (!sets) {
-        if (a->value || a->from_attribute) {
-            df_diags_add(d, m, path, "%s takes no value or from_attribute", name);
+        if (a->value || a->from_attribute || a->from_context) {
+            df_diags_add(d, m, path, "%s takes no value, from_attribute or from_context", name);
             rc = DF_EINVAL;
         }
         return rc;
     }
-    if (!a->value == !a->from_attribute) {
-        df_diags_add(d, m, path, "%s needs either value or from_attribute (exactly one)", name);
+    if (!!a->value + !!a->from_attribute + !!a->from_context != 1) {
+        df_diags_add(d, m, path,
+                     "%s needs one of value, from_attribute and from_context (exactly one)", name);
+        rc = DF_EINVAL;
+    } else if (a->from_context && (strncmp(a->from_context, "auth.", 5) || !a->from_context[5])) {
+        df_diags_add(d, m, path, "from_context '%s' names nothing a request carries",
+                     a->from_context);
+        df_diags_hint(d, "use auth.subject, auth.provider or auth.<attribute> (an attribute of "
+                         "the sender's identity, such as a claim)");
         rc = DF_EINVAL;
     } else if (a->value && a->value->kind != DF_VALUE_SCALAR) {
         df_diags_add(d, &a->value->mark, path,
@@ -111,6 +118,12 @@ static const struct df_option action_opts[] = {
      .offset = OFF(struct attribute_action_cfg, from_attribute),
      .desc = "insert/update/upsert: take the value of this attribute instead (skipped when "
              "absent)"},
+    {.name = "from_context",
+     .type = DF_OPT_STRING,
+     .offset = OFF(struct attribute_action_cfg, from_context),
+     .desc = "insert/update/upsert: take the value from the request's sender: auth.subject, "
+             "auth.provider or auth.<attribute> of the identity an auth_check extension gave "
+             "it (skipped when the request has none)"},
     {.name = "source_key",
      .type = DF_OPT_STRING,
      .offset = OFF(struct attribute_action_cfg, source_key),
@@ -143,7 +156,8 @@ static const struct df_option attribute_opts[] = {
      .max = 256,
      .offset = OFF(struct attribute_config, actions),
      .desc = "actions applied in order to each attribute list: {key, action: "
-             "insert|update|upsert|delete|hash, value | from_attribute} or {action: rename, "
+             "insert|update|upsert|delete|hash, value | from_attribute | from_context} or "
+             "{action: rename, "
              "source_key, destination_key}"},
     {.name = "apply_to",
      .type = DF_OPT_LIST,
