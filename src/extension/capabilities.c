@@ -6,6 +6,7 @@
 #include "df/capabilities/auth_check.h"
 #include "df/capabilities/bearer_token_provider.h"
 #include "df/capabilities/dataset_lookup.h"
+#include "df/capabilities/request_headers.h"
 
 static const char *const auth_check_methods[] = {
     "check(request) -> allow(identity) | deny(reason, detail) | error(detail): decides one "
@@ -42,6 +43,18 @@ DF_REGISTER_CAPABILITY(dataset_lookup_cap, DF_DATASET_LOOKUP_NAME, DF_DATASET_LO
                        "Looks keys up in an external dataset (file, database) loaded by the "
                        "provider's background task. Never blocks.",
                        .methods = dataset_methods, .outcomes = dataset_outcomes);
+
+static const char *const headers_methods[] = {
+    "headers(sender) -> set(headers) | none: the headers to add to one outgoing request whose "
+    "data came from `sender` (an identity, or none)",
+    NULL};
+static const char *const headers_outcomes[] = {"set", "none", NULL};
+
+DF_REGISTER_CAPABILITY(request_headers_cap, DF_REQUEST_HEADERS_NAME, DF_REQUEST_HEADERS_VERSION,
+                       "Adds headers to exporters' outgoing requests: static values, values of "
+                       "files, or values of the request's sender (a tenant header). Never "
+                       "blocks.",
+                       .methods = headers_methods, .outcomes = headers_outcomes);
 
 const char *df_auth_header_get(const struct df_auth_request *req, const char *name, size_t nth,
                                size_t *len)

@@ -540,7 +540,8 @@ static void test_unknown_otel_types(void **state)
                 "unknown receiver type 'receiver:kafka'", NULL);
     expect_diag(f, 11, 28, "groups.default.pipelines.main.nodes.kafka.capabilities.server_auth",
                 "node 'kafka' binds unknown capability 'server_auth' (to extension 'auth')",
-                "known capabilities: auth_check, bearer_token_provider, dataset_lookup, test_auth, "
+                "known capabilities: auth_check, bearer_token_provider, dataset_lookup, "
+                "request_headers, test_auth, "
                 "test_lookup");
 }
 

@@ -31,7 +31,7 @@ static const char *const engine_nodes[] = {
 };
 static const char *const engine_extensions[] = {"urn:otel:extension:bearer_token_auth", NULL};
 static const char *const engine_capabilities[] = {"auth_check", "bearer_token_provider",
-                                                  "dataset_lookup", NULL};
+                                                  "dataset_lookup", "request_headers", NULL};
 
 static const char *const test_nodes[] = {
     "urn:test:receiver:gen",

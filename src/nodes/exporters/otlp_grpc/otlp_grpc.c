@@ -40,7 +40,7 @@
 #include "net/h2.h"
 #include "net/tls_proto.h"
 #include "nodes/exporters/otlp_grpc/otlp_grpc.h"
-#include "nodes/exporters/otlp_grpc/bearer.h"
+#include "nodes/exporters/otlp_grpc/outbound.h"
 #include "nodes/exporters/otlp_grpc/outcome.h"
 
 #define NS_PER_MS 1000000ull
@@ -95,7 +95,7 @@ struct grpc_exp {
     struct df_tls_ctx *tls;
     struct df_h2_header *headers; /* the config's, then a slot for authorization */
     size_t nheaders;
-    struct otlp_bearer bearer;
+    struct otlp_outbound outbound;
     enum df_encoding encoding;
     struct gconn *conns;
     unsigned nconns, rr;
@@ -128,7 +128,7 @@ static void free_exp(struct grpc_exp *x)
     for (size_t i = 0; i < x->nheaders; i++)
         free((char *)x->headers[i].name);
     free(x->headers);
-    otlp_bearer_free(&x->bearer);
+    otlp_outbound_free(&x->outbound);
     free(x->conns);
     df_tls_ctx_free(x->tls);
     free(x);
@@ -236,15 +236,17 @@ static bool start_call(struct grpc_exp *x, struct gconn *gc, struct call *c)
     uint64_t left_ms = c->deadline > now ? (c->deadline - now + NS_PER_MS - 1) / NS_PER_MS : 1;
     struct df_pdata *pd = c->pd;
     size_t nh = x->nheaders;
-    if (otlp_bearer_bound(&x->bearer)) {
-        const char *auth = otlp_bearer_value(&x->bearer);
-        if (!auth) {
-            finish(x, c, DF_OUTCOME_NACK_TRANSIENT,
-                   "OTLP/gRPC: the bearer_token_provider has no token now");
-            return true;
-        }
-        x->headers[nh++] = (struct df_h2_header){"authorization", auth};
+    struct df_request_header extra[OTLP_OUTBOUND_MAX];
+    const char *why;
+    int ne = otlp_outbound_headers(&x->outbound, pd->ctx.identity, extra, &why);
+    if (ne < 0) {
+        char reason[DF_ERROR_MSG_MAX];
+        snprintf(reason, sizeof reason, "OTLP/gRPC: %s", why);
+        finish(x, c, DF_OUTCOME_NACK_TRANSIENT, reason);
+        return true;
     }
+    for (int i = 0; i < ne; i++)
+        x->headers[nh++] = (struct df_h2_header){extra[i].name, extra[i].value};
     int32_t id = df_grpc_client_call(gc->p->h2, export_paths[pd->signal], x->cfg->url.authority,
                                      x->headers, nh, pd->data, pd->len, x->encoding, left_ms, c);
     if (id == DF_ERANGE || id == DF_EIO)
@@ -655,7 +657,7 @@ static int grpc_create(struct df_node *node, const void *options, void **state,
     x->nconns = (unsigned)x->cfg->num_connections;
     x->conns = calloc(x->nconns, sizeof *x->conns);
     const struct df_map *h = &x->cfg->headers;
-    x->headers = calloc(h->count + 1, sizeof *x->headers);
+    x->headers = calloc(h->count + OTLP_OUTBOUND_MAX, sizeof *x->headers);
     x->timer = df_node_timer(node, on_timer);
     x->m_ok = df_node_metric(node, DF_METRIC_COUNTER, "df_exporter_otlp_grpc_exports_ok_total",
                              "Export calls answered OK (Acked).");
@@ -688,7 +690,7 @@ static int grpc_create(struct df_node *node, const void *options, void **state,
     bool static_auth = false;
     for (size_t i = 0; i < x->nheaders; i++)
         static_auth |= !strcmp(x->headers[i].name, "authorization");
-    int rc = otlp_bearer_claim(node, &x->bearer, static_auth, err);
+    int rc = otlp_outbound_claim(node, &x->outbound, static_auth, err);
     if (rc < 0)
         return rc;
     if (x->cfg->url.tls) {
@@ -796,8 +798,6 @@ static void grpc_destroy(struct df_node *node, void *state)
         free_exp(x);
 }
 
-static const char *const otlp_exporter_consumes[] = {DF_BEARER_TOKEN_PROVIDER_NAME, NULL};
-
 static const struct df_node_ops grpc_ops = {.create = grpc_create,
                                             .start = grpc_start,
                                             .process = grpc_process,
@@ -807,4 +807,4 @@ static const struct df_node_ops grpc_ops = {.create = grpc_create,
 DF_REGISTER_NODE(otlp_grpc_exporter, "urn:otel:exporter:otlp_grpc", DF_NODE_EXPORTER,
                  "Sends requests as OTLP/gRPC Export calls over HTTP/2 (plain or TLS).",
                  "docs/nodes.md#exporterotlp_grpc", .options = &otlp_grpc_exporter_table,
-                 .consumes = otlp_exporter_consumes, .ops = &grpc_ops);
+                 .consumes = otlp_outbound_consumes, .ops = &grpc_ops);

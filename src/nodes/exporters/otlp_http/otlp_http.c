@@ -39,7 +39,7 @@
 #include "net/conn.h"
 #include "net/http1_client.h"
 #include "net/tls_proto.h"
-#include "nodes/exporters/otlp_grpc/bearer.h"
+#include "nodes/exporters/otlp_grpc/outbound.h"
 #include "nodes/exporters/otlp_grpc/outcome.h"
 #include "nodes/exporters/otlp_http/otlp_http.h"
 #include "otlp/json.h"
@@ -101,7 +101,7 @@ struct http_exp {
     struct df_tls_ctx *tls;
     struct df_http1_header *headers; /* fixed ones, then a slot for Authorization */
     size_t nheaders;
-    struct otlp_bearer bearer;
+    struct otlp_outbound outbound;
     enum df_encoding encoding;
     struct target targets[DF_SIGNAL_COUNT];
     unsigned ntargets;
@@ -127,7 +127,7 @@ static void check_drain(struct http_exp *x);
 static void free_exp(struct http_exp *x)
 {
     free(x->headers);
-    otlp_bearer_free(&x->bearer);
+    otlp_outbound_free(&x->outbound);
     df_tls_ctx_free(x->tls);
     free(x);
 }
@@ -219,15 +219,17 @@ static bool send_req(struct http_exp *x, struct hconn *hc, struct req *r)
 {
     struct df_pdata *pd = r->pd;
     size_t nh = x->nheaders;
-    if (otlp_bearer_bound(&x->bearer)) {
-        const char *auth = otlp_bearer_value(&x->bearer);
-        if (!auth) {
-            finish(x, r, DF_OUTCOME_NACK_TRANSIENT,
-                   "OTLP/HTTP: the bearer_token_provider has no token now");
-            return false;
-        }
-        x->headers[nh++] = (struct df_http1_header){"Authorization", auth};
+    struct df_request_header extra[OTLP_OUTBOUND_MAX];
+    const char *why;
+    int ne = otlp_outbound_headers(&x->outbound, pd->ctx.identity, extra, &why);
+    if (ne < 0) {
+        char reason[DF_ERROR_MSG_MAX];
+        snprintf(reason, sizeof reason, "OTLP/HTTP: %s", why);
+        finish(x, r, DF_OUTCOME_NACK_TRANSIENT, reason);
+        return false;
     }
+    for (int i = 0; i < ne; i++)
+        x->headers[nh++] = (struct df_http1_header){extra[i].name, extra[i].value};
     const uint8_t *body = pd->data;
     size_t len = pd->len;
     struct df_jbuf j;
@@ -756,7 +758,7 @@ static int http_create(struct df_node *node, const void *options, void **state,
         any_tls |= u->tls;
     }
     const struct df_map *h = &x->cfg->headers;
-    x->headers = calloc(h->count + 4, sizeof *x->headers);
+    x->headers = calloc(h->count + 3 + OTLP_OUTBOUND_MAX, sizeof *x->headers);
     x->timer = df_node_timer(node, on_timer);
     x->m_ok = df_node_metric(node, DF_METRIC_COUNTER, "df_exporter_otlp_http_exports_ok_total",
                              "Exports answered 2xx (Acked).");
@@ -786,7 +788,7 @@ static int http_create(struct df_node *node, const void *options, void **state,
             (struct df_http1_header){h->keys[i], ((const char *const *)h->values)[i]};
         static_auth |= !strcasecmp(h->keys[i], "authorization");
     }
-    int brc = otlp_bearer_claim(node, &x->bearer, static_auth, err);
+    int brc = otlp_outbound_claim(node, &x->outbound, static_auth, err);
     if (brc < 0)
         return brc;
     if (any_tls) {
@@ -875,12 +877,10 @@ static void http_destroy(struct df_node *node, void *state)
         free_exp(x);
 }
 
-static const char *const otlp_exporter_consumes[] = {DF_BEARER_TOKEN_PROVIDER_NAME, NULL};
-
 static const struct df_node_ops http_ops = {
     .create = http_create, .process = http_process, .drain = http_drain, .destroy = http_destroy};
 
 DF_REGISTER_NODE(otlp_http_exporter, "urn:otel:exporter:otlp_http", DF_NODE_EXPORTER,
                  "Sends requests as OTLP/HTTP POSTs (HTTP/1.1, protobuf or JSON, plain or TLS).",
                  "docs/nodes.md#exporterotlp_http", .options = &otlp_http_exporter_table,
-                 .consumes = otlp_exporter_consumes, .ops = &http_ops);
+                 .consumes = otlp_outbound_consumes, .ops = &http_ops);
