@@ -69,3 +69,23 @@ const char *df_auth_header_get(const struct df_auth_request *req, const char *na
     }
     return NULL;
 }
+
+const char *df_identity_get(const struct df_identity *id, const char *name)
+{
+    if (!id)
+        return NULL;
+    if (!strcmp(name, "subject"))
+        return id->subject;
+    if (!strcmp(name, "provider"))
+        return id->provider;
+    for (size_t i = 0; i < id->nattrs; i++) {
+        if (id->attrs[i].key && !strcmp(id->attrs[i].key, name))
+            return id->attrs[i].value;
+    }
+    return NULL;
+}
+
+const char *df_identity_ref(const char *ref)
+{
+    return !strncmp(ref, "auth.", 5) && ref[5] ? ref + 5 : NULL;
+}

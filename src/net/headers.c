@@ -1,20 +1,35 @@
 /* Configured request headers (net/headers.h). */
 #include "net/headers.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "df/value.h"
 
-static bool token_char(unsigned char c)
+bool df_http_tchar(unsigned char c)
 {
-    return isalnum(c) || strchr("!#$%&'*+-.^_`|~", c);
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c && strchr("!#$%&'*+-.^_`|~", c));
 }
 
-static const char *reserved(const char *name, bool grpc)
+bool df_header_value_ok(const char *value)
 {
+    for (const unsigned char *c = (const unsigned char *)value; *c; c++) {
+        if ((*c < 0x20 && *c != '\t') || *c >= 0x7f)
+            return false;
+    }
+    return true;
+}
+
+const char *df_header_name_problem(const char *name, bool grpc)
+{
+    if (!*name)
+        return "is empty";
+    for (const char *c = name; *c; c++) {
+        if (!df_http_tchar((unsigned char)*c))
+            return "is not a valid header name";
+    }
     static const char *const always[] = {
         "content-type",      "content-length",  "host", "te", "user-agent", "connection",
         "transfer-encoding", "content-encoding"};
@@ -35,30 +50,18 @@ int df_headers_check(const struct df_map *headers, bool grpc, const char *path, 
     int rc = 0;
     const char *const *values = headers->values;
     for (size_t i = 0; i < headers->count; i++) {
-        const char *name = headers->keys[i], *value = values[i], *why = NULL;
+        const char *name = headers->keys[i], *value = values[i];
         const struct df_mark *mark = headers->src ? &headers->src->u.map.entries[i].key_mark : NULL;
         char p[DF_ERROR_PATH_MAX];
         snprintf(p, sizeof p, "%s.%s", path, name);
-        for (const char *c = name; *c && !why; c++)
-            why = token_char((unsigned char)*c) ? NULL : "is not a valid header name";
-        if (!*name)
-            why = "is empty";
-        if (!why)
-            why = reserved(name, grpc);
+        const char *why = df_header_name_problem(name, grpc);
         if (why) {
             df_diags_add(d, mark, p, "header '%s' %s", name, why);
             rc = DF_EINVAL;
-            continue;
-        }
-        for (const unsigned char *c = (const unsigned char *)value; *c; c++) {
-            if ((*c < 0x20 && *c != '\t') || *c >= 0x7f) {
-                df_diags_add(d, mark, p,
-                             "the value of header '%s' has a control or non-ASCII "
-                             "byte",
-                             name);
-                rc = DF_EINVAL;
-                break;
-            }
+        } else if (!df_header_value_ok(value)) {
+            df_diags_add(d, mark, p, "the value of header '%s' has a control or non-ASCII byte",
+                         name);
+            rc = DF_EINVAL;
         }
     }
     return rc;

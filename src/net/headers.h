@@ -8,6 +8,20 @@
 #include "df/error.h"
 #include "df/options.h"
 
+/* True for an RFC 9110 `tchar`: what header names and auth schemes are
+ * made of. */
+bool df_http_tchar(unsigned char c);
+
+/* Why `name` cannot be a header of an OTLP exporter's requests, or NULL:
+ * not an HTTP token, empty, or set by the transport itself (content-type,
+ * content-length, host, te, user-agent, connection, transfer-encoding,
+ * content-encoding and, when `grpc`, `grpc-*` and `*-bin`). */
+const char *df_header_name_problem(const char *name, bool grpc);
+
+/* True when `value` may be sent as a header value: visible ASCII, spaces
+ * and tabs only (no CR, LF or other control or non-ASCII byte). */
+bool df_header_value_ok(const char *value);
+
 /* Checks every name and value of `headers` (a map of strings): names must be
  * HTTP tokens (sent lowercased), values visible ASCII or spaces/tabs inside;
  * names the transport sets itself are refused (content-type, content-length,

@@ -82,6 +82,14 @@ struct df_identity {
     const char *provider; /* the extension instance's name */
 };
 
+/* The value `name` of identity `id`: "subject", "provider", or the value
+ * of its attribute `name`; NULL when absent or `id` is NULL. */
+const char *df_identity_get(const struct df_identity *id, const char *name);
+
+/* What a config's `from_context: auth.<name>` reference names: <name>, or
+ * NULL when `ref` is not of that form (or <name> is empty). */
+const char *df_identity_ref(const char *ref);
+
 /* Outcomes, in the order of the capability's `outcomes` labels. */
 enum df_auth_decision { DF_AUTH_ALLOW, DF_AUTH_DENY, DF_AUTH_ERROR };
 

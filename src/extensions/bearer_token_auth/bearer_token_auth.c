@@ -44,6 +44,7 @@
 #include "df/capabilities/bearer_token_provider.h"
 #include "df/extension.h"
 #include "extensions/bearer_token_auth/bearer_token_auth.h"
+#include "net/headers.h"
 
 #define DIGEST_LEN 32
 
@@ -405,7 +406,7 @@ static enum df_auth_decision check(void *self, const struct df_auth_request *req
     if (!s || !len)
         return deny(out, DF_AUTH_MISSING_CREDENTIAL, scheme, "no %s header", c->header);
     size_t i = 0, slen = strlen(scheme);
-    while (i < len && bta_is_tchar((unsigned char)s[i]))
+    while (i < len && df_http_tchar((unsigned char)s[i]))
         i++;
     if (i != slen || strncasecmp(s, scheme, slen))
         return deny(out, DF_AUTH_INVALID_CREDENTIAL, scheme, "scheme is not %s", scheme);

@@ -54,8 +54,4 @@ const char *bta_token_find(const char *buf, size_t len, size_t *start, size_t *t
 /* As bta_token_find for an inline token, which is not trimmed. */
 const char *bta_token_check(const char *token, size_t len);
 
-/* True for an RFC 9110 `tchar` (what header names and auth schemes are
- * made of). */
-bool bta_is_tchar(unsigned char ch);
-
 #endif

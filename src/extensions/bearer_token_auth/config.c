@@ -14,12 +14,7 @@
 #include <unistd.h>
 
 #include "extensions/bearer_token_auth/bearer_token_auth.h"
-
-bool bta_is_tchar(unsigned char ch)
-{
-    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-           (ch && strchr("!#$%&'*+-.^_`|~", ch));
-}
+#include "net/headers.h"
 
 const char *bta_token_check(const char *token, size_t len)
 {
@@ -182,7 +177,7 @@ static int check_tchars(const char *s, const char *key, const char *example,
                         const struct df_value *src, const char *path, struct df_diags *d)
 {
     const char *q = s;
-    while (*q && bta_is_tchar((unsigned char)*q))
+    while (*q && df_http_tchar((unsigned char)*q))
         q++;
     if (*s && !*q)
         return 0;

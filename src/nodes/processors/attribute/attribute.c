@@ -80,7 +80,7 @@ static int attribute_create(struct df_node *node, const void *options, void **st
             used += o->value_len;
         }
         if (in[i].from_context) {
-            a->context[i] = in[i].from_context + strlen("auth.");
+            a->context[i] = df_identity_ref(in[i].from_context);
             a->has_context = true;
         }
     }
@@ -99,22 +99,6 @@ static int attribute_create(struct df_node *node, const void *options, void **st
     return 0;
 }
 
-/* The value `name` (after "auth.") of identity `id`; NULL when absent. */
-static const char *context_value(const struct df_identity *id, const char *name)
-{
-    if (!id)
-        return NULL;
-    if (!strcmp(name, "subject"))
-        return id->subject;
-    if (!strcmp(name, "provider"))
-        return id->provider;
-    for (size_t i = 0; i < id->nattrs; i++) {
-        if (id->attrs[i].key && !strcmp(id->attrs[i].key, name))
-            return id->attrs[i].value;
-    }
-    return NULL;
-}
-
 /* The rules for a request from `id`: the configured ones with each
  * from_context action given id's value, or left out when id lacks it.
  * NULL when out of memory. */
@@ -126,7 +110,7 @@ static const struct df_attrs *rules_for(struct attribute *a, const struct df_ide
         return &a->sender_rules;
     size_t need = 0;
     for (size_t i = 0; i < a->rules.count; i++) {
-        const char *v = a->context[i] ? context_value(id, a->context[i]) : NULL;
+        const char *v = a->context[i] ? df_identity_get(id, a->context[i]) : NULL;
         if (v)
             need += 2 + 10 + strlen(v);
     }
@@ -141,7 +125,7 @@ static const struct df_attrs *rules_for(struct attribute *a, const struct df_ide
     for (size_t i = 0; i < a->rules.count; i++) {
         struct df_attr_action act = a->actions[i];
         if (a->context[i]) {
-            const char *v = context_value(id, a->context[i]);
+            const char *v = df_identity_get(id, a->context[i]);
             if (!v)
                 continue;
             act.value = a->sender_values + used;

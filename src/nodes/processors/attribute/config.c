@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "df/capabilities/auth_check.h"
 #include "df/options.h"
 #include "nodes/processors/attribute/attribute.h"
 
@@ -81,7 +82,7 @@ static int check_action(void *obj, const struct df_value *src, const char *path,
         df_diags_add(d, m, path,
                      "%s needs one of value, from_attribute and from_context (exactly one)", name);
         rc = DF_EINVAL;
-    } else if (a->from_context && (strncmp(a->from_context, "auth.", 5) || !a->from_context[5])) {
+    } else if (a->from_context && !df_identity_ref(a->from_context)) {
         df_diags_add(d, m, path, "from_context '%s' names nothing a request carries",
                      a->from_context);
         df_diags_hint(d, "use auth.subject, auth.provider or auth.<attribute> (an attribute of "
