@@ -1053,6 +1053,95 @@ def scenario_bearer_auth(engine, engine_test, tmp):
           "missing and other-scheme credentials; rotation in force after %.2f s" % took)
 
 
+def scenario_tenant_headers(engine, engine_test, tmp):
+    """The multi-tenant case end to end, in the shipped binary: receiver:otlp
+    checks bearer tokens (extension:bearer_token_auth, a subject each);
+    processor:batch batches each sender apart; processor:attribute stamps
+    every record with its sender (from_context: auth.subject); and
+    exporter:otlp_http (JSON) adds X-Scope-OrgID from the same identity
+    (extension:headers_setter). The backend sees each request under one
+    tenant's header holding only that tenant's records, all of them, and
+    X-Env: prod on every request."""
+    import http.server
+    got = []
+    lock = threading.Lock()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+            with lock:
+                got.append((self.headers.get("X-Scope-OrgID"), self.headers.get("X-Env"), body))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    alice, bob = "tok-alice-" + "a" * 20, "tok-bob-" + "b" * 20
+    grpc_port, http_port = free_port(), free_port()
+    exts = ("          auth:\n"
+            "            type: extension:bearer_token_auth\n"
+            "            config: {tokens: [{token: %s, subject: alice}, {token: %s, subject: bob}]}\n"
+            "          hs:\n"
+            "            type: extension:headers_setter\n"
+            "            config:\n"
+            "              headers:\n"
+            "                - {key: X-Scope-OrgID, from_context: auth.subject}\n"
+            "                - {key: X-Env, value: prod}" % (alice, bob))
+    nodes = ("          rx:\n"
+             "            type: receiver:otlp\n"
+             "            capabilities: {auth_check: auth}\n"
+             "            config:\n"
+             "              protocols:\n"
+             "                grpc: {listening_addr: '127.0.0.1:%d'}\n"
+             "                http: {listening_addr: '127.0.0.1:%d'}\n"
+             "          batch: {type: processor:batch, config: {send_batch_size: 100, timeout: 100ms}}\n"
+             "          stamp:\n"
+             "            type: processor:attribute\n"
+             "            config: {actions: [{key: tenant, action: upsert, from_context: auth.subject}]}\n"
+             "          out:\n"
+             "            type: exporter:otlp_http\n"
+             "            capabilities: {request_headers: hs}\n"
+             "            config: {endpoint: 'http://127.0.0.1:%d', encoding: json}\n"
+             % (grpc_port, http_port, srv.server_port))
+    conns = ("          - {from: rx, to: batch}\n          - {from: batch, to: stamp}\n"
+             "          - {from: stamp, to: out}\n")
+    e = Engine(engine, pipeline(nodes, conns, extensions=exts), tmp, ["--num-cores", "1"])
+    e.wait_ready()
+    sent = {"alice": 0, "bob": 0}
+    for who in ["alice", "bob", "alice", "alice", "bob", "alice", "bob", "alice"]:
+        status = post_logs(http_port, "Bearer " + (alice if who == "alice" else bob))[0]
+        if status != 200:
+            fail("%s's request: HTTP %d" % (who, status))
+        sent[who] += 1
+
+    def records():
+        counts = {}
+        with lock:
+            for header, env, body in got:
+                if env != "prod":
+                    fail("a request without X-Env: prod: %r" % env)
+                for rl in body.get("resourceLogs", []):
+                    for sl in rl.get("scopeLogs", []):
+                        for lr in sl.get("logRecords", []):
+                            tenant = {a["key"]: a["value"].get("stringValue")
+                                      for a in lr.get("attributes", [])}.get("tenant")
+                            if tenant != header:
+                                fail("a record of %r under X-Scope-OrgID %r" % (tenant, header))
+                            counts[header] = counts.get(header, 0) + 1
+        return counts
+    e.wait("every record at the backend", lambda: records() == sent)
+    stop(e)
+    srv.shutdown()
+    print("tenant_headers: %d requests at the backend, each one tenant's, records %s"
+          % (len(got), sent))
+
+
 def main():
     if len(sys.argv) != 4:
         fail("usage: runtime_e2e.py SCENARIO DF_ENGINE DF_ENGINE_TEST")
