@@ -54,6 +54,9 @@ endforeach()
 
 # Conformance with the OpenTelemetry JS SDK (tests/conformance; node packages
 # pinned by its package-lock.json and installed by `make test`).
+add_test(NAME conformance.js_sdk_auth
+         COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tests/conformance/auth_sdk.py
+                 $<TARGET_FILE:df_engine> $<TARGET_FILE:df_engine_test>)
 add_test(NAME conformance.js_sdk
          COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tests/conformance/conformance.py
                  $<TARGET_FILE:df_engine>)

@@ -2,8 +2,10 @@
 // Checks that what send.js sent arrived intact in an exporter:file output
 // (OTLP/JSON, one export request per line).
 //
-//   node check.js expected.json received.jsonl
+//   node check.js expected.json received.jsonl [key=value]
 //
+// With key=value, every resource of the run must also carry that attribute
+// (what df_engine added on the way, e.g. the sender's tenant).
 // Records are matched by the run's tag (a resource attribute and a record
 // attribute); every expected log record, span and metric point must appear
 // exactly once with the same body, attributes, ids, times, kinds, events,
@@ -12,7 +14,7 @@
 
 const fs = require('fs');
 
-const [expectedPath, receivedPath] = process.argv.slice(2);
+const [expectedPath, receivedPath, required] = process.argv.slice(2);
 const expected = JSON.parse(fs.readFileSync(expectedPath, 'utf8'));
 const problems = [];
 const problem = (msg) => problems.push(msg);
@@ -39,6 +41,18 @@ function attrs(list) {
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const hex = (s) => (s || '').toLowerCase();
 
+// Whether a resource belongs to this run; checks the required attribute.
+const [reqKey, reqValue] = required ? [required.slice(0, required.indexOf('=')),
+  required.slice(required.indexOf('=') + 1)] : [];
+function ours(resource) {
+  const res = attrs(resource && resource.attributes);
+  if (res['service.name'] !== expected.tag) return false;
+  if (reqKey && res[reqKey] !== reqValue) {
+    problem(`a resource has ${reqKey}=${JSON.stringify(res[reqKey])}, want ${JSON.stringify(reqValue)}`);
+  }
+  return true;
+}
+
 const logs = [];
 const spans = [];
 const points = {}; // metric name -> [{kind, point}]
@@ -54,22 +68,19 @@ for (const line of fs.readFileSync(receivedPath, 'utf8').split('\n')) {
     continue;
   }
   for (const rl of req.resourceLogs || []) {
-    const res = attrs(rl.resource && rl.resource.attributes);
-    if (res['service.name'] !== expected.tag) continue;
+    if (!ours(rl.resource)) continue;
     for (const sl of rl.scopeLogs || []) {
       for (const r of sl.logRecords || []) logs.push({ scope: sl.scope, r });
     }
   }
   for (const rs of req.resourceSpans || []) {
-    const res = attrs(rs.resource && rs.resource.attributes);
-    if (res['service.name'] !== expected.tag) continue;
+    if (!ours(rs.resource)) continue;
     for (const ss of rs.scopeSpans || []) {
       for (const s of ss.spans || []) spans.push({ scope: ss.scope, s });
     }
   }
   for (const rm of req.resourceMetrics || []) {
-    const res = attrs(rm.resource && rm.resource.attributes);
-    if (res['service.name'] !== expected.tag) continue;
+    if (!ours(rm.resource)) continue;
     for (const sm of rm.scopeMetrics || []) {
       for (const m of sm.metrics || []) {
         for (const kind of ['sum', 'gauge', 'histogram']) {

@@ -3,12 +3,14 @@
 // exporters, then writes what it sent (as plain JSON) for check.js.
 //
 //   node send.js --transport grpc|proto|http --endpoint http://127.0.0.1:4317 \
-//                --expected out.json [--tag name]
+//                --expected out.json [--tag name] [--authorization VALUE]
 //
 // grpc uses the OTLP/gRPC exporters (endpoint = the gRPC address); proto and
 // http use OTLP/HTTP with protobuf and JSON bodies (endpoint = the base URL,
 // /v1/<signal> appended). Every record carries the tag in its attributes so
-// that check.js can pick this run's records out of a shared file.
+// that check.js can pick this run's records out of a shared file. With
+// --authorization, every request carries that Authorization header (gRPC
+// metadata for grpc). Exits 1 when df_engine refused an export.
 'use strict';
 
 const api = require('@opentelemetry/api');
@@ -30,17 +32,27 @@ function args() {
   return out;
 }
 
-function exporters(transport, endpoint) {
+function exporters(transport, endpoint, authorization) {
   const pkg = { grpc: 'grpc', proto: 'proto', http: 'http' }[transport];
   if (!pkg) throw new Error(`unknown transport ${transport}`);
-  const url = (signal) => (transport === 'grpc' ? endpoint : `${endpoint}/v1/${signal}`);
+  const config = (signal) => {
+    const c = { url: transport === 'grpc' ? endpoint : `${endpoint}/v1/${signal}` };
+    if (authorization && transport === 'grpc') {
+      const { Metadata } = require('@grpc/grpc-js');
+      c.metadata = new Metadata();
+      c.metadata.set('authorization', authorization);
+    } else if (authorization) {
+      c.headers = { Authorization: authorization };
+    }
+    return c;
+  };
   const { OTLPLogExporter } = require(`@opentelemetry/exporter-logs-otlp-${pkg}`);
   const { OTLPTraceExporter } = require(`@opentelemetry/exporter-trace-otlp-${pkg}`);
   const { OTLPMetricExporter } = require(`@opentelemetry/exporter-metrics-otlp-${pkg}`);
   return {
-    logs: watch(new OTLPLogExporter({ url: url('logs') }), 'logs'),
-    traces: watch(new OTLPTraceExporter({ url: url('traces') }), 'traces'),
-    metrics: watch(new OTLPMetricExporter({ url: url('metrics') }), 'metrics'),
+    logs: watch(new OTLPLogExporter(config('logs')), 'logs'),
+    traces: watch(new OTLPTraceExporter(config('traces')), 'traces'),
+    metrics: watch(new OTLPMetricExporter(config('metrics')), 'metrics'),
   };
 }
 
@@ -61,7 +73,7 @@ const nanos = ([s, ns]) => (BigInt(s) * 1000000000n + BigInt(ns)).toString();
 
 async function main() {
   const a = args();
-  const ex = exporters(a.transport, a.endpoint);
+  const ex = exporters(a.transport, a.endpoint, a.authorization);
   const resource = resourceFromAttributes({
     'service.name': a.tag,
     'service.version': '1.2.3',
