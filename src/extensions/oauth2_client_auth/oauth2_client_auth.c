@@ -281,7 +281,13 @@ static void on_token(void *ud, const struct df_fetch_result *r)
     uint64_t life = (uint64_t)t.expires_in * NS_PER_S, wait;
     o2c_token_clear(&t);
     if (life) {
+        /* At most half the lifetime, and at least twice the serving margin
+         * so that a request is out before the token stops being served. */
+        uint64_t margin = o->serve_until - o->sent;
+        margin = life - margin;
         uint64_t buffer = o->c->expiry_buffer < life / 2 ? o->c->expiry_buffer : life / 2;
+        if (buffer < 2 * margin)
+            buffer = 2 * margin;
         uint64_t elapsed = uv_hrtime() - o->sent;
         wait = life - buffer > elapsed ? life - buffer - elapsed : 0;
         uint64_t served = o->serve_until - o->sent;

@@ -237,7 +237,8 @@ int o2c_parse_response(long status, const uint8_t *body, size_t len, struct o2c_
     }
     for (size_t i = 0; i < n; i++) {
         if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e) {
-            rc = fail(out, "access_token holds spaces, control or non-ASCII characters");
+            rc = fail(out, "access_token holds spaces, control or non-ASCII characters (a token is "
+                           "visible ASCII)");
             goto done;
         }
     }

@@ -1,0 +1,123 @@
+/* Shared by the extension providers' unit tests: a provider's instance
+ * driven through the extension manager as the runtime drives a shared one
+ * (build the set, attach a core slot on the test's thread, start, turn the
+ * loop by hand), and config rejections checked through the config loader. */
+#ifndef DF_TEST_EXT_FIXTURE_H
+#define DF_TEST_EXT_FIXTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "extension/manager.h"
+#include "tests/unit/runtime/rt_fixture.h"
+
+#define EXT_WAIT_NS 5000000000ull
+
+struct ext_fx {
+    struct rt t; /* only its parsed config */
+    uv_loop_t loop;
+    struct df_ext_set set;
+    struct df_extension *x; /* the instance under test */
+    void *self;             /* core slot 0, this thread's */
+};
+
+/* Builds the set of the pipeline in `yaml` with `nslots` core slots and
+ * attaches slot 0; `id` names the instance under test. */
+static inline void ext_fx_build(struct ext_fx *f, const char *yaml, const char *id, unsigned nslots)
+{
+    memset(f, 0, sizeof *f);
+    rt_parse(&f->t, yaml);
+    assert_int_equal(uv_loop_init(&f->loop), 0);
+    int rc = df_ext_set_build(&f->set, "g", "p", rt_pipeline(&f->t), DF_EXEC_SHARED, -1, nslots,
+                              &f->loop, NULL, NULL);
+    if (rc)
+        fprintf(stderr, "%s\n", f->set.error);
+    assert_int_equal(rc, 0);
+    f->x = df_ext_set_find(&f->set, id);
+    assert_non_null(f->x);
+    struct df_error err = {0};
+    assert_int_equal(df_ext_set_attach(&f->set, 0, 0, &err), 0);
+    f->self = df_ext_self(f->x, 0);
+    assert_non_null(f->self);
+    assert_ptr_not_equal(f->self, f->x->state); /* a per-core view */
+}
+
+/* The ops of capability `name` of the instance under test. */
+static inline const void *ext_fx_ops(const struct ext_fx *f, const char *name)
+{
+    const struct df_ext_capability *c = df_extension_capability(f->x->desc, name);
+    assert_non_null(c);
+    return c->ops;
+}
+
+/* Turns the loop until `cond` holds or `ns` passed; returns cond. */
+#define EXT_RUN_UNTIL_NS(f, cond, ns)                                                              \
+    ({                                                                                             \
+        uint64_t end_ = uv_hrtime() + (ns);                                                        \
+        while (!(cond) && uv_hrtime() < end_)                                                      \
+            uv_run(&(f)->loop, UV_RUN_ONCE);                                                       \
+        (cond);                                                                                    \
+    })
+#define EXT_RUN_UNTIL(f, cond) EXT_RUN_UNTIL_NS(f, cond, EXT_WAIT_NS)
+
+/* Builds with one slot, starts, and waits for readiness. */
+static inline void ext_fx_start(struct ext_fx *f, const char *yaml, const char *id)
+{
+    ext_fx_build(f, yaml, id, 1);
+    assert_int_equal(df_ext_set_start(&f->set), 0);
+    assert_true(EXT_RUN_UNTIL(f, df_ext_set_ready(&f->set) || f->set.failed));
+    assert_false(f->set.failed);
+}
+
+/* Detaches slot 0, stops, closes and frees everything. */
+static inline void ext_fx_finish(struct ext_fx *f)
+{
+    df_ext_set_detach(&f->set, 0);
+    df_ext_set_stop(&f->set, 1000000000ull);
+    assert_true(EXT_RUN_UNTIL(f, df_ext_set_stopped(&f->set)));
+    df_ext_set_close(&f->set);
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+    df_ext_set_destroy(&f->set);
+    df_ext_set_free(&f->set);
+    assert_int_equal(uv_loop_close(&f->loop), 0);
+    df_config_free(f->t.cfg);
+}
+
+/* df_extension_refreshes_total{result="ok"} (failed = 0) or "failed". */
+static inline uint64_t ext_fx_refreshes(const struct ext_fx *f, int failed)
+{
+    return __atomic_load_n(&f->x->refreshes[failed], __ATOMIC_RELAXED);
+}
+
+/* Loads `yaml` expecting a rejection with `want` in a message and `path`
+ * in its config path, at line `line` (the walker's file:line:col). No
+ * message or hint quotes `secret` when given. */
+static inline void ext_expect_rejected(const char *yaml, int line, const char *want,
+                                       const char *path, const char *secret)
+{
+    struct df_diags d;
+    memset(&d, 0, sizeof d);
+    struct df_config *c = df_config_parse("rt.yaml", yaml, strlen(yaml), &d);
+    assert_null(c);
+    bool found = false;
+    for (size_t i = 0; i < d.count && !found; i++) {
+        found = strstr(d.items[i].msg, want) && (!path || strstr(d.items[i].path, path));
+        if (found) {
+            assert_int_equal(d.items[i].mark.line, line);
+            assert_true(d.items[i].mark.col > 0);
+        }
+        if (secret) {
+            assert_null(strstr(d.items[i].msg, secret));
+            assert_null(strstr(d.items[i].hint, secret));
+        }
+    }
+    if (!found) {
+        fprintf(stderr, "expected '%s' at '%s' in\n%s\n", want, path ? path : "", yaml);
+        df_diags_print(&d, stderr);
+    }
+    assert_true(found);
+}
+
+#endif
