@@ -5,7 +5,7 @@
  * of visible ASCII, NUL-terminated, with expires_in 0 or within 1..a year,
  * and only from a 2xx; a rejection has a reason, no value, and a reason
  * that never holds the body's access_token value (when the body carries a
- * long enough one). */
+ * long enough one that the quotable fields do not repeat). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,8 +18,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static bool field_has(json_t *root, const char *key, const char *s)
+{
+    json_t *v = json_object_get(root, key);
+    return json_is_string(v) && strstr(json_string_value(v), s);
+}
+
 /* The body's access_token, if it is a string of 8 bytes or more (shorter
- * ones could appear in a reason by chance, like "a" or "JSON"). */
+ * ones could appear in a reason by chance, like "a" or "JSON") that no
+ * field the reason may quote (error, error_description, token_type) holds. */
 static char *access_token(const uint8_t *body, size_t len)
 {
     json_t *root = json_loadb((const char *)body, len, 0, NULL);
@@ -28,6 +35,11 @@ static char *access_token(const uint8_t *body, size_t len)
                       strlen(json_string_value(t)) == json_string_length(t)
                   ? strdup(json_string_value(t))
                   : NULL;
+    if (s && (field_has(root, "error", s) || field_has(root, "error_description", s) ||
+              field_has(root, "token_type", s))) {
+        free(s);
+        s = NULL;
+    }
     json_decref(root);
     return s;
 }
