@@ -1,19 +1,41 @@
 /* Shared by the extension providers' unit tests: a provider's instance
  * driven through the extension manager as the runtime drives a shared one
  * (build the set, attach a core slot on the test's thread, start, turn the
- * loop by hand), and config rejections checked through the config loader. */
+ * loop by hand), config rejections checked through the config loader, and
+ * files in a fresh temporary folder per test. */
 #ifndef DF_TEST_EXT_FIXTURE_H
 #define DF_TEST_EXT_FIXTURE_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "extension/manager.h"
 #include "tests/unit/runtime/rt_fixture.h"
 
 #define EXT_WAIT_NS 5000000000ull
+
+/* A pipeline with one extension, `id` of type `type` with `config` (a flow
+ * mapping), on line 7 (where config errors are reported), and test nodes
+ * that do not bind it. A static buffer. */
+static inline const char *ext_pipeline_yaml(const char *id, const char *type, const char *config)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf,
+             RT_HEADER RT_GROUP "        extensions:\n"
+                                "          %s: {type: '%s', config: %s}\n"
+                                "        nodes:\n"
+                                "          gen: {type: 'urn:test:receiver:gen'}\n"
+                                "          sink: {type: 'urn:test:exporter:sink'}\n"
+                                "        connections: [{from: gen, to: sink}]\n",
+             id, type, config);
+    return buf;
+}
 
 struct ext_fx {
     struct rt t; /* only its parsed config */
@@ -118,6 +140,74 @@ static inline void ext_expect_rejected(const char *yaml, int line, const char *w
         df_diags_print(&d, stderr);
     }
     assert_true(found);
+}
+
+/* ---- files in a temporary folder ------------------------------------------------ */
+
+static char ext_dir[64];
+
+/* Removes `path` and, for a folder (not a symlink to one), what is in it. */
+static inline int ext_rm_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return -1;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            char sub[320];
+            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            ext_rm_tree(sub);
+        }
+        if (d)
+            closedir(d);
+        return rmdir(path);
+    }
+    return unlink(path);
+}
+
+/* cmocka setup and teardown: a fresh folder for the test, removed after. */
+static inline int ext_dir_setup(void **state)
+{
+    (void)state;
+    snprintf(ext_dir, sizeof ext_dir, "/tmp/df_ext.XXXXXX");
+    return mkdtemp(ext_dir) ? 0 : -1;
+}
+
+static inline int ext_dir_teardown(void **state)
+{
+    (void)state;
+    return ext_rm_tree(ext_dir);
+}
+
+/* ext_dir/name, in a static ring (a few live at once). */
+static inline const char *ext_path(const char *name)
+{
+    static char ring[8][160];
+    static unsigned next;
+    char *p = ring[next++ % 8];
+    snprintf(p, sizeof ring[0], "%s/%s", ext_dir, name);
+    return p;
+}
+
+static inline void ext_write_file(const char *path, const char *content)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(content, 1, strlen(content), f), strlen(content));
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Replaces `path` by an atomic rename, as a secret rotation does. */
+static inline void ext_rotate(const char *path, const char *content)
+{
+    char tmp[200];
+    snprintf(tmp, sizeof tmp, "%s.new", path);
+    ext_write_file(tmp, content);
+    assert_int_equal(rename(tmp, path), 0);
 }
 
 #endif

@@ -25,19 +25,9 @@
 #include "tests/support/test_http_server.h"
 #include "tests/unit/extensions/ext_fixture.h"
 
-#define PIPELINE_FMT                                                                               \
-    RT_HEADER RT_GROUP "        extensions:\n"                                                     \
-                       "          oauth: {type: 'extension:oauth2_client_auth', config: %s}\n"     \
-                       "        nodes:\n"                                                          \
-                       "          gen: {type: 'urn:test:receiver:gen'}\n"                          \
-                       "          sink: {type: 'urn:test:exporter:sink'}\n"                        \
-                       "        connections: [{from: gen, to: sink}]\n"
-
 static const char *yaml(const char *cfg)
 {
-    static char buf[4096];
-    snprintf(buf, sizeof buf, PIPELINE_FMT, cfg);
-    return buf;
+    return ext_pipeline_yaml("oauth", "extension:oauth2_client_auth", cfg);
 }
 
 /* ---- the parser ------------------------------------------------------------------ */
@@ -196,42 +186,14 @@ static void test_form_encoding(void **state)
 
 /* ---- config ------------------------------------------------------------------------------ */
 
-static char dir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/df_o2c.XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char p[128];
-    snprintf(p, sizeof p, "%s/secret", dir);
-    unlink(p);
-    snprintf(p, sizeof p, "%s/secret.new", dir);
-    unlink(p);
-    return rmdir(dir);
-}
-
 static const char *secret_path(void)
 {
-    static char p[128];
-    snprintf(p, sizeof p, "%s/secret", dir);
-    return p;
+    return ext_path("secret");
 }
 
 static void write_secret(const char *content)
 {
-    char tmp[160];
-    snprintf(tmp, sizeof tmp, "%s.new", secret_path());
-    FILE *f = fopen(tmp, "w");
-    assert_non_null(f);
-    assert_int_equal(fputs(content, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
-    assert_int_equal(rename(tmp, secret_path()), 0); /* atomically, as a rotation does */
+    ext_rotate(secret_path(), content); /* atomically, as a rotation does */
 }
 
 static void rejected(const char *cfg, const char *want, const char *path, const char *secret)
@@ -266,8 +228,8 @@ static void test_config_errors(void **state)
              "client_secret must not be empty", "oauth.config.client_secret", NULL);
     rejected("{token_url: 'http://h/t', client_id: '', client_secret: b}",
              "client_id must not be empty", "oauth.config.client_id", NULL);
-    snprintf(cfg, sizeof cfg,
-             "{token_url: 'http://h/t', client_id: a, client_secret_file: '%s/no'}", dir);
+    snprintf(cfg, sizeof cfg, "{token_url: 'http://h/t', client_id: a, client_secret_file: '%s'}",
+             ext_path("no"));
     rejected(cfg, "", "oauth.config.client_secret_file", NULL);
     rejected("{token_url: 'http://h/t', client_id: a, client_secret: b, scopes: ['a b']}",
              "scope 'a b' is empty or holds a space", "oauth.config.scopes", NULL);
@@ -549,11 +511,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_response),
         cmocka_unit_test(test_form_encoding),
-        cmocka_unit_test_setup_teardown(test_config_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_config_errors, ext_dir_setup, ext_dir_teardown),
         cmocka_unit_test(test_first_token_and_refresh),
         cmocka_unit_test(test_endpoint_down_keeps_token_until_expiry),
         cmocka_unit_test(test_no_expiry),
-        cmocka_unit_test_setup_teardown(test_secret_file_rotation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_secret_file_rotation, ext_dir_setup, ext_dir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
