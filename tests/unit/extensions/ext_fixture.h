@@ -142,6 +142,18 @@ static inline void ext_expect_rejected(const char *yaml, int line, const char *w
     assert_true(found);
 }
 
+/* Loads `yaml` expecting it to be valid. */
+static inline void ext_expect_accepted(const char *yaml)
+{
+    struct df_diags d;
+    memset(&d, 0, sizeof d);
+    struct df_config *c = df_config_parse("rt.yaml", yaml, strlen(yaml), &d);
+    if (!c)
+        df_diags_print(&d, stderr);
+    assert_non_null(c);
+    df_config_free(c);
+}
+
 /* ---- files in a temporary folder ------------------------------------------------ */
 
 static char ext_dir[64];

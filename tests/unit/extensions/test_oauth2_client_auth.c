@@ -254,14 +254,7 @@ static void test_config_errors(void **state)
              "client_secret_file: '%s', scopes: [a, 'b:c'], endpoint_params: {audience: x}, "
              "auth_style: post, expiry_buffer: 0s, tls: {insecure_skip_verify: true}}",
              secret_path());
-    struct df_diags d;
-    memset(&d, 0, sizeof d);
-    const char *y = yaml(cfg);
-    struct df_config *c = df_config_parse("rt.yaml", y, strlen(y), &d);
-    if (!c)
-        df_diags_print(&d, stderr);
-    assert_non_null(c);
-    df_config_free(c);
+    ext_expect_accepted(yaml(cfg));
 }
 
 /* ---- a token endpoint ---------------------------------------------------------------- */
