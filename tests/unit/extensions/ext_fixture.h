@@ -7,6 +7,8 @@
 #define DF_TEST_EXT_FIXTURE_H
 
 #include <dirent.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -84,13 +86,19 @@ static inline const void *ext_fx_ops(const struct ext_fx *f, const char *name)
     })
 #define EXT_RUN_UNTIL(f, cond) EXT_RUN_UNTIL_NS(f, cond, EXT_WAIT_NS)
 
-/* Builds with one slot, starts, and waits for readiness. */
-static inline void ext_fx_start(struct ext_fx *f, const char *yaml, const char *id)
+/* Builds with `nslots` slots, starts, and waits for readiness. */
+static inline void ext_fx_start_slots(struct ext_fx *f, const char *yaml, const char *id,
+                                      unsigned nslots)
 {
-    ext_fx_build(f, yaml, id, 1);
+    ext_fx_build(f, yaml, id, nslots);
     assert_int_equal(df_ext_set_start(&f->set), 0);
     assert_true(EXT_RUN_UNTIL(f, df_ext_set_ready(&f->set) || f->set.failed));
     assert_false(f->set.failed);
+}
+
+static inline void ext_fx_start(struct ext_fx *f, const char *yaml, const char *id)
+{
+    ext_fx_start_slots(f, yaml, id, 1);
 }
 
 /* Detaches slot 0, stops, closes and frees everything. */
@@ -152,6 +160,48 @@ static inline void ext_expect_accepted(const char *yaml)
         df_diags_print(&d, stderr);
     assert_non_null(c);
     df_config_free(c);
+}
+
+/* ---- readers on other threads ---------------------------------------------------- */
+
+/* A reader on a thread of its own, as a core is: it attaches core slot
+ * `slot`, calls read(self, ud) until that returns false (yielding between
+ * calls to leave the control loop a core), and detaches. */
+struct ext_reader {
+    struct ext_fx *f;
+    unsigned slot;
+    bool (*read)(void *self, void *ud);
+    void *ud;
+    pthread_t thread;
+    bool attach_failed;
+};
+
+static inline void *ext_reader_main(void *arg)
+{
+    struct ext_reader *r = arg;
+    struct df_error err = {0};
+    if (df_ext_set_attach(&r->f->set, r->slot, r->slot, &err) < 0) {
+        r->attach_failed = true;
+        return NULL;
+    }
+    void *self = df_ext_self(r->f->x, r->slot);
+    while (r->read(self, r->ud))
+        sched_yield();
+    df_ext_set_detach(&r->f->set, r->slot);
+    return NULL;
+}
+
+static inline void ext_reader_start(struct ext_reader *r, struct ext_fx *f, unsigned slot,
+                                    bool (*read)(void *self, void *ud), void *ud)
+{
+    *r = (struct ext_reader){.f = f, .slot = slot, .read = read, .ud = ud};
+    assert_int_equal(pthread_create(&r->thread, NULL, ext_reader_main, r), 0);
+}
+
+static inline void ext_reader_join(struct ext_reader *r)
+{
+    assert_int_equal(pthread_join(r->thread, NULL), 0);
+    assert_false(r->attach_failed);
 }
 
 /* ---- files in a temporary folder ------------------------------------------------ */

@@ -116,10 +116,10 @@ static void fx_build(struct fx *f, const char *cfg, unsigned nslots)
 
 static void fx_start(struct fx *f, const char *cfg)
 {
-    fx_build(f, cfg, 1);
-    assert_int_equal(df_ext_set_start(&f->e.set), 0);
-    assert_true(RUN_UNTIL(f, df_ext_set_ready(&f->e.set) || f->e.set.failed));
-    assert_false(f->e.set.failed);
+    memset(f, 0, sizeof *f);
+    ext_fx_start(&f->e, yaml(cfg), "auth");
+    f->auth = ext_fx_ops(&f->e, DF_AUTH_CHECK_NAME);
+    f->prov = ext_fx_ops(&f->e, DF_BEARER_TOKEN_PROVIDER_NAME);
 }
 
 static void fx_finish(struct fx *f)
@@ -426,56 +426,44 @@ static void test_not_loaded_fails_closed(void **state)
 
 struct reader {
     struct fx *f;
-    unsigned slot;
     const uint64_t *stop; /* the last version the main thread published */
     uint64_t calls, allowed, max_version;
     int bad;
+    struct ext_reader thread;
 };
 
-/* Each read: the provider's token, then a check with it. Versions never go
+/* One read: the provider's token, then a check with it. Versions never go
  * back; the provider's token is accepted unless a newer version came in
  * between; identities are the file's. */
-static void *reader_main(void *arg)
+static bool reader_step(void *self, void *ud)
 {
-    struct reader *r = arg;
-    struct df_error err = {0};
-    if (df_ext_set_attach(&r->f->e.set, r->slot, r->slot, &err) < 0) {
-        r->bad = 1;
-        return NULL;
-    }
-    void *self = df_ext_self(r->f->e.x, r->slot);
+    struct reader *r = ud;
     char value[64];
-    for (;;) {
-        struct df_bearer_token t;
-        if (r->f->prov->token(self, &t) != DF_BEARER_TOKEN_OK || t.version < r->max_version ||
-            t.len > 40) {
-            r->bad = 1;
-            break;
-        }
-        r->max_version = t.version;
-        snprintf(value, sizeof value, "Bearer %.*s", (int)t.len, t.value);
-        struct df_auth_header h = {"authorization", 13, value, strlen(value)};
-        struct df_auth_request req = {.headers = &h, .nheaders = 1};
-        struct df_auth_result res;
-        memset(&res, 0, sizeof res);
-        enum df_auth_decision d = r->f->auth->check(self, &req, &res);
-        r->calls++;
-        if (d == DF_AUTH_ALLOW) {
-            r->allowed++;
-            if (strcmp(res.identity->subject, "rotating"))
-                r->bad = 1;
-        } else {
-            struct df_bearer_token again;
-            r->f->prov->token(self, &again);
-            if (d != DF_AUTH_DENY || again.version == t.version)
-                r->bad = 1;
-        }
-        if (t.version >= __atomic_load_n(r->stop, __ATOMIC_ACQUIRE))
-            break;
-        sched_yield(); /* leave the control loop a core */
+    struct df_bearer_token t;
+    if (r->f->prov->token(self, &t) != DF_BEARER_TOKEN_OK || t.version < r->max_version ||
+        t.len > 40) {
+        r->bad = 1;
+        return false;
     }
-    df_ext_set_detach(&r->f->e.set, r->slot);
-    return NULL;
+    r->max_version = t.version;
+    snprintf(value, sizeof value, "Bearer %.*s", (int)t.len, t.value);
+    struct df_auth_header h = {"authorization", 13, value, strlen(value)};
+    struct df_auth_request req = {.headers = &h, .nheaders = 1};
+    struct df_auth_result res;
+    memset(&res, 0, sizeof res);
+    enum df_auth_decision d = r->f->auth->check(self, &req, &res);
+    r->calls++;
+    if (d == DF_AUTH_ALLOW) {
+        r->allowed++;
+        if (strcmp(res.identity->subject, "rotating"))
+            r->bad = 1;
+    } else {
+        struct df_bearer_token again;
+        r->f->prov->token(self, &again);
+        if (d != DF_AUTH_DENY || again.version == t.version)
+            r->bad = 1;
+    }
+    return t.version < __atomic_load_n(r->stop, __ATOMIC_ACQUIRE);
 }
 
 static void test_concurrent_readers(void **state)
@@ -490,10 +478,9 @@ static void test_concurrent_readers(void **state)
     assert_int_equal(df_ext_set_start(&f.e.set), 0);
     assert_true(RUN_UNTIL(&f, df_ext_set_ready(&f.e.set)));
     uint64_t stop = UINT64_MAX;
-    struct reader r[2] = {{.f = &f, .slot = 1, .stop = &stop}, {.f = &f, .slot = 2, .stop = &stop}};
-    pthread_t th[2];
-    for (int i = 0; i < 2; i++)
-        assert_int_equal(pthread_create(&th[i], NULL, reader_main, &r[i]), 0);
+    struct reader r[2] = {{.f = &f, .stop = &stop}, {.f = &f, .stop = &stop}};
+    for (unsigned i = 0; i < 2; i++)
+        ext_reader_start(&r[i].thread, &f.e, i + 1, reader_step, &r[i]);
     /* Rotations, each seen before the next (the length changes each time,
      * so even a reused inode with equal times is a different file). */
     uint64_t v = token_version(&f);
@@ -509,7 +496,7 @@ static void test_concurrent_readers(void **state)
     }
     __atomic_store_n(&stop, v, __ATOMIC_RELEASE);
     for (int i = 0; i < 2; i++)
-        pthread_join(th[i], NULL);
+        ext_reader_join(&r[i].thread);
     for (int i = 0; i < 2; i++) {
         assert_int_equal(r[i].bad, 0);
         assert_int_equal(r[i].max_version, v);

@@ -331,8 +331,10 @@ struct tfx {
 };
 
 /* Starts an endpoint issuing tokens for `expires_in` seconds and an
- * instance configured with `extra` keys besides token_url and client_id. */
-static void tfx_start(struct tfx *f, int expires_in, const char *extra)
+ * instance configured with `extra` keys besides token_url and client_id,
+ * with `nslots` core slots (slot 0 attached on this thread); waits for the
+ * first token. */
+static void tfx_start_slots(struct tfx *f, int expires_in, const char *extra, unsigned nslots)
 {
     pthread_mutex_lock(&ep.mu);
     ep.requests = ep.issued = 0;
@@ -344,8 +346,13 @@ static void tfx_start(struct tfx *f, int expires_in, const char *extra)
     snprintf(cfg, sizeof cfg,
              "{token_url: 'http://127.0.0.1:%d/oauth2/token', client_id: 'c-1', %s}",
              test_http_server_port(f->srv), extra);
-    ext_fx_start(&f->e, yaml(cfg), "oauth");
+    ext_fx_start_slots(&f->e, yaml(cfg), "oauth", nslots);
     f->prov = ext_fx_ops(&f->e, DF_BEARER_TOKEN_PROVIDER_NAME);
+}
+
+static void tfx_start(struct tfx *f, int expires_in, const char *extra)
+{
+    tfx_start_slots(f, expires_in, extra, 1);
 }
 
 static void tfx_finish(struct tfx *f)
@@ -499,6 +506,55 @@ static void test_secret_file_rotation(void **state)
     tfx_finish(&f);
 }
 
+/* ---- readers on other threads ------------------------------------------------------ */
+
+struct reader {
+    struct tfx *f;
+    const uint64_t *stop; /* the version the main thread waits for */
+    uint64_t calls, max_version;
+    int bad;
+    struct ext_reader thread;
+};
+
+/* One read: token N (the endpoint's N-th) has version N; versions never go
+ * back; there is always a token (it is renewed before it expires). */
+static bool reader_step(void *self, void *ud)
+{
+    struct reader *r = ud;
+    char want[32];
+    struct df_bearer_token t = {0};
+    if (r->f->prov->token(self, &t) != DF_BEARER_TOKEN_OK || t.version < r->max_version) {
+        r->bad = 1;
+        return false;
+    }
+    r->max_version = t.version;
+    int n = snprintf(want, sizeof want, "tok-%llu", (unsigned long long)t.version);
+    if (t.len != (size_t)n || memcmp(t.value, want, t.len))
+        r->bad = 1;
+    r->calls++;
+    return t.version < __atomic_load_n(r->stop, __ATOMIC_ACQUIRE);
+}
+
+static void test_concurrent_readers(void **state)
+{
+    (void)state;
+    struct tfx f;
+    tfx_start_slots(&f, 1, "client_secret: s3cret, expiry_buffer: 0s", 3);
+    uint64_t stop = 3;
+    struct reader r[2] = {{.f = &f, .stop = &stop}, {.f = &f, .stop = &stop}};
+    for (unsigned i = 0; i < 2; i++)
+        ext_reader_start(&r[i].thread, &f.e, i + 1, reader_step, &r[i]);
+    assert_true(EXT_RUN_UNTIL(&f.e, current(&f, NULL, 0) >= stop));
+    for (int i = 0; i < 2; i++)
+        ext_reader_join(&r[i].thread);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(r[i].bad, 0);
+        assert_true(r[i].max_version >= stop);
+        assert_true(r[i].calls > 0);
+    }
+    tfx_finish(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -509,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_endpoint_down_keeps_token_until_expiry),
         cmocka_unit_test(test_no_expiry),
         cmocka_unit_test_setup_teardown(test_secret_file_rotation, ext_dir_setup, ext_dir_teardown),
+        cmocka_unit_test(test_concurrent_readers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
