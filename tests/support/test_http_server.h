@@ -1,4 +1,4 @@
-/* A plain HTTP/1.1 server on 127.0.0.1 and an ephemeral port, for tests of
+/* An HTTP/1.1 server, plain or over TLS, on 127.0.0.1 and an ephemeral port, for tests of
  * clients (token endpoints, web services an extension fetches from): the
  * engine's own listener and HTTP/1.1 stack on a thread and loop of its own.
  * Requests go to the test's handler on that thread; the handler and the
@@ -17,6 +17,11 @@ typedef void (*test_http_handler_fn)(void *ud, const struct df_http1_request *re
 
 /* Starts a server; NULL (with the reason printed) when it could not. */
 struct test_http_server *test_http_server_start(test_http_handler_fn fn, void *ud);
+
+/* The same over TLS (https) with the PEM certificate chain and key given
+ * (test_pki's server.pem and server.key name localhost and 127.0.0.1). */
+struct test_http_server *test_http_server_start_tls(test_http_handler_fn fn, void *ud,
+                                                    const char *cert_file, const char *key_file);
 
 /* Its port. */
 int test_http_server_port(const struct test_http_server *s);

@@ -6,8 +6,10 @@
  * token opens the readiness gate, the request is a client credentials
  * grant with the client authenticated, a token is renewed before it
  * expires, an endpoint that fails keeps the current token in service until
- * its expiry (less the margin) and then leaves none, and a rotated
- * client_secret_file is sent with the next request. */
+ * its expiry (less the margin) and then leaves none, a rotated
+ * client_secret_file is sent with the next request, readers on other
+ * threads always see a whole, current token, and an https endpoint is
+ * trusted through tls.ca_file only. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +25,7 @@
 #include "df/capabilities/bearer_token_provider.h"
 #include "extensions/oauth2_client_auth/oauth2_client_auth.h"
 #include "tests/support/test_http_server.h"
+#include "tests/support/test_pki.h"
 #include "tests/unit/extensions/ext_fixture.h"
 
 static const char *yaml(const char *cfg)
@@ -555,6 +558,48 @@ static void test_concurrent_readers(void **state)
     tfx_finish(&f);
 }
 
+/* An https token_url: trusted through tls.ca_file; without it (the
+ * system's trust store) the certificate is refused, the request fails and
+ * the instance stays not ready. */
+static void test_https_endpoint(void **state)
+{
+    (void)state;
+    assert_int_equal(test_pki_setup(), 0);
+    pthread_mutex_lock(&ep.mu);
+    ep.requests = ep.issued = 0;
+    pthread_mutex_unlock(&ep.mu);
+    ep_set(UP, 60);
+    struct test_http_server *srv = test_http_server_start_tls(
+        token_endpoint, NULL, test_pki_path("server.pem"), test_pki_path("server.key"));
+    assert_non_null(srv);
+    char cfg[1024];
+    snprintf(cfg, sizeof cfg,
+             "{token_url: 'https://localhost:%d/token', client_id: c, client_secret: s, "
+             "tls: {ca_file: '%s'}}",
+             test_http_server_port(srv), test_pki_path("ca.pem"));
+    struct ext_fx e;
+    ext_fx_start(&e, yaml(cfg), "oauth");
+    const struct df_bearer_token_provider_ops *prov = ext_fx_ops(&e, DF_BEARER_TOKEN_PROVIDER_NAME);
+    struct df_bearer_token t = {0};
+    assert_int_equal(prov->token(e.self, &t), DF_BEARER_TOKEN_OK);
+    assert_int_equal(t.len, 5);
+    assert_memory_equal(t.value, "tok-1", 5);
+    ext_fx_finish(&e);
+
+    snprintf(cfg, sizeof cfg,
+             "{token_url: 'https://localhost:%d/token', client_id: c, client_secret: s}",
+             test_http_server_port(srv));
+    ext_fx_build(&e, yaml(cfg), "oauth", 1);
+    assert_int_equal(df_ext_set_start(&e.set), 0);
+    assert_true(EXT_RUN_UNTIL(&e, ext_fx_refreshes(&e, 1) >= 1));
+    assert_false(df_ext_set_ready(&e.set));
+    assert_int_equal(prov->token(e.self, &t), DF_BEARER_TOKEN_NONE);
+    assert_int_equal(ep_requests(), 1); /* only the trusted one got through */
+    ext_fx_finish(&e);
+    assert_int_equal(test_http_server_stop(srv), 0);
+    assert_int_equal(test_pki_teardown(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -566,6 +611,7 @@ int main(void)
         cmocka_unit_test(test_no_expiry),
         cmocka_unit_test_setup_teardown(test_secret_file_rotation, ext_dir_setup, ext_dir_teardown),
         cmocka_unit_test(test_concurrent_readers),
+        cmocka_unit_test(test_https_endpoint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
