@@ -218,7 +218,8 @@ int o2c_parse_response(long status, const uint8_t *body, size_t len, struct o2c_
                    : fail(out, "the token response is empty");
         goto done;
     }
-    if (json_object_get(root, "error")) {
+    json_t *error = json_object_get(root, "error");
+    if (error && !json_is_null(error)) {
         rc = error_response(status, root, out);
         goto done;
     }

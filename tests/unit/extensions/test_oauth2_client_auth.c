@@ -76,6 +76,7 @@ static void test_parse_response(void **state)
     expect_token(200, "{\"access_token\":\"t1\",\"token_type\":\"BEARER\",\"expires_in\":null}",
                  "t1", 0);
     expect_token(200, "{\"access_token\":\"t1\"}", "t1", 0);
+    expect_token(200, "{\"access_token\":\"t1\",\"error\":null}", "t1", 0);
     expect_token(201, "{\"expires_in\":\"7200\",\"access_token\":\"t1\",\"scope\":\"a b\"}", "t1",
                  7200);
     expect_token(200, "{\"access_token\":\"t1\",\"expires_in\":59.9}", "t1", 59);
