@@ -108,6 +108,7 @@ static void fx_build(struct fx *f, const char *cfg, unsigned nslots)
 {
     memset(f, 0, sizeof *f);
     ext_fx_build(&f->e, yaml(cfg), "auth", nslots);
+    assert_ptr_not_equal(f->e.self, f->e.x->state); /* a per-core view */
     f->auth = ext_fx_ops(&f->e, DF_AUTH_CHECK_NAME);
     f->prov = ext_fx_ops(&f->e, DF_BEARER_TOKEN_PROVIDER_NAME);
 }

@@ -351,6 +351,7 @@ static void tfx_start_slots(struct tfx *f, int expires_in, const char *extra, un
              "{token_url: 'http://127.0.0.1:%d/oauth2/token', client_id: 'c-1', %s}",
              test_http_server_port(f->srv), extra);
     ext_fx_start_slots(&f->e, yaml(cfg), "oauth", nslots);
+    assert_ptr_not_equal(f->e.self, f->e.x->state); /* a per-core view */
     f->prov = ext_fx_ops(&f->e, DF_BEARER_TOKEN_PROVIDER_NAME);
 }
 
