@@ -42,6 +42,9 @@ fi
 # Examples read their secrets from the environment (never from the file);
 # a placeholder stands in for each when it is unset.
 export DF_INGEST_TOKEN=${DF_INGEST_TOKEN:-example-token-for-validation}
+export DF_OAUTH2_TOKEN_URL=${DF_OAUTH2_TOKEN_URL:-https://auth.example.com/oauth2/token}
+export DF_OAUTH2_CLIENT_ID=${DF_OAUTH2_CLIENT_ID:-df-engine}
+export DF_OAUTH2_CLIENT_SECRET=${DF_OAUTH2_CLIENT_SECRET:-example-secret-for-validation}
 
 passed=0
 failed=0

@@ -865,12 +865,10 @@ def write_atomically(path, text):
     os.rename(tmp, path)
 
 
-def scenario_exporter_token(engine, engine_test, tmp):
-    """exporter:otlp_http bound to extension:bearer_token_auth's
-    bearer_token_provider: every POST carries Authorization: Bearer <the
-    file's token>; the file replaced by an atomic rename changes the header
-    of the next requests within 2 s, without a restart; no token in the
-    engine's log."""
+def otlp_http_sink():
+    """A Python OTLP/HTTP endpoint answering 200 to every POST on a thread;
+    returns (server, seen, lock): `seen` lists (time, Authorization) of
+    each request, under `lock`."""
     import http.server
     seen = []
     lock = threading.Lock()
@@ -890,6 +888,16 @@ def scenario_exporter_token(engine, engine_test, tmp):
 
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, seen, lock
+
+
+def scenario_exporter_token(engine, engine_test, tmp):
+    """exporter:otlp_http bound to extension:bearer_token_auth's
+    bearer_token_provider: every POST carries Authorization: Bearer <the
+    file's token>; the file replaced by an atomic rename changes the header
+    of the next requests within 2 s, without a restart; no token in the
+    engine's log."""
+    srv, seen, lock = otlp_http_sink()
     token_file = os.path.join(tmp, "token")
     first, second = "t0k3n-first-" + "a" * 20, "t0k3n-second-" + "b" * 20
     write_atomically(token_file, first + "\n")
@@ -1140,6 +1148,150 @@ def scenario_tenant_headers(engine, engine_test, tmp):
     srv.shutdown()
     print("tenant_headers: %d requests at the backend, each one tenant's, records %s"
           % (len(got), sent))
+
+
+class TokenEndpoint:
+    """An OAuth2 token endpoint (client credentials) on a thread: issues
+    `tok-<n>-...` tokens for `expires_in` seconds, or answers 503 while
+    `down`; records each request's form fields and Authorization header,
+    and when each token was issued."""
+
+    def __init__(self, expires_in):
+        import http.server
+        import urllib.parse
+        self.lock = threading.Lock()
+        self.requests = []  # (time, {field: [values]}, Authorization)
+        self.issued = []  # (time, token)
+        self.down = False
+        ep = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
+                with ep.lock:
+                    ep.requests.append((time.time(), urllib.parse.parse_qs(body),
+                                        self.headers.get("Authorization")))
+                    if ep.down:
+                        status, answer = 503, b"down for maintenance"
+                    else:
+                        token = "tok-%d-%s" % (len(ep.issued) + 1, "q" * 24)
+                        ep.issued.append((time.time(), token))
+                        status, answer = 200, json.dumps({
+                            "access_token": token, "token_type": "Bearer",
+                            "expires_in": expires_in}).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+        self.port = self.srv.server_port
+
+
+def scenario_oauth2(engine, engine_test, tmp):
+    """exporter:otlp_http bound to extension:oauth2_client_auth: the token
+    endpoint sees client credentials grants with HTTP Basic client
+    authentication and the scopes; requests carry Bearer <token 1>, then a
+    renewed token before token 1 expires, without any Nack; the endpoint
+    then answers 503: the exporter keeps sending the last token until it
+    expires (less the 0.2 s margin of a 2 s token), then its generator
+    hears Nacks; neither the secret nor a token in the engine's log."""
+    import base64
+    secret = "cl13nt-s3cret/" + "z" * 20
+    ep = TokenEndpoint(2)
+    sink, seen, lock = otlp_http_sink()
+    config = ("version: otel_dataflow/v1\ngroups:\n  g:\n    pipelines:\n      p:\n"
+              "        extensions:\n"
+              "          oauth:\n"
+              "            type: extension:oauth2_client_auth\n"
+              "            config:\n"
+              "              token_url: 'http://127.0.0.1:%d/oauth2/token'\n"
+              "              client_id: df-client\n"
+              "              client_secret: '%s'\n"
+              "              scopes: [logs.write, telemetry]\n"
+              "              expiry_buffer: 1s\n"
+              "              retry_initial_interval: 200ms\n"
+              "              retry_max_interval: 400ms\n"
+              "        nodes:\n"
+              "          gen:\n"
+              "            type: receiver:traffic_generator\n"
+              "            config:\n"
+              "              enable_ack_nack: true\n"
+              "              traffic_config: {signals_per_second: 200, max_batch_size: 10,\n"
+              "                               log_weight: 1, metric_weight: 0, trace_weight: 0}\n"
+              "          out:\n"
+              "            type: exporter:otlp_http\n"
+              "            capabilities: {bearer_token_provider: oauth}\n"
+              "            config: {endpoint: 'http://127.0.0.1:%d'}\n"
+              "        connections: [{from: gen, to: out}]\n" % (ep.port, secret,
+                                                                sink.server_port))
+    e = Engine(engine, config, tmp)
+
+    def sent_with(token):
+        with lock:
+            return [t for t, a in seen if a == "Bearer " + token]
+
+    def issued():
+        with ep.lock:
+            return list(ep.issued)
+    e.wait("a request with the first token", lambda: issued() and sent_with(issued()[0][1]))
+    t1_at, t1 = issued()[0]
+    e.wait("a renewed token in use", lambda: len(issued()) >= 2 and sent_with(issued()[1][1]),
+           timeout=10)
+    t2_at, t2 = issued()[1]
+    if t2_at > t1_at + 1.8 or min(sent_with(t2)) > t1_at + 2.0:
+        fail("token 2 issued %.2f s and first used %.2f s after token 1 (of 2 s)"
+             % (t2_at - t1_at, min(sent_with(t2)) - t1_at))
+    nacks = total(e.metrics(), "df_node_nacks_received_total", node="gen")
+    if nacks:
+        fail("%d Nacks while the token endpoint was up" % nacks)
+    with ep.lock:
+        requests = list(ep.requests)
+    basic = "Basic " + base64.b64encode(b"df-client:" + secret.replace("/", "%2F").encode()).decode()
+    for _, form, authorization in requests:
+        if (form.get("grant_type") != ["client_credentials"] or
+                form.get("scope") != ["logs.write telemetry"] or
+                "client_secret" in form or authorization != basic):
+            fail("unexpected token request: %s, Authorization %s" % (form, authorization))
+
+    # The endpoint goes down: the last token is served until it expires.
+    with ep.lock:
+        ep.down = True
+        down_at = time.time()
+        last_at, last = ep.issued[-1]
+    e.wait("Nacks once the last token expired",
+           lambda: total(e.metrics(), "df_node_nacks_received_total", node="gen") > 0,
+           timeout=10)
+    after = [t for t in sent_with(last) if t > down_at]
+    if not after:
+        fail("the last token was not sent after the endpoint went down")
+    if max(after) > last_at + 2.0 + 0.3:
+        fail("the last token was sent %.2f s after it was issued (expires_in 2 s)"
+             % (max(after) - last_at))
+    if time.time() < last_at + 1.7:
+        fail("Nacks %.2f s after the last token was issued, before it expired"
+             % (time.time() - last_at))
+    e.wait_log(r"token request failed: the token endpoint answered 503")
+    m = e.metrics()
+    if total(m, "df_extension_refreshes_total", extension="oauth", result="failed") < 1:
+        fail("no failed refresh counted")
+    if total(m, "df_extension_calls_total", extension="oauth", outcome="none") < 1:
+        fail("no call answered none")
+    stop(e)
+    sink.shutdown()
+    ep.srv.shutdown()
+    log = e.log()
+    for s in [secret, base64.b64encode(secret.encode()).decode()] + [t for _, t in issued()]:
+        if s in log:
+            fail("a secret or token appears in the log:\n%s" % log)
+    print("oauth2: %d tokens issued, renewed %.2f s into a 2 s lifetime; the last token served "
+          "%.2f s past the outage, then Nacks" % (len(issued()), t2_at - t1_at,
+                                                  max(after) - down_at))
 
 
 def main():

@@ -7,7 +7,6 @@
  * rotate (run under TSan too). The instance is driven through the
  * extension manager, as the runtime does for a shared provider: build the
  * set, attach a slot, start, turn the loop. */
-#include <dirent.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -23,158 +22,54 @@
 
 #include "df/capabilities/auth_check.h"
 #include "df/capabilities/bearer_token_provider.h"
-#include "extension/manager.h"
 #include "extensions/bearer_token_auth/bearer_token_auth.h"
-#include "tests/unit/runtime/rt_fixture.h"
-
-#define PIPELINE_FMT                                                                               \
-    RT_HEADER RT_GROUP "        extensions:\n"                                                     \
-                       "          auth: {type: 'extension:bearer_token_auth', config: %s}\n"       \
-                       "        nodes:\n"                                                          \
-                       "          gen: {type: 'urn:test:receiver:gen'}\n"                          \
-                       "          sink: {type: 'urn:test:exporter:sink'}\n"                        \
-                       "        connections: [{from: gen, to: sink}]\n"
-
-#define WAIT_NS 5000000000ull
-
-/* ---- files ------------------------------------------------------------------- */
-
-static char dir[64];
-
-/* Removes `path` and, for a folder (not a symlink to one), what is in it. */
-static int rm_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) < 0)
-        return -1;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        struct dirent *e;
-        while (d && (e = readdir(d))) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                continue;
-            char sub[320];
-            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            rm_tree(sub);
-        }
-        if (d)
-            closedir(d);
-        return rmdir(path);
-    }
-    return unlink(path);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/df_bta.XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return rm_tree(dir);
-}
-
-/* dir/name, in a static ring (a few live at once). */
-static const char *at(const char *name)
-{
-    static char ring[8][160];
-    static unsigned next;
-    char *p = ring[next++ % 8];
-    snprintf(p, sizeof ring[0], "%s/%s", dir, name);
-    return p;
-}
-
-static void write_file(const char *path, const char *content)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fwrite(content, 1, strlen(content), f), strlen(content));
-    assert_int_equal(fclose(f), 0);
-}
-
-/* Replaces `path` by an atomic rename, as a secret rotation does. */
-static void rotate(const char *path, const char *content)
-{
-    char tmp[200];
-    snprintf(tmp, sizeof tmp, "%s.new", path);
-    write_file(tmp, content);
-    assert_int_equal(rename(tmp, path), 0);
-}
+#include "tests/unit/extensions/ext_fixture.h"
 
 /* ---- the config loader ------------------------------------------------------- */
 
 static const char *yaml(const char *cfg)
 {
-    static char buf[4096];
-    snprintf(buf, sizeof buf, PIPELINE_FMT, cfg);
-    return buf;
+    return ext_pipeline_yaml("auth", "extension:bearer_token_auth", cfg);
 }
 
-/* Loads a config expecting a rejection with `want` in a message and `path`
- * in its config path, at a known line (the walker's file:line:col). The
- * message never quotes `secret` when given. */
 static void expect_rejected(const char *cfg, const char *want, const char *path, const char *secret)
 {
-    struct df_diags d;
-    memset(&d, 0, sizeof d);
-    const char *y = yaml(cfg);
-    struct df_config *c = df_config_parse("rt.yaml", y, strlen(y), &d);
-    assert_null(c);
-    bool found = false;
-    for (size_t i = 0; i < d.count && !found; i++) {
-        found = strstr(d.items[i].msg, want) && (!path || strstr(d.items[i].path, path));
-        if (found) {
-            assert_int_equal(d.items[i].mark.line, 7); /* the extension's line */
-            assert_true(d.items[i].mark.col > 0);
-        }
-        if (secret) {
-            assert_null(strstr(d.items[i].msg, secret));
-            assert_null(strstr(d.items[i].hint, secret));
-        }
-    }
-    if (!found) {
-        fprintf(stderr, "expected '%s' at '%s' for %s\n", want, path ? path : "", cfg);
-        df_diags_print(&d, stderr);
-    }
-    assert_true(found);
+    ext_expect_rejected(yaml(cfg), 7, want, path, secret); /* the extension's line */
 }
 
 static void test_config_errors(void **state)
 {
     (void)state;
     char cfg[512];
-    write_file(at("good"), "good-token\n");
-    write_file(at("empty"), "");
-    write_file(at("blank"), " \n\t\r\n");
-    write_file(at("spaced"), "two words\n");
+    ext_write_file(ext_path("good"), "good-token\n");
+    ext_write_file(ext_path("empty"), "");
+    ext_write_file(ext_path("blank"), " \n\t\r\n");
+    ext_write_file(ext_path("spaced"), "two words\n");
     static char big[BTA_TOKEN_MAX + 2];
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = 0;
-    write_file(at("big"), big);
+    ext_write_file(ext_path("big"), big);
 
     expect_rejected("{}", "no token is configured", "auth.config", NULL);
     expect_rejected("{scheme: Bearer}", "no token is configured", "auth.config", NULL);
-    snprintf(cfg, sizeof cfg, "{token: abc, file: '%s'}", at("good"));
+    snprintf(cfg, sizeof cfg, "{token: abc, file: '%s'}", ext_path("good"));
     expect_rejected(cfg, "token and file exclude each other", "auth.config.file", NULL);
-    snprintf(cfg, sizeof cfg, "{tokens: [{token: abc, file: '%s'}]}", at("good"));
+    snprintf(cfg, sizeof cfg, "{tokens: [{token: abc, file: '%s'}]}", ext_path("good"));
     expect_rejected(cfg, "token and file exclude each other", "auth.config.tokens[0].file", NULL);
     expect_rejected("{tokens: [{token: abc}, {subject: ci}]}", "a tokens entry needs token or file",
                     "auth.config.tokens[1]", NULL);
     expect_rejected("{tokens: []}", "expected 1 to 256 items", "auth.config.tokens", NULL);
-    snprintf(cfg, sizeof cfg, "{file: '%s'}", at("empty"));
+    snprintf(cfg, sizeof cfg, "{file: '%s'}", ext_path("empty"));
     expect_rejected(cfg, "is empty", "auth.config.file", NULL);
-    snprintf(cfg, sizeof cfg, "{file: '%s'}", at("blank"));
+    snprintf(cfg, sizeof cfg, "{file: '%s'}", ext_path("blank"));
     expect_rejected(cfg, "is empty", "auth.config.file", NULL);
-    snprintf(cfg, sizeof cfg, "{tokens: [{file: '%s', subject: a}]}", at("empty"));
+    snprintf(cfg, sizeof cfg, "{tokens: [{file: '%s', subject: a}]}", ext_path("empty"));
     expect_rejected(cfg, "is empty", "auth.config.tokens[0].file", NULL);
-    snprintf(cfg, sizeof cfg, "{file: '%s'}", at("spaced"));
+    snprintf(cfg, sizeof cfg, "{file: '%s'}", ext_path("spaced"));
     expect_rejected(cfg, "visible ASCII", "auth.config.file", "words");
-    snprintf(cfg, sizeof cfg, "{file: '%s'}", at("big"));
+    snprintf(cfg, sizeof cfg, "{file: '%s'}", ext_path("big"));
     expect_rejected(cfg, "larger than 16KiB", "auth.config.file", NULL);
-    snprintf(cfg, sizeof cfg, "{file: '%s'}", at("missing"));
+    snprintf(cfg, sizeof cfg, "{file: '%s'}", ext_path("missing"));
     expect_rejected(cfg, "cannot read", "auth.config.file", NULL);
     expect_rejected("{token: ''}", "the token is empty", "auth.config.token", NULL);
     expect_rejected("{token: 'sec ret'}", "visible ASCII", "auth.config.token", "sec ret");
@@ -197,83 +92,45 @@ static void test_config_errors(void **state)
 
     /* And what is accepted. */
     snprintf(cfg, sizeof cfg, "{file: '%s', tokens: [{token: abc}, {file: '%s', subject: b}]}",
-             at("good"), at("good"));
-    struct df_diags d;
-    memset(&d, 0, sizeof d);
-    const char *y = yaml(cfg);
-    struct df_config *c = df_config_parse("rt.yaml", y, strlen(y), &d);
-    if (!c)
-        df_diags_print(&d, stderr);
-    assert_non_null(c);
-    df_config_free(c);
+             ext_path("good"), ext_path("good"));
+    ext_expect_accepted(yaml(cfg));
 }
 
 /* ---- the instance, through the extension manager ------------------------------- */
 
 struct fx {
-    struct rt t; /* only its parsed config */
-    uv_loop_t loop;
-    struct df_ext_set set;
-    struct df_extension *x;
+    struct ext_fx e;
     const struct df_auth_check_ops *auth;
     const struct df_bearer_token_provider_ops *prov;
-    void *self; /* core slot 0, this thread's */
 };
 
 static void fx_build(struct fx *f, const char *cfg, unsigned nslots)
 {
     memset(f, 0, sizeof *f);
-    rt_parse(&f->t, yaml(cfg));
-    assert_int_equal(uv_loop_init(&f->loop), 0);
-    int rc = df_ext_set_build(&f->set, "g", "p", rt_pipeline(&f->t), DF_EXEC_SHARED, -1, nslots,
-                              &f->loop, NULL, NULL);
-    if (rc)
-        fprintf(stderr, "%s\n", f->set.error);
-    assert_int_equal(rc, 0);
-    f->x = df_ext_set_find(&f->set, "auth");
-    assert_non_null(f->x);
-    f->auth = df_extension_capability(f->x->desc, DF_AUTH_CHECK_NAME)->ops;
-    f->prov = df_extension_capability(f->x->desc, DF_BEARER_TOKEN_PROVIDER_NAME)->ops;
-    struct df_error err = {0};
-    assert_int_equal(df_ext_set_attach(&f->set, 0, 0, &err), 0);
-    f->self = df_ext_self(f->x, 0);
-    assert_non_null(f->self);
-    assert_ptr_not_equal(f->self, f->x->state); /* a per-core view */
+    ext_fx_build(&f->e, yaml(cfg), "auth", nslots);
+    assert_ptr_not_equal(f->e.self, f->e.x->state); /* a per-core view */
+    f->auth = ext_fx_ops(&f->e, DF_AUTH_CHECK_NAME);
+    f->prov = ext_fx_ops(&f->e, DF_BEARER_TOKEN_PROVIDER_NAME);
 }
 
-/* Turns the loop until `cond` holds or WAIT_NS passed; returns cond. */
-#define RUN_UNTIL(f, cond)                                                                         \
-    ({                                                                                             \
-        uint64_t end_ = uv_hrtime() + WAIT_NS;                                                     \
-        while (!(cond) && uv_hrtime() < end_)                                                      \
-            uv_run(&(f)->loop, UV_RUN_ONCE);                                                       \
-        (cond);                                                                                    \
-    })
+#define RUN_UNTIL(f, cond) EXT_RUN_UNTIL(&(f)->e, cond)
 
 static void fx_start(struct fx *f, const char *cfg)
 {
-    fx_build(f, cfg, 1);
-    assert_int_equal(df_ext_set_start(&f->set), 0);
-    assert_true(RUN_UNTIL(f, df_ext_set_ready(&f->set) || f->set.failed));
-    assert_false(f->set.failed);
+    memset(f, 0, sizeof *f);
+    ext_fx_start(&f->e, yaml(cfg), "auth");
+    f->auth = ext_fx_ops(&f->e, DF_AUTH_CHECK_NAME);
+    f->prov = ext_fx_ops(&f->e, DF_BEARER_TOKEN_PROVIDER_NAME);
 }
 
 static void fx_finish(struct fx *f)
 {
-    df_ext_set_detach(&f->set, 0);
-    df_ext_set_stop(&f->set, 1000000000ull);
-    assert_true(RUN_UNTIL(f, df_ext_set_stopped(&f->set)));
-    df_ext_set_close(&f->set);
-    uv_run(&f->loop, UV_RUN_DEFAULT);
-    df_ext_set_destroy(&f->set);
-    df_ext_set_free(&f->set);
-    assert_int_equal(uv_loop_close(&f->loop), 0);
-    df_config_free(f->t.cfg);
+    ext_fx_finish(&f->e);
 }
 
 static uint64_t refreshes(const struct fx *f, int failed)
 {
-    return __atomic_load_n(&f->x->refreshes[failed], __ATOMIC_RELAXED);
+    return ext_fx_refreshes(&f->e, failed);
 }
 
 /* Checks a request carrying `n` headers given as name, value pairs. */
@@ -301,7 +158,7 @@ static enum df_auth_decision check_headers(const struct df_auth_check_ops *ops, 
 
 static enum df_auth_decision check_value(struct fx *f, const char *value, struct df_auth_result *r)
 {
-    return check_headers(f->auth, f->self, r, 1, "authorization", value);
+    return check_headers(f->auth, f->e.self, r, 1, "authorization", value);
 }
 
 static void expect_allow(struct fx *f, const char *value, const char *subject)
@@ -336,7 +193,7 @@ static void expect_deny(struct fx *f, const char *value, enum df_auth_reason rea
 static void expect_token(struct fx *f, const char *want, uint64_t *version)
 {
     struct df_bearer_token t = {0};
-    assert_int_equal(f->prov->token(f->self, &t), DF_BEARER_TOKEN_OK);
+    assert_int_equal(f->prov->token(f->e.self, &t), DF_BEARER_TOKEN_OK);
     assert_int_equal(t.len, strlen(want));
     assert_memory_equal(t.value, want, t.len);
     assert_int_not_equal(t.version, 0);
@@ -347,7 +204,7 @@ static void expect_token(struct fx *f, const char *want, uint64_t *version)
 static uint64_t token_version(struct fx *f)
 {
     struct df_bearer_token t = {0};
-    return f->prov->token(f->self, &t) == DF_BEARER_TOKEN_OK ? t.version : 0;
+    return f->prov->token(f->e.self, &t) == DF_BEARER_TOKEN_OK ? t.version : 0;
 }
 
 static void test_decisions(void **state)
@@ -358,11 +215,11 @@ static void test_decisions(void **state)
                  "{token: 'gamma/token+=='}]}");
     struct df_auth_result r;
     /* Missing: no header at all, another header, or a blank one. */
-    assert_int_equal(check_headers(f.auth, f.self, &r, 0), DF_AUTH_DENY);
+    assert_int_equal(check_headers(f.auth, f.e.self, &r, 0), DF_AUTH_DENY);
     assert_int_equal(r.reason, DF_AUTH_MISSING_CREDENTIAL);
     assert_string_equal(r.challenge, "Bearer");
     assert_string_equal(r.detail, "no authorization header");
-    assert_int_equal(check_headers(f.auth, f.self, &r, 1, "x-other", "Bearer alpha-token"),
+    assert_int_equal(check_headers(f.auth, f.e.self, &r, 1, "x-other", "Bearer alpha-token"),
                      DF_AUTH_DENY);
     assert_int_equal(r.reason, DF_AUTH_MISSING_CREDENTIAL);
     expect_deny(&f, "  \t", DF_AUTH_MISSING_CREDENTIAL, "no authorization header");
@@ -389,7 +246,7 @@ static void test_decisions(void **state)
     expect_deny(&f, "Bearer alpha-tokenn", DF_AUTH_INVALID_CREDENTIAL, "unknown token");
     expect_deny(&f, "Bearer ALPHA-TOKEN", DF_AUTH_INVALID_CREDENTIAL, "unknown token");
     /* Two Authorization headers are refused even when one is right. */
-    assert_int_equal(check_headers(f.auth, f.self, &r, 2, "authorization", "Bearer alpha-token",
+    assert_int_equal(check_headers(f.auth, f.e.self, &r, 2, "authorization", "Bearer alpha-token",
                                    "Authorization", "Bearer wrong"),
                      DF_AUTH_DENY);
     assert_int_equal(r.reason, DF_AUTH_INVALID_CREDENTIAL);
@@ -402,9 +259,9 @@ static void test_decisions(void **state)
     expect_allow(&f, "bearer alpha-token", "bearer");
     expect_allow(&f, "BEARER   beta-token", "ci");
     expect_allow(&f, " \tBearer alpha-token \t", "bearer");
-    assert_int_equal(
-        check_headers(f.auth, f.self, &r, 2, "x-other", "1", "AUTHORIZATION", "Bearer beta-token"),
-        DF_AUTH_ALLOW);
+    assert_int_equal(check_headers(f.auth, f.e.self, &r, 2, "x-other", "1", "AUTHORIZATION",
+                                   "Bearer beta-token"),
+                     DF_AUTH_ALLOW);
     const struct df_identity *id = r.identity;
     check_value(&f, "Bearer beta-token", &r);
     assert_ptr_equal(r.identity, id); /* identities live as long as the instance */
@@ -425,14 +282,14 @@ static void test_custom_header_and_scheme(void **state)
     fx_start(&f, "{header: X-Api-Key, scheme: ApiKey, tokens: [{token: k-one, subject: one}, "
                  "{token: k-two, subject: two}]}");
     struct df_auth_result r;
-    assert_int_equal(check_headers(f.auth, f.self, &r, 1, "x-api-key", "apikey k-two"),
+    assert_int_equal(check_headers(f.auth, f.e.self, &r, 1, "x-api-key", "apikey k-two"),
                      DF_AUTH_ALLOW);
     assert_string_equal(r.identity->subject, "two");
-    assert_int_equal(check_headers(f.auth, f.self, &r, 1, "x-api-key", "Bearer k-two"),
+    assert_int_equal(check_headers(f.auth, f.e.self, &r, 1, "x-api-key", "Bearer k-two"),
                      DF_AUTH_DENY);
     assert_string_equal(r.detail, "scheme is not ApiKey");
     assert_string_equal(r.challenge, "ApiKey");
-    assert_int_equal(check_headers(f.auth, f.self, &r, 1, "authorization", "ApiKey k-two"),
+    assert_int_equal(check_headers(f.auth, f.e.self, &r, 1, "authorization", "ApiKey k-two"),
                      DF_AUTH_DENY);
     assert_int_equal(r.reason, DF_AUTH_MISSING_CREDENTIAL);
     assert_string_equal(r.detail, "no X-Api-Key header");
@@ -447,12 +304,12 @@ static void test_file_rotation_by_rename(void **state)
 {
     (void)state;
     char cfg[512];
-    write_file(at("main"), "first-token\n");
-    write_file(at("other"), "  other-1\r\n");
+    ext_write_file(ext_path("main"), "first-token\n");
+    ext_write_file(ext_path("other"), "  other-1\r\n");
     snprintf(cfg, sizeof cfg,
              "{file: '%s', subject: main, watch_interval: 10ms, tokens: [{token: inline-x, "
              "subject: inline}, {file: '%s', subject: other}]}",
-             at("main"), at("other"));
+             ext_path("main"), ext_path("other"));
     struct fx f;
     fx_start(&f, cfg);
     expect_allow(&f, "Bearer first-token", "main");
@@ -463,7 +320,7 @@ static void test_file_rotation_by_rename(void **state)
     assert_int_equal(refreshes(&f, 0), 1); /* the first load */
     assert_int_equal(refreshes(&f, 1), 0);
 
-    rotate(at("main"), "second-token-longer\n");
+    ext_rotate(ext_path("main"), "second-token-longer\n");
     assert_true(RUN_UNTIL(&f, token_version(&f) != v1));
     uint64_t v2;
     expect_token(&f, "second-token-longer", &v2);
@@ -473,7 +330,7 @@ static void test_file_rotation_by_rename(void **state)
 
     /* The other file: its token changes, the provider's version does not. */
     uint64_t ok = refreshes(&f, 0);
-    rotate(at("other"), "other-22\n");
+    ext_rotate(ext_path("other"), "other-22\n");
     struct df_auth_result r;
     assert_true(RUN_UNTIL(&f, check_value(&f, "Bearer other-22", &r) == DF_AUTH_ALLOW));
     assert_true(refreshes(&f, 0) > ok);
@@ -481,18 +338,18 @@ static void test_file_rotation_by_rename(void **state)
     assert_int_equal(token_version(&f), v2);
 
     /* Emptied: refused, the previous token stays, a failed refresh. */
-    rotate(at("main"), "\n");
+    ext_rotate(ext_path("main"), "\n");
     assert_true(RUN_UNTIL(&f, refreshes(&f, 1) >= 1));
     expect_allow(&f, "Bearer second-token-longer", "main");
     expect_token(&f, "second-token-longer", NULL);
     assert_int_equal(token_version(&f), v2);
     /* Removed: the same. */
     uint64_t failed = refreshes(&f, 1);
-    assert_int_equal(unlink(at("main")), 0);
+    assert_int_equal(unlink(ext_path("main")), 0);
     assert_true(RUN_UNTIL(&f, refreshes(&f, 1) > failed));
     expect_allow(&f, "Bearer second-token-longer", "main");
     /* Restored with a new token: in force again. */
-    rotate(at("main"), "third\n");
+    ext_rotate(ext_path("main"), "third\n");
     assert_true(RUN_UNTIL(&f, token_version(&f) != v2));
     expect_token(&f, "third", NULL);
     expect_allow(&f, "Bearer third", "main");
@@ -506,24 +363,24 @@ static void test_file_rotation_by_rename(void **state)
 static void test_file_rotation_by_symlink_swap(void **state)
 {
     (void)state;
-    assert_int_equal(mkdir(at("..2024_01"), 0700), 0);
-    write_file(at("..2024_01/token"), "k8s-one\n");
-    assert_int_equal(symlink("..2024_01", at("..data")), 0);
-    assert_int_equal(symlink("..data/token", at("token")), 0);
+    assert_int_equal(mkdir(ext_path("..2024_01"), 0700), 0);
+    ext_write_file(ext_path("..2024_01/token"), "k8s-one\n");
+    assert_int_equal(symlink("..2024_01", ext_path("..data")), 0);
+    assert_int_equal(symlink("..data/token", ext_path("token")), 0);
     char cfg[256];
-    snprintf(cfg, sizeof cfg, "{file: '%s', watch_interval: 10ms}", at("token"));
+    snprintf(cfg, sizeof cfg, "{file: '%s', watch_interval: 10ms}", ext_path("token"));
     struct fx f;
     fx_start(&f, cfg);
     expect_allow(&f, "Bearer k8s-one", "bearer");
     uint64_t v1;
     expect_token(&f, "k8s-one", &v1);
 
-    assert_int_equal(mkdir(at("..2024_02"), 0700), 0);
-    write_file(at("..2024_02/token"), "k8s-two-rotated\n");
-    assert_int_equal(symlink("..2024_02", at("..data_tmp")), 0);
-    assert_int_equal(rename(at("..data_tmp"), at("..data")), 0);
-    assert_int_equal(remove(at("..2024_01/token")), 0);
-    assert_int_equal(remove(at("..2024_01")), 0);
+    assert_int_equal(mkdir(ext_path("..2024_02"), 0700), 0);
+    ext_write_file(ext_path("..2024_02/token"), "k8s-two-rotated\n");
+    assert_int_equal(symlink("..2024_02", ext_path("..data_tmp")), 0);
+    assert_int_equal(rename(ext_path("..data_tmp"), ext_path("..data")), 0);
+    assert_int_equal(remove(ext_path("..2024_01/token")), 0);
+    assert_int_equal(remove(ext_path("..2024_01")), 0);
     assert_true(RUN_UNTIL(&f, token_version(&f) != v1));
     expect_token(&f, "k8s-two-rotated", NULL);
     expect_allow(&f, "Bearer k8s-two-rotated", "bearer");
@@ -536,17 +393,17 @@ static void test_file_rotation_by_symlink_swap(void **state)
 static void test_not_loaded_fails_closed(void **state)
 {
     (void)state;
-    write_file(at("late"), "late-token\n");
+    ext_write_file(ext_path("late"), "late-token\n");
     char cfg[256];
     snprintf(cfg, sizeof cfg, "{file: '%s', watch_interval: 10ms, tokens: [{token: inline-y}]}",
-             at("late"));
+             ext_path("late"));
     struct fx f;
     fx_build(&f, cfg, 1);
-    assert_int_equal(unlink(at("late")), 0); /* gone between the config load and the start */
-    assert_int_equal(df_ext_set_start(&f.set), 0);
+    assert_int_equal(unlink(ext_path("late")), 0); /* gone between the config load and the start */
+    assert_int_equal(df_ext_set_start(&f.e.set), 0);
     assert_true(RUN_UNTIL(&f, refreshes(&f, 1) >= 1));
-    assert_false(df_ext_set_ready(&f.set));
-    assert_false(f.set.failed);
+    assert_false(df_ext_set_ready(&f.e.set));
+    assert_false(f.e.set.failed);
     struct df_auth_result r;
     /* Even an inline token is not accepted while the state is incomplete. */
     assert_int_equal(check_value(&f, "Bearer inline-y", &r), DF_AUTH_ERROR);
@@ -556,10 +413,10 @@ static void test_not_loaded_fails_closed(void **state)
     /* What needs no state is still denied. */
     expect_deny(&f, "Basic abc", DF_AUTH_INVALID_CREDENTIAL, "scheme is not Bearer");
     struct df_bearer_token t;
-    assert_int_equal(f.prov->token(f.self, &t), DF_BEARER_TOKEN_NONE);
+    assert_int_equal(f.prov->token(f.e.self, &t), DF_BEARER_TOKEN_NONE);
 
-    write_file(at("late"), "late-token\n");
-    assert_true(RUN_UNTIL(&f, df_ext_set_ready(&f.set)));
+    ext_write_file(ext_path("late"), "late-token\n");
+    assert_true(RUN_UNTIL(&f, df_ext_set_ready(&f.e.set)));
     expect_allow(&f, "Bearer late-token", "bearer");
     expect_allow(&f, "Bearer inline-y", "bearer-0");
     expect_token(&f, "late-token", NULL);
@@ -570,73 +427,61 @@ static void test_not_loaded_fails_closed(void **state)
 
 struct reader {
     struct fx *f;
-    unsigned slot;
     const uint64_t *stop; /* the last version the main thread published */
     uint64_t calls, allowed, max_version;
     int bad;
+    struct ext_reader thread;
 };
 
-/* Each read: the provider's token, then a check with it. Versions never go
+/* One read: the provider's token, then a check with it. Versions never go
  * back; the provider's token is accepted unless a newer version came in
  * between; identities are the file's. */
-static void *reader_main(void *arg)
+static bool reader_step(void *self, void *ud)
 {
-    struct reader *r = arg;
-    struct df_error err = {0};
-    if (df_ext_set_attach(&r->f->set, r->slot, r->slot, &err) < 0) {
-        r->bad = 1;
-        return NULL;
-    }
-    void *self = df_ext_self(r->f->x, r->slot);
+    struct reader *r = ud;
     char value[64];
-    for (;;) {
-        struct df_bearer_token t;
-        if (r->f->prov->token(self, &t) != DF_BEARER_TOKEN_OK || t.version < r->max_version ||
-            t.len > 40) {
-            r->bad = 1;
-            break;
-        }
-        r->max_version = t.version;
-        snprintf(value, sizeof value, "Bearer %.*s", (int)t.len, t.value);
-        struct df_auth_header h = {"authorization", 13, value, strlen(value)};
-        struct df_auth_request req = {.headers = &h, .nheaders = 1};
-        struct df_auth_result res;
-        memset(&res, 0, sizeof res);
-        enum df_auth_decision d = r->f->auth->check(self, &req, &res);
-        r->calls++;
-        if (d == DF_AUTH_ALLOW) {
-            r->allowed++;
-            if (strcmp(res.identity->subject, "rotating"))
-                r->bad = 1;
-        } else {
-            struct df_bearer_token again;
-            r->f->prov->token(self, &again);
-            if (d != DF_AUTH_DENY || again.version == t.version)
-                r->bad = 1;
-        }
-        if (t.version >= __atomic_load_n(r->stop, __ATOMIC_ACQUIRE))
-            break;
-        sched_yield(); /* leave the control loop a core */
+    struct df_bearer_token t;
+    if (r->f->prov->token(self, &t) != DF_BEARER_TOKEN_OK || t.version < r->max_version ||
+        t.len > 40) {
+        r->bad = 1;
+        return false;
     }
-    df_ext_set_detach(&r->f->set, r->slot);
-    return NULL;
+    r->max_version = t.version;
+    snprintf(value, sizeof value, "Bearer %.*s", (int)t.len, t.value);
+    struct df_auth_header h = {"authorization", 13, value, strlen(value)};
+    struct df_auth_request req = {.headers = &h, .nheaders = 1};
+    struct df_auth_result res;
+    memset(&res, 0, sizeof res);
+    enum df_auth_decision d = r->f->auth->check(self, &req, &res);
+    r->calls++;
+    if (d == DF_AUTH_ALLOW) {
+        r->allowed++;
+        if (strcmp(res.identity->subject, "rotating"))
+            r->bad = 1;
+    } else {
+        struct df_bearer_token again;
+        r->f->prov->token(self, &again);
+        if (d != DF_AUTH_DENY || again.version == t.version)
+            r->bad = 1;
+    }
+    return t.version < __atomic_load_n(r->stop, __ATOMIC_ACQUIRE);
 }
 
 static void test_concurrent_readers(void **state)
 {
     (void)state;
-    write_file(at("rot"), "rot-0\n");
+    ext_write_file(ext_path("rot"), "rot-0\n");
     char cfg[256];
-    snprintf(cfg, sizeof cfg, "{file: '%s', subject: rotating, watch_interval: 10ms}", at("rot"));
+    snprintf(cfg, sizeof cfg, "{file: '%s', subject: rotating, watch_interval: 10ms}",
+             ext_path("rot"));
     struct fx f;
     fx_build(&f, cfg, 3);
-    assert_int_equal(df_ext_set_start(&f.set), 0);
-    assert_true(RUN_UNTIL(&f, df_ext_set_ready(&f.set)));
+    assert_int_equal(df_ext_set_start(&f.e.set), 0);
+    assert_true(RUN_UNTIL(&f, df_ext_set_ready(&f.e.set)));
     uint64_t stop = UINT64_MAX;
-    struct reader r[2] = {{.f = &f, .slot = 1, .stop = &stop}, {.f = &f, .slot = 2, .stop = &stop}};
-    pthread_t th[2];
-    for (int i = 0; i < 2; i++)
-        assert_int_equal(pthread_create(&th[i], NULL, reader_main, &r[i]), 0);
+    struct reader r[2] = {{.f = &f, .stop = &stop}, {.f = &f, .stop = &stop}};
+    for (unsigned i = 0; i < 2; i++)
+        ext_reader_start(&r[i].thread, &f.e, i + 1, reader_step, &r[i]);
     /* Rotations, each seen before the next (the length changes each time,
      * so even a reused inode with equal times is a different file). */
     uint64_t v = token_version(&f);
@@ -646,13 +491,13 @@ static void test_concurrent_readers(void **state)
         for (int i = 0; i < k; i++)
             content[n++] = 'x';
         content[n] = 0;
-        rotate(at("rot"), content);
+        ext_rotate(ext_path("rot"), content);
         assert_true(RUN_UNTIL(&f, token_version(&f) != v));
         v = token_version(&f);
     }
     __atomic_store_n(&stop, v, __ATOMIC_RELEASE);
     for (int i = 0; i < 2; i++)
-        pthread_join(th[i], NULL);
+        ext_reader_join(&r[i].thread);
     for (int i = 0; i < 2; i++) {
         assert_int_equal(r[i].bad, 0);
         assert_int_equal(r[i].max_version, v);
@@ -664,13 +509,17 @@ static void test_concurrent_readers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_config_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_decisions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_custom_header_and_scheme, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_file_rotation_by_rename, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_file_rotation_by_symlink_swap, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_not_loaded_fails_closed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_readers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_config_errors, ext_dir_setup, ext_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_decisions, ext_dir_setup, ext_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_custom_header_and_scheme, ext_dir_setup,
+                                        ext_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_file_rotation_by_rename, ext_dir_setup,
+                                        ext_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_file_rotation_by_symlink_swap, ext_dir_setup,
+                                        ext_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_not_loaded_fails_closed, ext_dir_setup,
+                                        ext_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_readers, ext_dir_setup, ext_dir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

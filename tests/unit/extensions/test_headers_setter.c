@@ -13,8 +13,7 @@
 #include <cmocka.h>
 
 #include "df/capabilities/request_headers.h"
-#include "extension/manager.h"
-#include "tests/unit/runtime/rt_fixture.h"
+#include "tests/unit/extensions/ext_fixture.h"
 
 #define PIPELINE_FMT                                                                               \
     RT_HEADER RT_GROUP "        extensions:\n"                                                     \
@@ -36,19 +35,7 @@ static const char *yaml(const char *cfg)
 
 static void expect_rejected(const char *cfg, const char *want)
 {
-    struct df_diags d;
-    memset(&d, 0, sizeof d);
-    const char *y = yaml(cfg);
-    struct df_config *c = df_config_parse("hs.yaml", y, strlen(y), &d);
-    assert_null(c);
-    bool found = false;
-    for (size_t i = 0; i < d.count && !found; i++)
-        found = strstr(d.items[i].msg, want) && d.items[i].mark.line == 7;
-    if (!found) {
-        fprintf(stderr, "expected '%s' for %s\n", want, cfg);
-        df_diags_print(&d, stderr);
-    }
-    assert_true(found);
+    ext_expect_rejected(yaml(cfg), 7, want, NULL, NULL);
 }
 
 static void test_config_errors(void **state)
@@ -71,9 +58,7 @@ static void test_config_errors(void **state)
 }
 
 struct fx {
-    struct rt t;
-    uv_loop_t loop;
-    struct df_ext_set set;
+    struct ext_fx e;
     const struct df_request_headers_ops *ops;
     void *self;
 };
@@ -81,28 +66,14 @@ struct fx {
 static void fx_build(struct fx *f, const char *cfg)
 {
     memset(f, 0, sizeof *f);
-    rt_parse(&f->t, yaml(cfg));
-    assert_int_equal(uv_loop_init(&f->loop), 0);
-    assert_int_equal(df_ext_set_build(&f->set, "g", "p", rt_pipeline(&f->t), DF_EXEC_SHARED, -1, 1,
-                                      &f->loop, NULL, NULL),
-                     0);
-    struct df_error err = {0};
-    assert_int_equal(df_ext_set_attach(&f->set, 0, 0, &err), 0);
-    struct df_extension *x = df_ext_set_find(&f->set, "hs");
-    assert_non_null(x);
-    f->ops = df_extension_capability(x->desc, DF_REQUEST_HEADERS_NAME)->ops;
-    f->self = df_ext_self(x, 0);
+    ext_fx_build(&f->e, yaml(cfg), "hs", 1);
+    f->ops = ext_fx_ops(&f->e, DF_REQUEST_HEADERS_NAME);
+    f->self = f->e.self;
 }
 
 static void fx_finish(struct fx *f)
 {
-    df_ext_set_detach(&f->set, 0);
-    df_ext_set_close(&f->set);
-    uv_run(&f->loop, UV_RUN_DEFAULT);
-    df_ext_set_destroy(&f->set);
-    df_ext_set_free(&f->set);
-    assert_int_equal(uv_loop_close(&f->loop), 0);
-    df_config_free(f->t.cfg);
+    ext_fx_finish(&f->e);
 }
 
 /* The value of header `name` among out[0..n), or NULL. */
