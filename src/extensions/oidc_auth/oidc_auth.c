@@ -116,6 +116,7 @@ struct interned {
 
 /* The per-core `self`. */
 struct view {
+    struct oidc_view_stats stats; /* first: see oidc_auth.h */
     struct oidc *o;
     struct view *next;
     struct df_snapshot_view *ks; /* per issuer */
@@ -436,18 +437,20 @@ static bool put(struct view *v, size_t *at, const char *s, size_t n)
 }
 
 /* Appends the text of claim value `j`: a string as it is, others as
- * compact JSON; `join` appends to the previous text with a comma. */
-static bool put_value(struct view *v, size_t *at, json_t *j, bool join)
+ * compact JSON; as a new string, or (`sep` not NULL) at the end of the
+ * previous one after `sep`. */
+static bool put_value(struct view *v, size_t *at, json_t *j, const char *sep)
 {
     char *dump = json_is_string(j) ? NULL : json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
     const char *s = dump ? dump : json_string_value(j);
     size_t n = dump ? strlen(dump) : json_string_length(j);
     bool ok = s != NULL;
-    if (ok && join) {
+    if (ok && sep && *sep) {
         (*at)--; /* over the previous NUL */
-        ok = put(v, at, ",", 1);
-        (*at)--;
+        ok = put(v, at, sep, strlen(sep));
     }
+    if (ok && sep)
+        (*at)--;
     ok = ok && put(v, at, s, n);
     free(dump);
     return ok;
@@ -466,7 +469,7 @@ static const struct df_identity *identity(struct view *v, const struct oidc_issu
         snprintf(out->detail, sizeof out->detail, "no string '%.40s' claim", ic->username_claim);
         return NULL;
     }
-    bool ok = put_value(v, &at, sub, false);
+    bool ok = put_value(v, &at, sub, NULL);
     json_t *groups = ic->groups_claim ? json_object_get(p, ic->groups_claim) : NULL;
     if (ok && groups) {
         ok = put(v, &at, ic->groups_claim, strlen(ic->groups_claim));
@@ -474,9 +477,9 @@ static const struct df_identity *identity(struct view *v, const struct oidc_issu
             size_t i;
             json_t *g;
             ok = ok && put(v, &at, "", 0);
-            json_array_foreach(groups, i, g) ok = ok && put_value(v, &at, g, i > 0);
+            json_array_foreach(groups, i, g) ok = ok && put_value(v, &at, g, i ? "," : "");
         } else {
-            ok = ok && put_value(v, &at, groups, false);
+            ok = ok && put_value(v, &at, groups, NULL);
         }
         nattrs++;
     }
@@ -485,7 +488,7 @@ static const struct df_identity *identity(struct view *v, const struct oidc_issu
         json_t *val = json_object_get(p, name);
         if (!val)
             continue;
-        ok = put(v, &at, name, strlen(name)) && put_value(v, &at, val, false);
+        ok = put(v, &at, name, strlen(name)) && put_value(v, &at, val, NULL);
         nattrs++;
     }
     if (!ok) {
@@ -620,6 +623,7 @@ static enum df_auth_decision check(void *self, const struct df_auth_request *req
         if (ce->id && !CRYPTO_memcmp(ce->digest, d, DIGEST_LEN) && ce->exp > now - skew) {
             const struct oidc_keyset *ks = df_snapshot_read(&v->ks[ce->issuer]);
             if (ks && ks->gen == ce->gen) {
+                v->stats.cache_hits++;
                 out->decision = DF_AUTH_ALLOW;
                 out->identity = ce->id;
                 return DF_AUTH_ALLOW;
@@ -647,7 +651,8 @@ static enum df_auth_decision check(void *self, const struct df_auth_request *req
             ask_refresh(o, i);
         deny(out, DF_AUTH_INVALID_CREDENTIAL, "%s%s", why,
              rc == OIDC_UNKNOWN_KID ? " (a refresh of the issuer's keys is asked for)" : "");
-    } else if (oidc_jwt_check_claims(t, o->iss[i].c->issuer_url, o->iss[i].c->audience, now, skew,
+    } else if (v->stats.verified++,
+               oidc_jwt_check_claims(t, o->iss[i].c->issuer_url, o->iss[i].c->audience, now, skew,
                                      &exp, why) < 0) {
         deny(out, DF_AUTH_INVALID_CREDENTIAL, "%s", why);
     } else {

@@ -44,6 +44,13 @@ struct oidc_config {
     struct oidc_tls_config tls;
 };
 
+/* Counters of one core's view, its first member (so `self` points at
+ * them): plain fields written by that core only. For tests. */
+struct oidc_view_stats {
+    uint64_t cache_hits; /* allowed from the cache, without verification */
+    uint64_t verified;   /* signatures verified */
+};
+
 /* The option table of `config:`. */
 extern const struct df_option_table oidc_table;
 
