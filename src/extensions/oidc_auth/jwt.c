@@ -55,19 +55,13 @@ static void say(char *why, const char *fmt, ...)
 
 /* ---- base64url ----------------------------------------------------------- */
 
+/* The value of a base64url character (RFC 4648 section 5 only: the
+ * standard alphabet's + and / are refused, as JWS requires), or -1. */
 static int b64_val(unsigned char c)
 {
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    if (c == '_')
-        return 63;
-    return -1;
+    static const char url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const char *p = c ? strchr(url, c) : NULL;
+    return p ? (int)(p - url) : -1;
 }
 
 long oidc_b64url_decode(const char *in, size_t len, unsigned char *out, size_t cap)

@@ -25,7 +25,7 @@
 #include "df/capabilities/bearer_token_provider.h"
 #include "extension/manager.h"
 #include "extensions/bearer_token_auth/bearer_token_auth.h"
-#include "tests/unit/runtime/rt_fixture.h"
+#include "tests/unit/extensions/ext_fixture.h"
 
 #define PIPELINE_FMT                                                                               \
     RT_HEADER RT_GROUP "        extensions:\n"                                                     \
@@ -34,8 +34,6 @@
                        "          gen: {type: 'urn:test:receiver:gen'}\n"                          \
                        "          sink: {type: 'urn:test:exporter:sink'}\n"                        \
                        "        connections: [{from: gen, to: sink}]\n"
-
-#define WAIT_NS 5000000000ull
 
 /* ---- files ------------------------------------------------------------------- */
 
@@ -211,69 +209,35 @@ static void test_config_errors(void **state)
 /* ---- the instance, through the extension manager ------------------------------- */
 
 struct fx {
-    struct rt t; /* only its parsed config */
-    uv_loop_t loop;
-    struct df_ext_set set;
-    struct df_extension *x;
+    struct ext_fx e;
     const struct df_auth_check_ops *auth;
     const struct df_bearer_token_provider_ops *prov;
-    void *self; /* core slot 0, this thread's */
 };
 
 static void fx_build(struct fx *f, const char *cfg, unsigned nslots)
 {
     memset(f, 0, sizeof *f);
-    rt_parse(&f->t, yaml(cfg));
-    assert_int_equal(uv_loop_init(&f->loop), 0);
-    int rc = df_ext_set_build(&f->set, "g", "p", rt_pipeline(&f->t), DF_EXEC_SHARED, -1, nslots,
-                              &f->loop, NULL, NULL);
-    if (rc)
-        fprintf(stderr, "%s\n", f->set.error);
-    assert_int_equal(rc, 0);
-    f->x = df_ext_set_find(&f->set, "auth");
-    assert_non_null(f->x);
-    f->auth = df_extension_capability(f->x->desc, DF_AUTH_CHECK_NAME)->ops;
-    f->prov = df_extension_capability(f->x->desc, DF_BEARER_TOKEN_PROVIDER_NAME)->ops;
-    struct df_error err = {0};
-    assert_int_equal(df_ext_set_attach(&f->set, 0, 0, &err), 0);
-    f->self = df_ext_self(f->x, 0);
-    assert_non_null(f->self);
-    assert_ptr_not_equal(f->self, f->x->state); /* a per-core view */
+    ext_fx_build(&f->e, yaml(cfg), "auth", nslots);
+    f->auth = df_extension_capability(f->e.x->desc, DF_AUTH_CHECK_NAME)->ops;
+    f->prov = df_extension_capability(f->e.x->desc, DF_BEARER_TOKEN_PROVIDER_NAME)->ops;
 }
 
-/* Turns the loop until `cond` holds or WAIT_NS passed; returns cond. */
-#define RUN_UNTIL(f, cond)                                                                         \
-    ({                                                                                             \
-        uint64_t end_ = uv_hrtime() + WAIT_NS;                                                     \
-        while (!(cond) && uv_hrtime() < end_)                                                      \
-            uv_run(&(f)->loop, UV_RUN_ONCE);                                                       \
-        (cond);                                                                                    \
-    })
+#define RUN_UNTIL(f, cond) EXT_FX_RUN_UNTIL(&(f)->e, cond)
 
 static void fx_start(struct fx *f, const char *cfg)
 {
     fx_build(f, cfg, 1);
-    assert_int_equal(df_ext_set_start(&f->set), 0);
-    assert_true(RUN_UNTIL(f, df_ext_set_ready(&f->set) || f->set.failed));
-    assert_false(f->set.failed);
+    ext_fx_start(&f->e);
 }
 
 static void fx_finish(struct fx *f)
 {
-    df_ext_set_detach(&f->set, 0);
-    df_ext_set_stop(&f->set, 1000000000ull);
-    assert_true(RUN_UNTIL(f, df_ext_set_stopped(&f->set)));
-    df_ext_set_close(&f->set);
-    uv_run(&f->loop, UV_RUN_DEFAULT);
-    df_ext_set_destroy(&f->set);
-    df_ext_set_free(&f->set);
-    assert_int_equal(uv_loop_close(&f->loop), 0);
-    df_config_free(f->t.cfg);
+    ext_fx_finish(&f->e);
 }
 
 static uint64_t refreshes(const struct fx *f, int failed)
 {
-    return __atomic_load_n(&f->x->refreshes[failed], __ATOMIC_RELAXED);
+    return __atomic_load_n(&f->e.x->refreshes[failed], __ATOMIC_RELAXED);
 }
 
 /* Checks a request carrying `n` headers given as name, value pairs. */
@@ -301,7 +265,7 @@ static enum df_auth_decision check_headers(const struct df_auth_check_ops *ops, 
 
 static enum df_auth_decision check_value(struct fx *f, const char *value, struct df_auth_result *r)
 {
-    return check_headers(f->auth, f->self, r, 1, "authorization", value);
+    return check_headers(f->auth, f->e.self, r, 1, "authorization", value);
 }
 
 static void expect_allow(struct fx *f, const char *value, const char *subject)
@@ -336,7 +300,7 @@ static void expect_deny(struct fx *f, const char *value, enum df_auth_reason rea
 static void expect_token(struct fx *f, const char *want, uint64_t *version)
 {
     struct df_bearer_token t = {0};
-    assert_int_equal(f->prov->token(f->self, &t), DF_BEARER_TOKEN_OK);
+    assert_int_equal(f->prov->token(f->e.self, &t), DF_BEARER_TOKEN_OK);
     assert_int_equal(t.len, strlen(want));
     assert_memory_equal(t.value, want, t.len);
     assert_int_not_equal(t.version, 0);
@@ -347,7 +311,7 @@ static void expect_token(struct fx *f, const char *want, uint64_t *version)
 static uint64_t token_version(struct fx *f)
 {
     struct df_bearer_token t = {0};
-    return f->prov->token(f->self, &t) == DF_BEARER_TOKEN_OK ? t.version : 0;
+    return f->prov->token(f->e.self, &t) == DF_BEARER_TOKEN_OK ? t.version : 0;
 }
 
 static void test_decisions(void **state)
@@ -358,11 +322,11 @@ static void test_decisions(void **state)
                  "{token: 'gamma/token+=='}]}");
     struct df_auth_result r;
     /* Missing: no header at all, another header, or a blank one. */
-    assert_int_equal(check_headers(f.auth, f.self, &r, 0), DF_AUTH_DENY);
+    assert_int_equal(check_headers(f.auth, f.e.self, &r, 0), DF_AUTH_DENY);
     assert_int_equal(r.reason, DF_AUTH_MISSING_CREDENTIAL);
     assert_string_equal(r.challenge, "Bearer");
     assert_string_equal(r.detail, "no authorization header");
-    assert_int_equal(check_headers(f.auth, f.self, &r, 1, "x-other", "Bearer alpha-token"),
+    assert_int_equal(check_headers(f.auth, f.e.self, &r, 1, "x-other", "Bearer alpha-token"),
                      DF_AUTH_DENY);
     assert_int_equal(r.reason, DF_AUTH_MISSING_CREDENTIAL);
     expect_deny(&f, "  \t", DF_AUTH_MISSING_CREDENTIAL, "no authorization header");
@@ -389,7 +353,7 @@ static void test_decisions(void **state)
     expect_deny(&f, "Bearer alpha-tokenn", DF_AUTH_INVALID_CREDENTIAL, "unknown token");
     expect_deny(&f, "Bearer ALPHA-TOKEN", DF_AUTH_INVALID_CREDENTIAL, "unknown token");
     /* Two Authorization headers are refused even when one is right. */
-    assert_int_equal(check_headers(f.auth, f.self, &r, 2, "authorization", "Bearer alpha-token",
+    assert_int_equal(check_headers(f.auth, f.e.self, &r, 2, "authorization", "Bearer alpha-token",
                                    "Authorization", "Bearer wrong"),
                      DF_AUTH_DENY);
     assert_int_equal(r.reason, DF_AUTH_INVALID_CREDENTIAL);
@@ -402,9 +366,9 @@ static void test_decisions(void **state)
     expect_allow(&f, "bearer alpha-token", "bearer");
     expect_allow(&f, "BEARER   beta-token", "ci");
     expect_allow(&f, " \tBearer alpha-token \t", "bearer");
-    assert_int_equal(
-        check_headers(f.auth, f.self, &r, 2, "x-other", "1", "AUTHORIZATION", "Bearer beta-token"),
-        DF_AUTH_ALLOW);
+    assert_int_equal(check_headers(f.auth, f.e.self, &r, 2, "x-other", "1", "AUTHORIZATION",
+                                   "Bearer beta-token"),
+                     DF_AUTH_ALLOW);
     const struct df_identity *id = r.identity;
     check_value(&f, "Bearer beta-token", &r);
     assert_ptr_equal(r.identity, id); /* identities live as long as the instance */
@@ -425,14 +389,14 @@ static void test_custom_header_and_scheme(void **state)
     fx_start(&f, "{header: X-Api-Key, scheme: ApiKey, tokens: [{token: k-one, subject: one}, "
                  "{token: k-two, subject: two}]}");
     struct df_auth_result r;
-    assert_int_equal(check_headers(f.auth, f.self, &r, 1, "x-api-key", "apikey k-two"),
+    assert_int_equal(check_headers(f.auth, f.e.self, &r, 1, "x-api-key", "apikey k-two"),
                      DF_AUTH_ALLOW);
     assert_string_equal(r.identity->subject, "two");
-    assert_int_equal(check_headers(f.auth, f.self, &r, 1, "x-api-key", "Bearer k-two"),
+    assert_int_equal(check_headers(f.auth, f.e.self, &r, 1, "x-api-key", "Bearer k-two"),
                      DF_AUTH_DENY);
     assert_string_equal(r.detail, "scheme is not ApiKey");
     assert_string_equal(r.challenge, "ApiKey");
-    assert_int_equal(check_headers(f.auth, f.self, &r, 1, "authorization", "ApiKey k-two"),
+    assert_int_equal(check_headers(f.auth, f.e.self, &r, 1, "authorization", "ApiKey k-two"),
                      DF_AUTH_DENY);
     assert_int_equal(r.reason, DF_AUTH_MISSING_CREDENTIAL);
     assert_string_equal(r.detail, "no X-Api-Key header");
@@ -543,10 +507,10 @@ static void test_not_loaded_fails_closed(void **state)
     struct fx f;
     fx_build(&f, cfg, 1);
     assert_int_equal(unlink(at("late")), 0); /* gone between the config load and the start */
-    assert_int_equal(df_ext_set_start(&f.set), 0);
+    assert_int_equal(df_ext_set_start(&f.e.set), 0);
     assert_true(RUN_UNTIL(&f, refreshes(&f, 1) >= 1));
-    assert_false(df_ext_set_ready(&f.set));
-    assert_false(f.set.failed);
+    assert_false(df_ext_set_ready(&f.e.set));
+    assert_false(f.e.set.failed);
     struct df_auth_result r;
     /* Even an inline token is not accepted while the state is incomplete. */
     assert_int_equal(check_value(&f, "Bearer inline-y", &r), DF_AUTH_ERROR);
@@ -556,10 +520,10 @@ static void test_not_loaded_fails_closed(void **state)
     /* What needs no state is still denied. */
     expect_deny(&f, "Basic abc", DF_AUTH_INVALID_CREDENTIAL, "scheme is not Bearer");
     struct df_bearer_token t;
-    assert_int_equal(f.prov->token(f.self, &t), DF_BEARER_TOKEN_NONE);
+    assert_int_equal(f.prov->token(f.e.self, &t), DF_BEARER_TOKEN_NONE);
 
     write_file(at("late"), "late-token\n");
-    assert_true(RUN_UNTIL(&f, df_ext_set_ready(&f.set)));
+    assert_true(RUN_UNTIL(&f, df_ext_set_ready(&f.e.set)));
     expect_allow(&f, "Bearer late-token", "bearer");
     expect_allow(&f, "Bearer inline-y", "bearer-0");
     expect_token(&f, "late-token", NULL);
@@ -583,11 +547,11 @@ static void *reader_main(void *arg)
 {
     struct reader *r = arg;
     struct df_error err = {0};
-    if (df_ext_set_attach(&r->f->set, r->slot, r->slot, &err) < 0) {
+    if (df_ext_set_attach(&r->f->e.set, r->slot, r->slot, &err) < 0) {
         r->bad = 1;
         return NULL;
     }
-    void *self = df_ext_self(r->f->x, r->slot);
+    void *self = df_ext_self(r->f->e.x, r->slot);
     char value[64];
     for (;;) {
         struct df_bearer_token t;
@@ -618,7 +582,7 @@ static void *reader_main(void *arg)
             break;
         sched_yield(); /* leave the control loop a core */
     }
-    df_ext_set_detach(&r->f->set, r->slot);
+    df_ext_set_detach(&r->f->e.set, r->slot);
     return NULL;
 }
 
@@ -630,8 +594,8 @@ static void test_concurrent_readers(void **state)
     snprintf(cfg, sizeof cfg, "{file: '%s', subject: rotating, watch_interval: 10ms}", at("rot"));
     struct fx f;
     fx_build(&f, cfg, 3);
-    assert_int_equal(df_ext_set_start(&f.set), 0);
-    assert_true(RUN_UNTIL(&f, df_ext_set_ready(&f.set)));
+    assert_int_equal(df_ext_set_start(&f.e.set), 0);
+    assert_true(RUN_UNTIL(&f, df_ext_set_ready(&f.e.set)));
     uint64_t stop = UINT64_MAX;
     struct reader r[2] = {{.f = &f, .slot = 1, .stop = &stop}, {.f = &f, .slot = 2, .stop = &stop}};
     pthread_t th[2];

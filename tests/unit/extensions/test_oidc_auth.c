@@ -30,6 +30,8 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#define EXT_FX_WAIT_NS 10000000000ull
+
 #include "df/capabilities/auth_check.h"
 #include "extension/manager.h"
 #include "extensions/oidc_auth/jwt.h"
@@ -37,7 +39,7 @@
 #include "net/conn.h"
 #include "net/http1.h"
 #include "net/http1_proto.h"
-#include "tests/unit/runtime/rt_fixture.h"
+#include "tests/unit/extensions/ext_fixture.h"
 
 #define PIPELINE_FMT                                                                               \
     RT_HEADER RT_GROUP "        extensions:\n"                                                     \
@@ -46,8 +48,6 @@
                        "          gen: {type: 'urn:test:receiver:gen'}\n"                          \
                        "          sink: {type: 'urn:test:exporter:sink'}\n"                        \
                        "        connections: [{from: gen, to: sink}]\n"
-
-#define WAIT_NS 10000000000ull
 
 /* ---- keys and tokens --------------------------------------------------------- */
 
@@ -442,6 +442,8 @@ static int verify(const char *tok, const struct oidc_keyset *ks, char *why)
     return rc;
 }
 
+static const struct oidc_keyset *ks_now; /* test_signatures' key set */
+
 static void expect_verify(const char *tok, const struct oidc_keyset *ks, int want,
                           const char *want_why)
 {
@@ -451,11 +453,31 @@ static void expect_verify(const char *tok, const struct oidc_keyset *ks, int wan
         fail_msg("token: want %d '%s', got %d '%s'", want, want_why ? want_why : "", rc, why);
 }
 
+/* Signs `payload` with `k` as `alg` naming `kid`, and expects `want`. */
+static void expect_signed(const char *alg, EVP_PKEY *k, const char *kid, const char *payload,
+                          int want, const char *want_why)
+{
+    char *t = token(alg, k, kid, payload);
+    expect_verify(t, ks_now, want, want_why);
+    free(t);
+}
+
+/* A token with header `h` (JSON), payload `enc` (base64url) and a dummy
+ * signature, expected refused for `want_why`. */
+static void expect_header(const char *h, const char *enc, const char *want_why)
+{
+    char hb[256], tok[2048];
+    b64url_str(h, hb);
+    snprintf(tok, sizeof tok, "%s.%s.AAAA", hb, enc);
+    expect_verify(tok, ks_now, OIDC_BAD, want_why);
+}
+
 static void test_signatures(void **state)
 {
     char *doc = jwks(jwk(rsa1, "r1", NULL, "sig"), jwk(ec256, "e1", "ES256", NULL),
                      jwk(ec384, "e3", NULL, NULL));
     struct oidc_keyset *ks = parse_ok(doc, 3, 0);
+    ks_now = ks;
     const char *p = claims(issuer, "\"otel\"", "alice", 300, LONG_MIN, NULL);
     struct {
         const char *alg;
@@ -473,12 +495,8 @@ static void test_signatures(void **state)
         expect_verify(t, ks, OIDC_BAD, "bad signature");
         free(t);
     }
-    /* Without a kid: the only key fitting the alg. */
-    char *t = token("ES384", ec384, NULL, p);
-    expect_verify(t, ks, OIDC_OK, NULL);
-    free(t);
     /* Tampered payload: another subject under the same signature. */
-    t = good("RS256", rsa1, "r1", "alice");
+    char *t = good("RS256", rsa1, "r1", "alice");
     char other[512], *dot1 = strchr(t, '.'), *dot2 = strchr(dot1 + 1, '.');
     char enc[1024];
     b64url_str(claims(issuer, "\"otel\"", "mallory", 300, LONG_MIN, NULL), enc);
@@ -501,37 +519,23 @@ static void test_signatures(void **state)
     snprintf(none, sizeof none, "%s.%s.AAAA", h, enc);
     expect_verify(none, ks, OIDC_BAD, "alg none");
     /* HS256 keyed with the public key's PEM, naming the RSA key. */
-    t = token("HS256", rsa1, "r1", p);
-    expect_verify(t, ks, OIDC_BAD, "HMAC");
-    free(t);
+    expect_signed("HS256", rsa1, "r1", p, OIDC_BAD, "HMAC");
     /* A key of the wrong type for the alg: ES256 naming the RSA key, RS256
-     * naming an EC key, ES384 naming the P-256 key, RS256 naming the ES256-
-     * only key's kid. */
-    t = token("ES256", ec256, "r1", p);
-    expect_verify(t, ks, OIDC_BAD, "does not fit");
-    free(t);
-    t = token("RS256", rsa1, "e3", p);
-    expect_verify(t, ks, OIDC_BAD, "does not fit");
-    free(t);
-    t = token("ES384", ec384, "e1", p);
-    expect_verify(t, ks, OIDC_BAD, "does not fit");
-    free(t);
+     * naming an EC key, ES384 naming the P-256 key (whose JWK says ES256). */
+    expect_signed("ES256", ec256, "r1", p, OIDC_BAD, "does not fit");
+    expect_signed("RS256", rsa1, "e3", p, OIDC_BAD, "does not fit");
+    expect_signed("ES384", ec384, "e1", p, OIDC_BAD, "does not fit");
+    /* Without a kid: the only key that fits the alg. */
+    expect_signed("ES384", ec384, NULL, p, OIDC_OK, NULL);
     /* Malformed: parts, encodings, JSON. */
     expect_verify("abc", ks, OIDC_BAD, "three");
     expect_verify("a.b.c.d", ks, OIDC_BAD, "three");
     expect_verify("!!!.e30.AAAA", ks, OIDC_BAD, "base64url");
-    b64url_str("{\"alg\":\"RS256\",\"alg\":\"RS256\"}", h);
-    snprintf(none, sizeof none, "%s.%s.AAAA", h, enc);
-    expect_verify(none, ks, OIDC_BAD, "not a JSON object");
-    b64url_str("{\"alg\":\"RS256\",\"crit\":[\"exp\"]}", h);
-    snprintf(none, sizeof none, "%s.%s.AAAA", h, enc);
-    expect_verify(none, ks, OIDC_BAD, "crit");
-    b64url_str("{\"alg\":\"EdDSA\"}", h);
-    snprintf(none, sizeof none, "%s.%s.AAAA", h, enc);
-    expect_verify(none, ks, OIDC_BAD, "unsupported alg");
-    b64url_str("{\"alg\":\"RS256\"}", h);
-    snprintf(none, sizeof none, "%s.W10.AAAA", h); /* payload [] */
-    expect_verify(none, ks, OIDC_BAD, "payload is not a JSON object");
+    expect_header("{\"alg\":\"RS256\",\"alg\":\"RS256\"}", enc, "not a JSON object");
+    expect_header("{\"alg\":\"RS256\",\"crit\":[\"exp\"]}", enc, "crit");
+    expect_header("{\"alg\":\"EdDSA\"}", enc, "unsupported alg");
+    expect_header("{\"alg\":\"RS256\",\"kid\":7}", enc, "bad kid");
+    expect_header("{\"alg\":\"RS256\"}", "W10", "payload is not a JSON object"); /* [] */
     oidc_keyset_free(ks);
     free(doc);
 }
@@ -589,65 +593,27 @@ static void test_claims(void **state)
 /* ---- the instance, against the issuer ------------------------------------------------ */
 
 struct fx {
-    struct rt t;
-    uv_loop_t loop;
-    struct df_ext_set set;
-    struct df_extension *x;
+    struct ext_fx e;
     const struct df_auth_check_ops *auth;
-    void *self;
 };
 
-#define RUN_UNTIL(f, cond)                                                                         \
-    ({                                                                                             \
-        uint64_t end_ = uv_hrtime() + WAIT_NS;                                                     \
-        while (!(cond) && uv_hrtime() < end_)                                                      \
-            uv_run(&(f)->loop, UV_RUN_NOWAIT), usleep(200);                                        \
-        (cond);                                                                                    \
-    })
+#define RUN_UNTIL(f, cond) EXT_FX_RUN_UNTIL(&(f)->e, cond)
 
 static void fx_build(struct fx *f, const char *cfg)
 {
-    memset(f, 0, sizeof *f);
-    rt_parse(&f->t, yaml(cfg));
-    assert_int_equal(uv_loop_init(&f->loop), 0);
-    int rc = df_ext_set_build(&f->set, "g", "p", rt_pipeline(&f->t), DF_EXEC_SHARED, -1, 1,
-                              &f->loop, NULL, NULL);
-    if (rc)
-        fprintf(stderr, "%s\n", f->set.error);
-    assert_int_equal(rc, 0);
-    f->x = df_ext_set_find(&f->set, "auth");
-    f->auth = df_extension_capability(f->x->desc, DF_AUTH_CHECK_NAME)->ops;
-    struct df_error err = {0};
-    assert_int_equal(df_ext_set_attach(&f->set, 0, 0, &err), 0);
-    f->self = df_ext_self(f->x, 0);
-    assert_ptr_not_equal(f->self, f->x->state);
+    ext_fx_build(&f->e, yaml(cfg), "auth", 1);
+    f->auth = df_extension_capability(f->e.x->desc, DF_AUTH_CHECK_NAME)->ops;
 }
 
 static void fx_start(struct fx *f, const char *cfg)
 {
     fx_build(f, cfg);
-    assert_int_equal(df_ext_set_start(&f->set), 0);
-    assert_true(RUN_UNTIL(f, df_ext_set_ready(&f->set) || f->set.failed));
-    if (f->set.failed)
-        fail_msg("%s", f->set.error);
-}
-
-static void fx_finish(struct fx *f)
-{
-    df_ext_set_detach(&f->set, 0);
-    df_ext_set_stop(&f->set, 2000000000ull);
-    assert_true(RUN_UNTIL(f, df_ext_set_stopped(&f->set)));
-    df_ext_set_close(&f->set);
-    uv_run(&f->loop, UV_RUN_DEFAULT);
-    df_ext_set_destroy(&f->set);
-    df_ext_set_free(&f->set);
-    assert_int_equal(uv_loop_close(&f->loop), 0);
-    df_config_free(f->t.cfg);
+    ext_fx_start(&f->e);
 }
 
 static const struct oidc_view_stats *stats(struct fx *f)
 {
-    return f->self;
+    return f->e.self;
 }
 
 static enum df_auth_decision check_value(struct fx *f, const char *value, struct df_auth_result *r)
@@ -659,7 +625,7 @@ static enum df_auth_decision check_value(struct fx *f, const char *value, struct
                                   .headers = value ? &h : NULL,
                                   .nheaders = value ? 1 : 0};
     memset(r, 0, sizeof *r);
-    enum df_auth_decision d = f->auth->check(f->self, &req, r);
+    enum df_auth_decision d = f->auth->check(f->e.self, &req, r);
     assert_int_equal(d, r->decision);
     return d;
 }
@@ -716,12 +682,12 @@ static void test_decisions(void **state)
     struct df_auth_result r;
     assert_int_equal(check_token(&f, t1, &r), DF_AUTH_ERROR);
     assert_non_null(strstr(r.detail, "not loaded yet"));
-    assert_int_equal(df_ext_set_start(&f.set), 0);
-    assert_true(RUN_UNTIL(&f, df_ext_set_ready(&f.set) || f.set.failed));
-    assert_false(f.set.failed);
+    assert_int_equal(df_ext_set_start(&f.e.set), 0);
+    assert_true(RUN_UNTIL(&f, df_ext_set_ready(&f.e.set) || f.e.set.failed));
+    assert_false(f.e.set.failed);
     assert_int_equal(hits(&srv.discovery_hits), d0 + 1);
     assert_int_equal(hits(&srv.jwks_hits), j0 + 1);
-    assert_int_equal(f.x->refreshes[0], 1);
+    assert_int_equal(f.e.x->refreshes[0], 1);
 
     /* Missing and malformed credentials. */
     assert_int_equal(check_value(&f, NULL, &r), DF_AUTH_DENY);
@@ -804,7 +770,7 @@ static void test_decisions(void **state)
     free(t2);
     free(t3);
     free(t4);
-    fx_finish(&f);
+    ext_fx_finish(&f.e);
 }
 
 /* Unknown kids: each is denied and asks for a refresh; however many
@@ -829,7 +795,7 @@ static void test_unknown_kid_flood_and_rotation(void **state)
     int sent = 0;
     while (uv_hrtime() < until) {
         expect_deny(&f, tok[sent++ % 64], "unknown kid");
-        uv_run(&f.loop, UV_RUN_NOWAIT);
+        uv_run(&f.e.loop, UV_RUN_NOWAIT);
         usleep(1000);
     }
     /* Let any refresh in flight finish. */
@@ -855,10 +821,10 @@ static void test_unknown_kid_flood_and_rotation(void **state)
     assert_string_equal(r.identity->subject, "after");
     /* The old key is gone, cached or not. */
     expect_deny(&f, old, "unknown kid");
-    assert_true(f.x->refreshes[0] >= 3);
+    assert_true(f.e.x->refreshes[0] >= 3);
     free(old);
     free(fresh);
-    fx_finish(&f);
+    ext_fx_finish(&f.e);
 }
 
 /* jwks_uri without discovery, and the periodic refresh. */
@@ -879,8 +845,8 @@ static void test_jwks_uri_and_periodic_refresh(void **state)
     assert_int_equal(j1, j0 + 1);
     assert_true(RUN_UNTIL(&f, hits(&srv.jwks_hits) >= j1 + 1));
     assert_int_equal(hits(&srv.discovery_hits), d0);
-    assert_true(RUN_UNTIL(&f, f.x->refreshes[0] >= 2));
-    fx_finish(&f);
+    assert_true(RUN_UNTIL(&f, f.e.x->refreshes[0] >= 2));
+    ext_fx_finish(&f.e);
 }
 
 static void test_several_issuers(void **state)
@@ -909,7 +875,7 @@ static void test_several_issuers(void **state)
         claims("https://second.example", "\"a1\"", "two", 300, LONG_MIN, ",\"email\":\"x@y\""));
     expect_deny(&f, t, "wrong audience");
     free(t);
-    fx_finish(&f);
+    ext_fx_finish(&f.e);
 }
 
 /* max_identities: a third distinct identity fails closed (error); known
@@ -932,7 +898,7 @@ static void test_identity_bound(void **state)
     free(b);
     free(c);
     free(a2);
-    fx_finish(&f);
+    ext_fx_finish(&f.e);
 }
 
 /* An issuer down at start fails the instance with a message naming the
@@ -941,13 +907,13 @@ static void expect_start_failure(const char *cfg, const char *want)
 {
     struct fx f;
     fx_build(&f, cfg);
-    assert_int_equal(df_ext_set_start(&f.set), 0);
-    assert_true(RUN_UNTIL(&f, f.set.failed || df_ext_set_ready(&f.set)));
-    assert_true(f.set.failed);
-    if (!strstr(f.set.error, want))
-        fail_msg("error '%s' lacks '%s'", f.set.error, want);
-    assert_non_null(strstr(f.set.error, "extension 'auth'"));
-    fx_finish(&f);
+    assert_int_equal(df_ext_set_start(&f.e.set), 0);
+    assert_true(RUN_UNTIL(&f, f.e.set.failed || df_ext_set_ready(&f.e.set)));
+    assert_true(f.e.set.failed);
+    if (!strstr(f.e.set.error, want))
+        fail_msg("error '%s' lacks '%s'", f.e.set.error, want);
+    assert_non_null(strstr(f.e.set.error, "extension 'auth'"));
+    ext_fx_finish(&f.e);
 }
 
 static void test_issuer_down_or_lying(void **state)

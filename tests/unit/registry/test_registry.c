@@ -29,7 +29,8 @@ static const char *const engine_nodes[] = {
     "urn:otel:exporter:otlp_http",
     NULL,
 };
-static const char *const engine_extensions[] = {"urn:otel:extension:bearer_token_auth", NULL};
+static const char *const engine_extensions[] = {"urn:otel:extension:bearer_token_auth",
+                                                "urn:otel:extension:oidc_auth", NULL};
 static const char *const engine_capabilities[] = {"auth_check", "bearer_token_provider",
                                                   "dataset_lookup", NULL};
 
