@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -948,6 +949,84 @@ static void test_issuer_down_or_lying(void **state)
     expect_start_failure(cfg_with(NULL), "no usable signing key");
 }
 
+/* ---- readers on other threads ------------------------------------------------------ */
+
+struct reader {
+    struct fx *f;
+    unsigned slot;
+    const char *known, *fresh; /* tokens of r1, and of r2 (added while they run) */
+    int stop;                  /* atomic */
+    int fresh_allowed;         /* atomic */
+    int bad;
+};
+
+/* Checks the known token (allowed every time, from the cache mostly) and
+ * the fresh one (denied with an unknown kid, which asks for refreshes from
+ * this thread, until the key set holding r2 is published). */
+static void *reader_main(void *arg)
+{
+    struct reader *r = arg;
+    struct df_error err = {0};
+    if (df_ext_set_attach(&r->f->e.set, r->slot, r->slot, &err) < 0) {
+        r->bad = 1;
+        return NULL;
+    }
+    void *self = df_ext_self(r->f->e.x, r->slot);
+    static char values[2][2][OIDC_TOKEN_MAX];
+    snprintf(values[r->slot - 1][0], OIDC_TOKEN_MAX, "Bearer %s", r->known);
+    snprintf(values[r->slot - 1][1], OIDC_TOKEN_MAX, "Bearer %s", r->fresh);
+    while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+        for (int k = 0; k < 2; k++) {
+            const char *v = values[r->slot - 1][k];
+            struct df_auth_header h = {"authorization", 13, v, strlen(v)};
+            struct df_auth_request req = {.headers = &h, .nheaders = 1};
+            struct df_auth_result res;
+            memset(&res, 0, sizeof res);
+            enum df_auth_decision d = r->f->auth->check(self, &req, &res);
+            if (d == DF_AUTH_ALLOW && strcmp(res.identity->subject, k ? "fresh" : "known"))
+                r->bad = 1;
+            else if (d == DF_AUTH_ALLOW && k)
+                __atomic_store_n(&r->fresh_allowed, 1, __ATOMIC_RELEASE);
+            else if (d != DF_AUTH_ALLOW && (!k || !strstr(res.detail, "unknown kid")))
+                r->bad = 1;
+        }
+        sched_yield();
+    }
+    df_ext_set_detach(&r->f->e.set, r->slot);
+    return NULL;
+}
+
+static void test_concurrent_readers(void **state)
+{
+    serve_jwks(jwks(jwk(rsa1, "r1", NULL, NULL), NULL, NULL));
+    struct fx f;
+    memset(&f, 0, sizeof f);
+    ext_fx_build(&f.e, yaml(cfg_with(NULL)), "auth", 3);
+    f.auth = df_extension_capability(f.e.x->desc, DF_AUTH_CHECK_NAME)->ops;
+    ext_fx_start(&f.e);
+    char *known = good("RS256", rsa1, "r1", "known"), *fresh = good("ES256", ec256, "r2", "fresh");
+    struct reader r[2] = {{.f = &f, .slot = 1, .known = known, .fresh = fresh},
+                          {.f = &f, .slot = 2, .known = known, .fresh = fresh}};
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, reader_main, &r[i]), 0);
+    /* The readers ask for refreshes while the JWKS still lacks r2. */
+    int j0 = hits(&srv.jwks_hits);
+    assert_true(RUN_UNTIL(&f, hits(&srv.jwks_hits) > j0));
+    serve_jwks(jwks(jwk(rsa1, "r1", NULL, NULL), jwk(ec256, "r2", NULL, NULL), NULL));
+    assert_true(RUN_UNTIL(&f, __atomic_load_n(&r[0].fresh_allowed, __ATOMIC_ACQUIRE) &&
+                                  __atomic_load_n(&r[1].fresh_allowed, __ATOMIC_ACQUIRE)));
+    for (int i = 0; i < 2; i++)
+        __atomic_store_n(&r[i].stop, 1, __ATOMIC_RELEASE);
+    for (int i = 0; i < 2; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(r[i].bad, 0);
+    }
+    free(known);
+    free(fresh);
+    ext_fx_finish(&f.e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -961,6 +1040,7 @@ int main(void)
         cmocka_unit_test(test_several_issuers),
         cmocka_unit_test(test_identity_bound),
         cmocka_unit_test(test_issuer_down_or_lying),
+        cmocka_unit_test(test_concurrent_readers),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
