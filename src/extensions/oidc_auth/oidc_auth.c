@@ -92,7 +92,7 @@ struct oidc {
     uv_async_t async;
     bool async_open; /* async may be sent to (atomic) */
     /* Control thread only. */
-    bool stopping, ready;
+    bool stopping, ready, async_init;
     /* Views, attached or detached (their identities live until destroy). */
     pthread_mutex_t lock;
     struct view *views;
@@ -579,6 +579,14 @@ static void ask_refresh(struct oidc *o, size_t issuer)
         uv_async_send(&o->async);
 }
 
+/* Verifies `t`'s signature, counting it. */
+static int verify(struct view *v, const struct oidc_jwt *t, const char *tok,
+                  const struct oidc_keyset *ks, char *why)
+{
+    v->stats.verified++;
+    return oidc_jwt_verify(t, tok, ks, why);
+}
+
 /* Decides from the `authorization` header:
  *   absent or blank                          deny missing_credential
  *   several, another scheme, a malformed or
@@ -646,13 +654,12 @@ static enum df_auth_decision check(void *self, const struct df_auth_request *req
         deny(out, DF_AUTH_INVALID_CREDENTIAL, "wrong issuer (not a configured one)");
     } else if (!ks) {
         dec = fail(out, "the keys of issuer '%.80s' are not loaded yet", o->iss[i].c->issuer_url);
-    } else if ((rc = oidc_jwt_verify(t, tok, ks, why)) != OIDC_OK) {
+    } else if ((rc = verify(v, t, tok, ks, why)) != OIDC_OK) {
         if (rc == OIDC_UNKNOWN_KID)
             ask_refresh(o, i);
         deny(out, DF_AUTH_INVALID_CREDENTIAL, "%s%s", why,
              rc == OIDC_UNKNOWN_KID ? " (a refresh of the issuer's keys is asked for)" : "");
-    } else if (v->stats.verified++,
-               oidc_jwt_check_claims(t, o->iss[i].c->issuer_url, o->iss[i].c->audience, now, skew,
+    } else if (oidc_jwt_check_claims(t, o->iss[i].c->issuer_url, o->iss[i].c->audience, now, skew,
                                      &exp, why) < 0) {
         deny(out, DF_AUTH_INVALID_CREDENTIAL, "%s", why);
     } else {
@@ -769,6 +776,7 @@ static int oidc_start(struct df_extension *ext, void *state, struct df_error *er
         return DF_EIO;
     }
     o->async.data = o;
+    o->async_init = true;
     __atomic_store_n(&o->async_open, true, __ATOMIC_RELEASE);
     for (size_t i = 0; i < o->n; i++)
         fetch_keys(&o->iss[i]);
@@ -788,7 +796,10 @@ static void oidc_stop(struct df_extension *ext, void *state)
     struct oidc *o = state;
     o->stopping = true;
     __atomic_store_n(&o->async_open, false, __ATOMIC_RELEASE);
-    uv_close((uv_handle_t *)&o->async, on_async_closed);
+    if (o->async_init)
+        uv_close((uv_handle_t *)&o->async, on_async_closed);
+    else
+        df_extension_stopped(ext);
 }
 
 static void oidc_destroy(struct df_extension *ext, void *state)

@@ -48,7 +48,7 @@ struct oidc_config {
  * them): plain fields written by that core only. For tests. */
 struct oidc_view_stats {
     uint64_t cache_hits; /* allowed from the cache, without verification */
-    uint64_t verified;   /* signatures verified */
+    uint64_t verified;   /* signature verifications made */
 };
 
 /* The option table of `config:`. */
