@@ -59,6 +59,17 @@ static inline void ext_fx_build(struct ext_fx *f, const char *yaml, const char *
     assert_ptr_not_equal(f->self, f->x->state);
 }
 
+/* Attaches core slot `slot` from the calling thread (a reader's own, as a
+ * core's thread would) and returns its `self`, or NULL on failure. No
+ * cmocka assertion: callable from any thread. */
+static inline void *ext_fx_attach(struct ext_fx *f, unsigned slot)
+{
+    struct df_error err = {0};
+    if (df_ext_set_attach(&f->set, slot, slot, &err) < 0)
+        return NULL;
+    return df_ext_self(f->x, slot);
+}
+
 /* Starts the set and waits until it is ready; a failure fails the test. */
 static inline void ext_fx_start(struct ext_fx *f)
 {

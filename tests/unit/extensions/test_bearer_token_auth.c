@@ -546,12 +546,11 @@ struct reader {
 static void *reader_main(void *arg)
 {
     struct reader *r = arg;
-    struct df_error err = {0};
-    if (df_ext_set_attach(&r->f->e.set, r->slot, r->slot, &err) < 0) {
+    void *self = ext_fx_attach(&r->f->e, r->slot);
+    if (!self) {
         r->bad = 1;
         return NULL;
     }
-    void *self = df_ext_self(r->f->e.x, r->slot);
     char value[64];
     for (;;) {
         struct df_bearer_token t;

@@ -612,6 +612,19 @@ static void fx_start(struct fx *f, const char *cfg)
     ext_fx_start(&f->e);
 }
 
+/* fx_start with a config made by printf. */
+static void fx_startf(struct fx *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void fx_startf(struct fx *f, const char *fmt, ...)
+{
+    char cfg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cfg, sizeof cfg, fmt, ap);
+    va_end(ap);
+    fx_start(f, cfg);
+}
+
 static const struct oidc_view_stats *stats(struct fx *f)
 {
     return f->e.self;
@@ -648,6 +661,11 @@ static const struct df_identity *expect_allow(struct fx *f, const char *tok, con
     return r.identity;
 }
 
+/* A token of rsa1 ("r1") with these claims: allowed as `subject`, or
+ * (subject NULL) denied for `detail`. */
+static void expect_claims_decision(struct fx *f, const char *payload, const char *subject,
+                                   const char *detail);
+
 static void expect_deny(struct fx *f, const char *tok, const char *detail)
 {
     struct df_auth_result r;
@@ -659,6 +677,17 @@ static void expect_deny(struct fx *f, const char *tok, const char *detail)
     const char *sig = strrchr(tok, '.');
     if (sig && strlen(sig) > 8)
         assert_null(strstr(r.detail, sig + 1)); /* never the token */
+}
+
+static void expect_claims_decision(struct fx *f, const char *payload, const char *subject,
+                                   const char *detail)
+{
+    char *t = token("RS256", rsa1, "r1", payload);
+    if (subject)
+        expect_allow(f, t, subject);
+    else
+        expect_deny(f, t, detail);
+    free(t);
 }
 
 static char cfgbuf[1024];
@@ -733,33 +762,23 @@ static void test_decisions(void **state)
 
     /* Claims refused. */
     char *t;
-    t = token("RS256", rsa1, "r1", claims(issuer, "\"otel\"", "alice", -120, LONG_MIN, NULL));
-    expect_deny(&f, t, "expired");
-    free(t);
-    t = token("RS256", rsa1, "r1", claims(issuer, "\"otel\"", "alice", 300, 120, NULL));
-    expect_deny(&f, t, "not yet valid");
-    free(t);
+    expect_claims_decision(&f, claims(issuer, "\"otel\"", "alice", -120, LONG_MIN, NULL), NULL,
+                           "expired");
+    expect_claims_decision(&f, claims(issuer, "\"otel\"", "alice", 300, 120, NULL), NULL,
+                           "not yet valid");
     /* The default skew is 1 minute: nbf 30 s ahead and exp 30 s ago pass. */
-    t = token("RS256", rsa1, "r1", claims(issuer, "\"otel\"", "skew", -30, 30, NULL));
-    expect_allow(&f, t, "skew");
-    free(t);
-    t = token("RS256", rsa1, "r1", claims(issuer, "\"other\"", "alice", 300, LONG_MIN, NULL));
-    expect_deny(&f, t, "wrong audience");
-    free(t);
-    t = token("RS256", rsa1, "r1",
-              claims("http://evil.example", "\"otel\"", "a", 300, LONG_MIN, NULL));
-    expect_deny(&f, t, "wrong issuer");
-    free(t);
-    t = token("RS256", rsa1, "r1", "{\"iss\":\"x\",\"aud\":\"otel\",\"sub\":\"a\"}");
-    expect_deny(&f, t, "wrong issuer");
-    free(t);
+    expect_claims_decision(&f, claims(issuer, "\"otel\"", "skew", -30, 30, NULL), "skew", NULL);
+    expect_claims_decision(&f, claims(issuer, "\"other\"", "alice", 300, LONG_MIN, NULL), NULL,
+                           "wrong audience");
+    expect_claims_decision(&f, claims("http://evil.example", "\"otel\"", "a", 300, LONG_MIN, NULL),
+                           NULL, "wrong issuer");
+    expect_claims_decision(&f, "{\"iss\":\"x\",\"aud\":\"otel\",\"sub\":\"a\"}", NULL,
+                           "wrong issuer");
     /* No subject claim. */
     char p[512];
     snprintf(p, sizeof p, "{\"iss\":\"%s\",\"aud\":\"otel\",\"exp\":%ld}", issuer,
              (long)time(NULL) + 100);
-    t = token("RS256", rsa1, "r1", p);
-    expect_deny(&f, t, "no string 'sub' claim");
-    free(t);
+    expect_claims_decision(&f, p, NULL, "no string 'sub' claim");
     /* alg confusion through the whole path. */
     t = token("HS256", rsa1, "r1", claims(issuer, "\"otel\"", "alice", 300, LONG_MIN, NULL));
     expect_deny(&f, t, "HMAC");
@@ -833,15 +852,11 @@ static void test_jwks_uri_and_periodic_refresh(void **state)
 {
     serve_jwks(usual_jwks());
     int d0 = hits(&srv.discovery_hits), j0 = hits(&srv.jwks_hits);
-    char cfg[512];
-    snprintf(cfg, sizeof cfg,
-             "{issuer_url: '%s', jwks_uri: '%s/jwks', audience: a1, jwks_refresh_interval: 1s}",
-             issuer, issuer);
     struct fx f;
-    fx_start(&f, cfg);
-    char *t = token("RS256", rsa1, "r1", claims(issuer, "\"a1\"", "one", 300, LONG_MIN, NULL));
-    expect_allow(&f, t, "one");
-    free(t);
+    fx_startf(&f,
+              "{issuer_url: '%s', jwks_uri: '%s/jwks', audience: a1, jwks_refresh_interval: 1s}",
+              issuer, issuer);
+    expect_claims_decision(&f, claims(issuer, "\"a1\"", "one", 300, LONG_MIN, NULL), "one", NULL);
     int j1 = hits(&srv.jwks_hits);
     assert_int_equal(j1, j0 + 1);
     assert_true(RUN_UNTIL(&f, hits(&srv.jwks_hits) >= j1 + 1));
@@ -850,32 +865,28 @@ static void test_jwks_uri_and_periodic_refresh(void **state)
     ext_fx_finish(&f.e);
 }
 
+/* Two issuer names served by one server, the second through jwks_uri (its
+ * discovery document would name the first): `iss` selects the issuer, and
+ * each has its own audience and username claim. */
 static void test_several_issuers(void **state)
 {
     serve_jwks(usual_jwks());
-    char cfg[1024];
-    /* Two issuer names served by one server: the second through jwks_uri
-     * (its discovery document would name the first). */
-    snprintf(cfg, sizeof cfg,
-             "{issuers: [{issuer_url: '%s', audience: a1}, {issuer_url: 'https://second.example', "
-             "jwks_uri: '%s/jwks', audience: a2, username_claim: email}]}",
-             issuer, issuer);
     struct fx f;
-    fx_start(&f, cfg);
-    char *t = token("RS256", rsa1, "r1", claims(issuer, "\"a1\"", "one", 300, LONG_MIN, NULL));
-    expect_allow(&f, t, "one");
-    free(t);
-    t = token("RS256", rsa1, "r1",
-              claims("https://second.example", "\"a2\"", "two", 300, LONG_MIN,
-                     ",\"email\":\"two@example.com\""));
-    expect_allow(&f, t, "two@example.com");
-    free(t);
-    /* Each issuer's audience is its own. */
-    t = token(
-        "RS256", rsa1, "r1",
-        claims("https://second.example", "\"a1\"", "two", 300, LONG_MIN, ",\"email\":\"x@y\""));
-    expect_deny(&f, t, "wrong audience");
-    free(t);
+    fx_startf(&f,
+              "{issuers: [{issuer_url: '%s', audience: a1}, {issuer_url: 'https://second.example', "
+              "jwks_uri: '%s/jwks', audience: a2, username_claim: email}]}",
+              issuer, issuer);
+    const char *second = "https://second.example", *email = ",\"email\":\"two@example.com\"";
+    expect_claims_decision(&f, claims(issuer, "\"a1\"", "one", 300, LONG_MIN, NULL), "one", NULL);
+    expect_claims_decision(&f, claims(second, "\"a2\"", "two", 300, LONG_MIN, email),
+                           "two@example.com", NULL);
+    expect_claims_decision(&f, claims(second, "\"a1\"", "two", 300, LONG_MIN, email), NULL,
+                           "wrong audience");
+    expect_claims_decision(&f, claims(issuer, "\"a2\"", "one", 300, LONG_MIN, NULL), NULL,
+                           "wrong audience");
+    /* The second issuer's tokens need the email claim. */
+    expect_claims_decision(&f, claims(second, "\"a2\"", "two", 300, LONG_MIN, NULL), NULL,
+                           "no string 'email' claim");
     ext_fx_finish(&f.e);
 }
 
@@ -966,12 +977,11 @@ struct reader {
 static void *reader_main(void *arg)
 {
     struct reader *r = arg;
-    struct df_error err = {0};
-    if (df_ext_set_attach(&r->f->e.set, r->slot, r->slot, &err) < 0) {
+    void *self = ext_fx_attach(&r->f->e, r->slot);
+    if (!self) {
         r->bad = 1;
         return NULL;
     }
-    void *self = df_ext_self(r->f->e.x, r->slot);
     static char values[2][2][OIDC_TOKEN_MAX];
     snprintf(values[r->slot - 1][0], OIDC_TOKEN_MAX, "Bearer %s", r->known);
     snprintf(values[r->slot - 1][1], OIDC_TOKEN_MAX, "Bearer %s", r->fresh);
