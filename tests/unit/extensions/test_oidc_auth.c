@@ -40,6 +40,9 @@
 #include "net/conn.h"
 #include "net/http1.h"
 #include "net/http1_proto.h"
+#include "net/tls.h"
+#include "net/tls_proto.h"
+#include "tests/support/test_pki.h"
 #include "tests/unit/extensions/ext_fixture.h"
 
 #define PIPELINE_FMT                                                                               \
@@ -177,7 +180,8 @@ static char *sign(const char *alg, EVP_PKEY *k, const char *header, const char *
     return tok;
 }
 
-static char issuer[64]; /* the test issuer's URL, set once the server listens */
+static char issuer[64];       /* the test issuer's URL, set once the server listens */
+static char issuer_https[64]; /* the same issuer over TLS (the test PKI's server) */
 
 /* A payload with exp/nbf/iat relative to now; "" leaves a claim out. */
 static const char *claims(const char *iss, const char *aud, const char *sub, long exp, long nbf,
@@ -217,7 +221,8 @@ static struct {
     uv_loop_t loop;
     uv_async_t stop;
     pthread_t thread;
-    struct df_listener *l;
+    struct df_listener *l, *tls;
+    struct df_tls_ctx *tls_ctx;
     int port;
     pthread_mutex_t lock;
     char *jwks;                    /* served at /jwks (lock) */
@@ -238,14 +243,16 @@ static void serve_jwks(char *doc)
     pthread_mutex_unlock(&srv.lock);
 }
 
+/* `ud` is the issuer URL the listener serves. */
 static void handle(void *ud, const struct df_http1_request *req, struct df_http1_response *res)
 {
+    const char *self = ud;
     if (!strcmp(req->path, "/.well-known/openid-configuration")) {
         __atomic_add_fetch(&srv.discovery_hits, 1, __ATOMIC_RELEASE);
         df_http1_response_text(res, 200, "application/json",
                                "{\"issuer\":\"%s\",\"jwks_uri\":\"%s/jwks\","
                                "\"id_token_signing_alg_values_supported\":[\"RS256\"]}",
-                               srv.iss_said ? srv.iss_said : issuer, issuer);
+                               srv.iss_said ? srv.iss_said : self, self);
     } else if (!strcmp(req->path, "/jwks")) {
         __atomic_add_fetch(&srv.jwks_hits, 1, __ATOMIC_RELEASE);
         pthread_mutex_lock(&srv.lock);
@@ -259,12 +266,40 @@ static void handle(void *ud, const struct df_http1_request *req, struct df_http1
 static struct df_proto *select_http(void *ud, struct df_conn *conn, const uint8_t *first,
                                     size_t len)
 {
-    return df_http1_proto_new(conn, handle, NULL, NULL, NULL);
+    return df_http1_proto_new(conn, handle, issuer, NULL, NULL);
+}
+
+static struct df_proto *select_inner(void *ud, struct df_conn *conn, const char *alpn,
+                                     const struct df_tls_conn *tls, const uint8_t *first,
+                                     size_t len)
+{
+    return df_http1_proto_new(conn, handle, issuer_https, NULL, NULL);
+}
+
+static void tls_failed(void *ud, const char *reason) {}
+
+static struct df_proto *select_tls(void *ud, struct df_conn *conn, const uint8_t *first, size_t len)
+{
+    return df_tls_proto_server(srv.tls_ctx, conn, select_inner, tls_failed, NULL);
+}
+
+/* A listener on 127.0.0.1 (ephemeral port), or NULL. */
+static struct df_listener *listen_local(df_proto_select_fn select, int *port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    struct df_listener_opts o = {.tcp_nodelay = true};
+    char err[256];
+    struct df_listener *l =
+        df_listener_start(&srv.loop, (struct sockaddr *)&a, &o, select, NULL, err, sizeof err);
+    *port = l ? df_listener_port(l) : 0;
+    return l;
 }
 
 static void stop_server(uv_async_t *a)
 {
     df_listener_close(srv.l, NULL, NULL);
+    df_listener_close(srv.tls, NULL, NULL);
     uv_close((uv_handle_t *)&srv.stop, NULL);
 }
 
@@ -287,16 +322,19 @@ static int group_setup(void **state)
     pthread_mutex_init(&srv.lock, NULL);
     uv_loop_init(&srv.loop);
     uv_async_init(&srv.loop, &srv.stop, stop_server);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-    struct df_listener_opts o = {.tcp_nodelay = true};
-    char err[256];
-    srv.l =
-        df_listener_start(&srv.loop, (struct sockaddr *)&a, &o, select_http, NULL, err, sizeof err);
-    if (!srv.l)
+    if (test_pki_setup() < 0)
         return -1;
-    srv.port = df_listener_port(srv.l);
+    char err[512];
+    struct df_tls_server_config sc = {.cert_file = test_pki_path("server.pem"),
+                                      .key_file = test_pki_path("server.key")};
+    if (!(srv.tls_ctx = df_tls_server_ctx_new(&sc, err, sizeof err)))
+        return -1;
+    int tls_port;
+    if (!(srv.l = listen_local(select_http, &srv.port)) ||
+        !(srv.tls = listen_local(select_tls, &tls_port)))
+        return -1;
     snprintf(issuer, sizeof issuer, "http://127.0.0.1:%d", srv.port);
+    snprintf(issuer_https, sizeof issuer_https, "https://127.0.0.1:%d", tls_port);
     return pthread_create(&srv.thread, NULL, server_main, NULL) ? -1 : 0;
 }
 
@@ -305,6 +343,8 @@ static int group_teardown(void **state)
     uv_async_send(&srv.stop);
     pthread_join(srv.thread, NULL);
     uv_loop_close(&srv.loop);
+    df_tls_ctx_free(srv.tls_ctx);
+    test_pki_teardown();
     free(srv.jwks);
     EVP_PKEY_free(rsa1);
     EVP_PKEY_free(rsa2);
@@ -960,6 +1000,31 @@ static void test_issuer_down_or_lying(void **state)
     expect_start_failure(cfg_with(NULL), "no usable signing key");
 }
 
+/* An https issuer: trusted through tls.ca_file (discovery and JWKS both
+ * over TLS), or with insecure_skip_verify; without either, the test CA is
+ * not trusted and the start fails naming the issuer. */
+static void test_https_issuer(void **state)
+{
+    serve_jwks(usual_jwks());
+    struct fx f;
+    fx_startf(&f, "{issuer_url: '%s', audience: otel, tls: {ca_file: '%s'}}", issuer_https,
+              test_pki_path("ca.pem"));
+    expect_claims_decision(&f, claims(issuer_https, "\"otel\"", "tls", 300, LONG_MIN, NULL), "tls",
+                           NULL);
+    /* The plain issuer's tokens are another issuer's. */
+    expect_claims_decision(&f, claims(issuer, "\"otel\"", "tls", 300, LONG_MIN, NULL), NULL,
+                           "wrong issuer");
+    ext_fx_finish(&f.e);
+    fx_startf(&f, "{issuer_url: '%s', audience: otel, tls: {insecure_skip_verify: true}}",
+              issuer_https);
+    ext_fx_finish(&f.e);
+    char cfg[256], want[128];
+    snprintf(cfg, sizeof cfg, "{issuer_url: '%s', audience: otel}", issuer_https);
+    snprintf(want, sizeof want, "cannot load the keys of issuer '%s': GET %s/.well-known/",
+             issuer_https, issuer_https);
+    expect_start_failure(cfg, want);
+}
+
 /* ---- readers on other threads ------------------------------------------------------ */
 
 struct reader {
@@ -1050,6 +1115,7 @@ int main(void)
         cmocka_unit_test(test_several_issuers),
         cmocka_unit_test(test_identity_bound),
         cmocka_unit_test(test_issuer_down_or_lying),
+        cmocka_unit_test(test_https_issuer),
         cmocka_unit_test(test_concurrent_readers),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
