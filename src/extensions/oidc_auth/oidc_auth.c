@@ -400,6 +400,8 @@ static const struct df_identity *intern(struct view *v, const char *key, size_t 
         *full = true;
         return NULL;
     }
+    if (v->ids_count + 2 > v->ids_cap)
+        return NULL; /* earlier growth failed: keep an empty slot, so probes end */
     struct interned *e = malloc(sizeof *e + nattrs * sizeof e->attrs[0] + len);
     if (!e)
         return NULL;
