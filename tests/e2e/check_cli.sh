@@ -274,6 +274,7 @@ assert lookup["provided_by"] == [{"urn": "urn:test:extension:lookup", "version":
                                  {"urn": "urn:test:extension:lookup_local", "version": 2}], lookup
 assert caps["auth_check"]["provided_by"] == [
     {"urn": "urn:otel:extension:bearer_token_auth", "version": 1},
+    {"urn": "urn:otel:extension:oidc_auth", "version": 1},
     {"urn": "urn:test:extension:header_auth", "version": 1}], caps["auth_check"]
 assert caps["auth_check"]["consumed_by"] == ["urn:otel:receiver:otlp"], caps["auth_check"]
 e = exts["urn:test:extension:lookup"]

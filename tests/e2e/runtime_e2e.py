@@ -460,11 +460,11 @@ def scenario_start_failure(engine, engine_test, tmp):
 # ---- exporters: engine A (generator -> OTLP exporter) feeding engine B
 # (receiver:otlp -> exporter) over loopback -------------------------------------
 
-def receiver_engine(engine, tmp, name, grpc_port, http_port, exporter=NOOP, auth="", cores=1):
+def receiver_engine(engine, tmp, name, grpc_port, http_port, exporter=NOOP, auth="", cores=1,
+                    auth_type="extension:bearer_token_auth"):
     """Engine B: receiver:otlp (gRPC and HTTP, answering after the pipeline's
     outcome) -> `exporter`; with `auth` (an extension's config map) the
-    receiver checks requests with extension:bearer_token_auth instance
-    `auth`."""
+    receiver checks requests with the `auth_type` instance `auth`."""
     work = os.path.join(tmp, name)
     os.makedirs(work, exist_ok=True)
     nodes = ("          rx:\n"
@@ -478,13 +478,13 @@ def receiver_engine(engine, tmp, name, grpc_port, http_port, exporter=NOOP, auth
              % ("            capabilities: {auth_check: auth}\n" if auth else "", grpc_port,
                 http_port, exporter))
     return Engine(engine, pipeline(nodes, "          - {from: rx, to: out}\n",
-                                   extensions=bearer_ext(auth)), work, ["--num-cores", str(cores)])
+                                   extensions=bearer_ext(auth, auth_type)), work,
+                  ["--num-cores", str(cores)])
 
 
-def bearer_ext(config):
-    """An extensions: entry `auth` of extension:bearer_token_auth, or none."""
-    return ("          auth: {type: extension:bearer_token_auth, config: %s}" % config
-            if config else "")
+def bearer_ext(config, ext_type="extension:bearer_token_auth"):
+    """An extensions: entry `auth` of `ext_type`, or none."""
+    return "          auth: {type: %s, config: %s}" % (ext_type, config) if config else ""
 
 
 def sender_engine(engine, tmp, name, exporter_config, traffic, cores=1, auth=""):
@@ -1292,6 +1292,140 @@ def scenario_oauth2(engine, engine_test, tmp):
     print("oauth2: %d tokens issued, renewed %.2f s into a 2 s lifetime; the last token served "
           "%.2f s past the outage, then Nacks" % (len(issued()), t2_at - t1_at,
                                                   max(after) - down_at))
+
+
+def scenario_oidc(engine, engine_test, tmp):
+    """extension:oidc_auth end to end, in the shipped binary. A Python
+    issuer (http.server on a thread) serves discovery and a JWKS; tokens are
+    signed here with the openssl command line (tests/e2e/jwt_tool.py). A
+    receiver:otlp on 2 cores bound to oidc_auth answers valid RS256 and
+    ES256 tokens with 200 and expired, wrong-audience, unknown-kid, alg none,
+    HS256 and missing credentials with 401 + WWW-Authenticate: Bearer; the
+    issuer rotates its key while the engine runs and a token signed by the
+    new key is accepted without a restart (the old key's tokens refused);
+    unknown kids are fetched at most once per jwks_min_refresh_interval; no
+    token in the log. Then an engine started while the issuer is down exits
+    1 with an error naming the extension and the issuer's URL."""
+    import http.server
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import jwt_tool
+    keys = os.path.join(tmp, "keys")
+    os.makedirs(keys)
+    rsa1, ec1 = jwt_tool.Key(keys, "rsa-1"), jwt_tool.Key(keys, "ec-1", "P-256")
+    rsa2 = jwt_tool.Key(keys, "rsa-2")
+    state = {"jwks": jwt_tool.jwks(rsa1, ec1), "jwks_hits": 0}
+    lock = threading.Lock()
+
+    class Issuer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            with lock:
+                if self.path == "/.well-known/openid-configuration":
+                    body = json.dumps({"issuer": issuer, "jwks_uri": issuer + "/jwks"})
+                elif self.path == "/jwks":
+                    state["jwks_hits"] += 1
+                    body = state["jwks"]
+                else:
+                    body = None
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body or "")))
+            self.end_headers()
+            self.wfile.write((body or "").encode())
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Issuer)
+    issuer = "http://127.0.0.1:%d" % srv.server_port
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+
+    def claims(**kw):
+        now = int(time.time())
+        c = {"iss": issuer, "aud": "otel-collector", "sub": "svc-a", "exp": now + 600,
+             "iat": now, "groups": ["ingest"]}
+        c.update(kw)
+        return c
+
+    auth = ("{issuer_url: '%s', audience: otel-collector, groups_claim: groups, "
+            "jwks_min_refresh_interval: 1s, clock_skew: 5s}" % issuer)
+    grpc_port, http_port = free_port(), free_port()
+    b = receiver_engine(engine, tmp, "oidc_b", grpc_port, http_port, auth=auth, cores=2,
+                        auth_type="extension:oidc_auth")
+    b.wait_ready()
+    valid_rs, valid_es = jwt_tool.token(rsa1, claims()), jwt_tool.token(ec1, claims(sub="svc-b"))
+    hs256 = jwt_tool.token(rsa1, claims(), header={"alg": "HS256", "kid": "rsa-1"}, alg="RS256")
+    refused = (
+        ("expired", jwt_tool.token(rsa1, claims(exp=int(time.time()) - 60))),
+        ("wrong audience", jwt_tool.token(rsa1, claims(aud="someone-else"))),
+        ("unknown kid", jwt_tool.token(rsa2, claims(), kid="rsa-2")),
+        ("alg none", jwt_tool.token(rsa1, claims(), header={"alg": "none", "kid": "rsa-1"})),
+        ("HS256 header on an RS256 signature", hs256),
+        ("wrong issuer", jwt_tool.token(rsa1, claims(iss="http://evil.example"))))
+    accepted = 0
+    for what, authorization, want in (
+            ("RS256", "Bearer " + valid_rs, (200, None)),
+            ("ES256", "Bearer " + valid_es, (200, None)),
+            ("RS256 again (cached)", "Bearer " + valid_rs, (200, None)),
+            ("no credential", None, (401, "Bearer"))) + tuple(
+                (w, "Bearer " + t, (401, "Bearer")) for w, t in refused):
+        got = post_logs(http_port, authorization)
+        if got != want:
+            fail("%s: got %s, want %s\n%s" % (what, got, want, b.log()))
+        accepted += got[0] == 200
+
+    # A flood of unknown kids for 2.5 s: at most one JWKS fetch per second.
+    flood = [jwt_tool.token(ec1, claims(), kid="random-%d" % i) for i in range(5)]
+    with lock:
+        hits0 = state["jwks_hits"]
+    t0 = time.time()
+    sent = 0
+    while time.time() - t0 < 2.5:
+        if post_logs(http_port, "Bearer " + flood[sent % 5])[0] != 401:
+            fail("an unknown kid was accepted")
+        sent += 1
+    elapsed = time.time() - t0
+    with lock:
+        fetched = state["jwks_hits"] - hits0
+    if fetched < 1 or fetched > 2 + int(elapsed):
+        fail("%d JWKS fetches for %d unknown-kid requests in %.1f s" % (fetched, sent, elapsed))
+
+    # Rotation: the issuer now signs with rsa-2 only.
+    with lock:
+        state["jwks"] = jwt_tool.jwks(rsa2)
+    rotated = time.time()
+    fresh = jwt_tool.token(rsa2, claims(sub="svc-rotated"))
+    b.wait("the rotated key accepted",
+           lambda: post_logs(http_port, "Bearer " + fresh)[0] == 200, timeout=10)
+    accepted += 1
+    took = time.time() - rotated
+    if post_logs(http_port, "Bearer " + valid_rs) != (401, "Bearer"):
+        fail("a token of the removed key is still accepted")
+    b.wait_log(r"changed the keys of issuer '%s'" % re.escape(issuer))
+    m = b.metrics()
+    if total(m, "df_node_items_received_total", node="out") < accepted:
+        fail("delivered %d items, want >= %d" % (
+            total(m, "df_node_items_received_total", node="out"), accepted))
+    if total(m, "df_receiver_otlp_auth_denied_total") < len(refused) + 1:
+        fail("denied %d" % total(m, "df_receiver_otlp_auth_denied_total"))
+    stop(b)
+    log = b.log()
+    for t in (valid_rs, valid_es, fresh) + tuple(t for _, t in refused):
+        if t.rsplit(".", 1)[1] and t.rsplit(".", 1)[1] in log:
+            fail("a token appears in the log")
+
+    # The issuer down at start: exit 1, naming the extension and the URL.
+    srv.shutdown()
+    srv.server_close()
+    c = receiver_engine(engine, tmp, "oidc_down", free_port(), free_port(), auth=auth,
+                        auth_type="extension:oidc_auth")
+    code = c.exit_code()
+    log = c.log()
+    if code != 1 or "extension 'auth'" not in log or \
+            "cannot load the keys of issuer '%s'" % issuer not in log:
+        fail("issuer down: exit %d\n%s" % (code, log))
+    print("oidc: RS256/ES256 accepted, %d kinds refused with 401; %d JWKS fetches for %d "
+          "unknown kids in %.1f s; rotated key served after %.2f s; issuer down -> exit 1" % (
+              len(refused) + 1, fetched, sent, elapsed, took))
 
 
 def main():

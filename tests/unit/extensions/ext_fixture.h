@@ -20,7 +20,9 @@
 #include "extension/manager.h"
 #include "tests/unit/runtime/rt_fixture.h"
 
+#ifndef EXT_WAIT_NS /* a test may wait longer */
 #define EXT_WAIT_NS 5000000000ull
+#endif
 
 /* A pipeline with one extension, `id` of type `type` with `config` (a flow
  * mapping), on line 7 (where config errors are reported), and test nodes
@@ -75,24 +77,48 @@ static inline const void *ext_fx_ops(const struct ext_fx *f, const char *name)
     return c->ops;
 }
 
-/* Turns the loop until `cond` holds or `ns` passed; returns cond. */
+/* Turns the loop until `cond` holds or `ns` passed; returns cond. Never
+ * blocks in the loop for long: other threads (a server, readers) may be
+ * what makes `cond` true. */
 #define EXT_RUN_UNTIL_NS(f, cond, ns)                                                              \
     ({                                                                                             \
         uint64_t end_ = uv_hrtime() + (ns);                                                        \
-        while (!(cond) && uv_hrtime() < end_)                                                      \
-            uv_run(&(f)->loop, UV_RUN_ONCE);                                                       \
+        while (!(cond) && uv_hrtime() < end_) {                                                    \
+            uv_run(&(f)->loop, UV_RUN_NOWAIT);                                                     \
+            if (!(cond))                                                                           \
+                usleep(200);                                                                       \
+        }                                                                                          \
         (cond);                                                                                    \
     })
 #define EXT_RUN_UNTIL(f, cond) EXT_RUN_UNTIL_NS(f, cond, EXT_WAIT_NS)
+
+/* Attaches core slot `slot` from the calling thread (a reader's own, as a
+ * core's thread would) and returns its `self`, or NULL on failure. No
+ * cmocka assertion: callable from any thread. */
+static inline void *ext_fx_attach(struct ext_fx *f, unsigned slot)
+{
+    struct df_error err = {0};
+    if (df_ext_set_attach(&f->set, slot, slot, &err) < 0)
+        return NULL;
+    return df_ext_self(f->x, slot);
+}
+
+/* Starts the built set and waits until it is ready; a failure fails the
+ * test with the set's error. */
+static inline void ext_fx_run(struct ext_fx *f)
+{
+    assert_int_equal(df_ext_set_start(&f->set), 0);
+    assert_true(EXT_RUN_UNTIL(f, df_ext_set_ready(&f->set) || f->set.failed));
+    if (f->set.failed)
+        fail_msg("%s", f->set.error);
+}
 
 /* Builds with `nslots` slots, starts, and waits for readiness. */
 static inline void ext_fx_start_slots(struct ext_fx *f, const char *yaml, const char *id,
                                       unsigned nslots)
 {
     ext_fx_build(f, yaml, id, nslots);
-    assert_int_equal(df_ext_set_start(&f->set), 0);
-    assert_true(EXT_RUN_UNTIL(f, df_ext_set_ready(&f->set) || f->set.failed));
-    assert_false(f->set.failed);
+    ext_fx_run(f);
 }
 
 static inline void ext_fx_start(struct ext_fx *f, const char *yaml, const char *id)
