@@ -150,6 +150,7 @@ static void on_open(uv_fs_t *req)
 
 void ext_file_read_start(struct ext_file_read *r, const char *path, ext_file_read_fn done, void *ud)
 {
+    OPENSSL_cleanse(r->buf, r->len); /* a previous read's, when started from its callback */
     r->done = done;
     r->ud = ud;
     r->busy = true;
