@@ -259,8 +259,8 @@ static void on_read(struct ext_file_read *r, void *ud)
                          path, keeping);
     }
     if (t) {
-        df_extension_log(b->ext, DF_LOG_INFO, "htpasswd file '%s' %s: %zu users", path,
-                         b->t ? "changed" : "loaded", t->n);
+        df_extension_log(b->ext, DF_LOG_INFO, "htpasswd file '%s' %s: %zu user%s", path,
+                         b->t ? "changed" : "loaded", t->n, t->n == 1 ? "" : "s");
         install(b, t);
     }
     df_extension_refreshed(b->ext, t != NULL);
