@@ -114,8 +114,9 @@ enum ba_header {
 enum ba_header ba_header_decode(const char *value, size_t len, char *cred, size_t *cred_len,
                                 size_t *user_len);
 
-/* Strict base64 (RFC 4648 alphabet, padded, length a multiple of 4) into
- * out[0..cap). Returns the decoded length, or -1. */
+/* Strict base64 (RFC 4648 alphabet, padded, length a multiple of 4, the
+ * padding's bits zero: only the canonical encoding) into out[0..cap).
+ * Returns the decoded length, or -1. */
 long ba_base64_decode(const char *in, size_t len, unsigned char *out, size_t cap);
 
 #endif

@@ -53,6 +53,8 @@ long ba_base64_decode(const char *in, size_t len, unsigned char *out, size_t cap
         unsigned long w = (unsigned long)v[0] << 18 | (unsigned long)v[1] << 12 |
                           (unsigned long)v[2] << 6 | (unsigned long)v[3];
         size_t take = 3 - pad;
+        if ((pad == 1 && (w & 0xff)) || (pad == 2 && (w & 0xffff)))
+            return -1; /* non-zero bits in the padding: not the canonical form */
         if (o + take > cap)
             return -1;
         out[o++] = (unsigned char)(w >> 16);

@@ -330,11 +330,12 @@ static void test_header_decode(void **state)
         "Basic YWxp=2U6cGE6c3M=",  /* '=' inside */
         "Basic YWxpY2U6cGE6c3M= x",
         "Basic YWxpY2U6cGE6c3M*",
-        "Basic YWxpY2U=", /* "alice": no ':' */
-        "Basic OnB3",     /* ":pw": no user */
-        "Basic YQFiOnB3", /* "a\x01b:pw" */
-        "Basic YTpwAHc=", /* "a:p\0w" */
-        "Basic YTpwdw0K", /* "a:pw\r\n" */
+        "Basic YWxpY2U6cGE6c3N=", /* non-zero padding bits */
+        "Basic YWxpY2U=",         /* "alice": no ':' */
+        "Basic OnB3",             /* ":pw": no user */
+        "Basic YQFiOnB3",         /* "a\x01b:pw" */
+        "Basic YTpwAHc=",         /* "a:p\0w" */
+        "Basic YTpwdw0K",         /* "a:pw\r\n" */
     };
     for (size_t i = 0; i < DF_COUNTOF(malformed); i++) {
         if (decode(malformed[i], cred, &clen, &ulen) != BA_HEADER_MALFORMED)
