@@ -146,14 +146,7 @@ static const struct df_option opts[] = {
      .def = "df_engine",
      .offset = offsetof(struct ba_config, realm),
      .desc = "the realm of the 401 challenge, `Basic realm=\"<realm>\", charset=\"UTF-8\"`"},
-    {.name = "watch_interval",
-     .type = DF_OPT_DURATION,
-     .flags = DF_OPT_BOUNDED,
-     .min = 10000000,
-     .max = 3600000000000LL,
-     .def = "500ms",
-     .offset = offsetof(struct ba_config, watch_interval),
-     .desc = "how often the htpasswd file is checked for a change (identity, size, times)"},
+    EXT_OPT_WATCH_INTERVAL(struct ba_config, watch_interval, "the htpasswd file is"),
 };
 
 const struct df_option_table ba_table = {

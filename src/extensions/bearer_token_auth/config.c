@@ -267,14 +267,7 @@ static const struct df_option opts[] = {
      .def = "authorization",
      .offset = offsetof(struct bta_config, header),
      .desc = "the request header holding `<scheme> <token>` (name compared case-insensitively)"},
-    {.name = "watch_interval",
-     .type = DF_OPT_DURATION,
-     .flags = DF_OPT_BOUNDED,
-     .min = 10000000,
-     .max = 3600000000000LL,
-     .def = "500ms",
-     .offset = offsetof(struct bta_config, watch_interval),
-     .desc = "how often token files are checked for a change (identity, size, times)"},
+    EXT_OPT_WATCH_INTERVAL(struct bta_config, watch_interval, "token files are"),
 };
 
 const struct df_option_table bta_table = {

@@ -20,6 +20,19 @@
 
 #include <uv.h>
 
+#include "df/options.h"
+
+/* The `watch_interval` option of a provider watching files: a duration
+ * 10ms..1h, default 500ms, into `config_type`'s uint64_t `field`; `what` names
+ * the files ("the htpasswd file is"). */
+#define EXT_OPT_WATCH_INTERVAL(config_type, field, what)                                           \
+    {                                                                                              \
+        .name = "watch_interval", .type = DF_OPT_DURATION, .flags = DF_OPT_BOUNDED,                \
+        .min = 10000000, .max = 3600000000000LL, .def = "500ms",                                   \
+        .offset = offsetof(config_type, field),                                                    \
+        .desc = "how often " what " checked for a change (identity, size, times)"                  \
+    }
+
 /* Reads `path` into buf[0..cap): sets *len (cap means "cap bytes or more";
  * callers pass their bound + 1 to tell "too large"). Returns NULL, or why
  * the file could not be read (strerror's text). */
