@@ -27,10 +27,8 @@
 
 #include <openssl/evp.h>
 
-#include "config/model.h"
-#include "df/capabilities/auth_check.h"
-#include "extension/manager.h"
 #include "extensions/basic_auth/basic_auth.h"
+#include "tests/fuzz/auth_fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -56,14 +54,6 @@ static const char config[] = "version: otel_dataflow/v1\n"
                              "          sink: {type: 'urn:test:exporter:sink'}\n"
                              "        connections: [{from: gen, to: sink}]\n";
 
-static struct {
-    struct df_config *cfg;
-    uv_loop_t loop;
-    struct df_ext_set set;
-    const struct df_auth_check_ops *ops;
-    void *self;
-} fx;
-
 static void sha1_b64(const char *s, size_t len, char out[29])
 {
     unsigned char d[EVP_MAX_MD_SIZE];
@@ -79,21 +69,7 @@ static void init(void)
     char erin[29], text[sizeof config + 32];
     sha1_b64(passwords[1], strlen(passwords[1]), erin);
     snprintf(text, sizeof text, config, erin);
-    struct df_diags d = {0};
-    fx.cfg = df_config_parse("fuzz.yaml", text, strlen(text), &d);
-    if (!fx.cfg) {
-        df_diags_print(&d, stderr);
-        abort();
-    }
-    const struct df_group_cfg *g = DF_MAP_AT(fx.cfg->groups, struct df_group_cfg, 0);
-    const struct df_pipeline_cfg *p = DF_MAP_AT(g->pipelines, struct df_pipeline_cfg, 0);
-    uv_loop_init(&fx.loop);
-    if (df_ext_set_build(&fx.set, "g", "p", p, DF_EXEC_LOCAL, 0, 0, &fx.loop, NULL, NULL) ||
-        df_ext_set_start(&fx.set) || !df_ext_set_ready(&fx.set))
-        abort();
-    const struct df_extension *x = df_ext_set_find(&fx.set, "auth");
-    fx.ops = df_extension_capability(x->desc, DF_AUTH_CHECK_NAME)->ops;
-    fx.self = df_ext_self(x, 0);
+    auth_fuzz_init(text, DF_EXEC_LOCAL);
 }
 
 static bool is_ctl(unsigned char ch)
@@ -225,22 +201,10 @@ static void fuzz_header(const char *s, size_t len)
 
 /* ---- 2: the check ---------------------------------------------------------------------- */
 
-static bool is_auth(const struct df_auth_header *h)
-{
-    return h->name_len == 13 && !strncasecmp(h->name, "authorization", 13);
-}
-
 /* The user the rules allow, or NULL. */
 static const char *expected(const struct df_auth_header *h, size_t n)
 {
-    const struct df_auth_header *a = NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (is_auth(&h[i])) {
-            if (a)
-                return NULL;
-            a = &h[i];
-        }
-    }
+    const struct df_auth_header *a = auth_fuzz_authorization(h, n);
     char cred[BA_CRED_MAX + 1];
     size_t clen, ulen;
     if (!a || ba_header_decode(a->value, a->value_len, cred, &clen, &ulen) != BA_HEADER_OK)
@@ -258,43 +222,9 @@ static void fuzz_check(const char *p, size_t size)
 {
     if (!fx.ops)
         init();
-    struct df_auth_header h[8];
-    size_t n = 0;
-    const char *end = p + size;
-    while (p < end && n < 8) {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        if (!eol)
-            eol = end;
-        const char *colon = memchr(p, ':', (size_t)(eol - p));
-        if (colon)
-            h[n++] = (struct df_auth_header){p, (size_t)(colon - p), colon + 1,
-                                             (size_t)(eol - colon - 1)};
-        else
-            h[n++] = (struct df_auth_header){"authorization", 13, p, (size_t)(eol - p)};
-        p = eol + 1;
-    }
-    struct df_auth_request req = {
-        .transport = DF_AUTH_HTTP, .method = "POST", .path = "/", .headers = h, .nheaders = n};
-    struct df_auth_result out;
-    memset(&out, 0, sizeof out);
-    enum df_auth_decision d = fx.ops->check(fx.self, &req, &out);
-    const char *want = expected(h, n);
-    if (d != out.decision || !memchr(out.detail, 0, sizeof out.detail))
-        abort();
-    for (size_t i = 0; i < 2; i++) {
-        if (strstr(out.detail, passwords[i]))
-            abort();
-    }
-    if (want) {
-        if (d != DF_AUTH_ALLOW || !out.identity || strcmp(out.identity->subject, want) ||
-            strcmp(out.identity->provider, "auth"))
-            abort();
-    } else if (d != DF_AUTH_DENY || out.identity || !out.challenge ||
-               strncmp(out.challenge, "Basic realm=\"df_engine\"", 23) ||
-               (out.reason != DF_AUTH_MISSING_CREDENTIAL &&
-                out.reason != DF_AUTH_INVALID_CREDENTIAL)) {
-        abort();
-    }
+    struct df_auth_header h[AUTH_FUZZ_HEADERS];
+    size_t n = auth_fuzz_headers(p, size, h);
+    auth_fuzz_check(h, n, expected(h, n), "Basic realm=\"df_engine\"", passwords, 2);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
