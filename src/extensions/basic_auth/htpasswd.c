@@ -14,6 +14,7 @@
 
 #include "df/error.h"
 #include "extensions/basic_auth/basic_auth.h"
+#include "net/headers.h"
 
 /* ---- base64 ------------------------------------------------------------------ */
 
@@ -333,12 +334,6 @@ bool ba_verify(const struct ba_user *u, const char *password, size_t len, struct
 
 /* ---- the request header -------------------------------------------------------------- */
 
-static bool is_tchar(unsigned char ch)
-{
-    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-           (ch && strchr("!#$%&'*+-.^_`|~", ch));
-}
-
 enum ba_header ba_header_decode(const char *s, size_t len, char *cred, size_t *cred_len,
                                 size_t *user_len)
 {
@@ -349,7 +344,7 @@ enum ba_header ba_header_decode(const char *s, size_t len, char *cred, size_t *c
     if (!len)
         return BA_HEADER_MISSING;
     size_t i = 0;
-    while (i < len && is_tchar((unsigned char)s[i]))
+    while (i < len && df_http_tchar((unsigned char)s[i]))
         i++;
     if (i != 5 || strncasecmp(s, "Basic", 5))
         return BA_HEADER_OTHER_SCHEME;
