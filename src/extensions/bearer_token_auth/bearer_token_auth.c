@@ -19,10 +19,11 @@
  * every file again (the watch does not say which one changed; they are
  * small). Files are read with libuv's asynchronous uv_fs_* calls (the
  * thread pool; extensions/common/file_read.h), never blocking the control
- * loop even on a slow file system, bounded to BTA_TOKEN_MAX bytes. A file that fails to read or holds
- * no usable token keeps its previous token; each round counts one refresh,
- * ok only when every file read well, and the cell is republished only when
- * a token changed. The instance is ready once every file has loaded.
+ * loop even on a slow file system, bounded to BTA_TOKEN_MAX bytes. A file
+ * that fails to read or holds no usable token keeps its previous token;
+ * each round counts one refresh, ok only when every file read well, and the
+ * cell is republished only when a token changed. The instance is ready once
+ * every file has loaded.
  *
  * Checks. The presented token is hashed with SHA-256 and its digest
  * compared with every accepted digest using CRYPTO_memcmp, always all of
