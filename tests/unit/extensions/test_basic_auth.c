@@ -22,19 +22,8 @@
 #include <openssl/evp.h>
 
 #include "df/capabilities/auth_check.h"
-#include "extension/manager.h"
 #include "extensions/basic_auth/basic_auth.h"
-#include "tests/unit/runtime/rt_fixture.h"
-
-#define PIPELINE_FMT                                                                               \
-    RT_HEADER RT_GROUP "        extensions:\n"                                                     \
-                       "          auth: {type: 'extension:basic_auth', config: %s}\n"              \
-                       "        nodes:\n"                                                          \
-                       "          gen: {type: 'urn:test:receiver:gen'}\n"                          \
-                       "          sink: {type: 'urn:test:exporter:sink'}\n"                        \
-                       "        connections: [{from: gen, to: sink}]\n"
-
-#define WAIT_NS 5000000000ull
+#include "tests/unit/extensions/ext_fixture.h"
 
 /* Hashes: the OpenBSD bcrypt test vector ("U*U"), and `openssl passwd`. */
 #define BCRYPT_VECTOR "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"
@@ -53,49 +42,6 @@
     "3zG1" /* new-pass */
 
 /* ---- files ----------------------------------------------------------------------- */
-
-static char dir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/df_ba.XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static const char *at(const char *name)
-{
-    static char ring[8][160];
-    static unsigned next;
-    char *p = ring[next++ % 8];
-    snprintf(p, sizeof ring[0], "%s/%s", dir, name);
-    return p;
-}
-
-static void write_file(const char *path, const char *content)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fwrite(content, 1, strlen(content), f), strlen(content));
-    assert_int_equal(fclose(f), 0);
-}
-
-/* Replaces `path` by an atomic rename. */
-static void rotate(const char *path, const char *content)
-{
-    char tmp[200];
-    snprintf(tmp, sizeof tmp, "%s.new", path);
-    write_file(tmp, content);
-    assert_int_equal(rename(tmp, path), 0);
-}
 
 /* A bcrypt hash of `password` made by libxcrypt itself (cost 4: fast). */
 static const char *bcrypt(const char *prefix, const char *password)
@@ -118,48 +64,25 @@ static const char *bcrypt(const char *prefix, const char *password)
 
 static const char *yaml(const char *cfg)
 {
-    static char buf[8192];
-    snprintf(buf, sizeof buf, PIPELINE_FMT, cfg);
-    return buf;
+    return ext_pipeline_yaml("auth", "extension:basic_auth", cfg);
 }
 
-/* Loads a config expecting a rejection with `want` in a message and `path`
- * in its config path, at the extension's line; no message quotes `secret`. */
+/* A rejection at the extension's line, never quoting `secret`. */
 static void expect_rejected(const char *cfg, const char *want, const char *path, const char *secret)
 {
-    struct df_diags d;
-    memset(&d, 0, sizeof d);
-    const char *y = yaml(cfg);
-    struct df_config *c = df_config_parse("rt.yaml", y, strlen(y), &d);
-    assert_null(c);
-    bool found = false;
-    for (size_t i = 0; i < d.count && !found; i++) {
-        found = strstr(d.items[i].msg, want) && (!path || strstr(d.items[i].path, path));
-        if (found) {
-            assert_int_equal(d.items[i].mark.line, 7);
-            assert_true(d.items[i].mark.col > 0);
-        }
-        if (secret) {
-            assert_null(strstr(d.items[i].msg, secret));
-            assert_null(strstr(d.items[i].hint, secret));
-        }
-    }
-    if (!found) {
-        fprintf(stderr, "expected '%s' at '%s' for %s\n", want, path ? path : "", cfg);
-        df_diags_print(&d, stderr);
-    }
-    assert_true(found);
+    ext_expect_rejected(yaml(cfg), 7, want, path, secret);
 }
 
 static void test_config_errors(void **state)
 {
     (void)state;
     char cfg[1024];
-    write_file(at("good"), "# users\nalice:" SHA512_CAROL "\n\nbob:" SHA256_BOB "\n");
-    write_file(at("md5"), "alice:" SHA256_BOB "\nbob:$apr1$x$n3KC.RJYHZhK50zaCOGff0\n");
-    write_file(at("plain"), "alice:" SHA256_BOB "\n\n# x\neve:PlainS3cret\n");
-    write_file(at("empty"), "# nobody\n\n");
-    write_file(at("dup"), "alice:" SHA256_BOB "\nbob:" SHA1_DAVE "\nalice:" SHA1_DAVE "\n");
+    ext_write_file(ext_path("good"), "# users\nalice:" SHA512_CAROL "\n\nbob:" SHA256_BOB "\n");
+    ext_write_file(ext_path("md5"), "alice:" SHA256_BOB "\nbob:$apr1$x$n3KC.RJYHZhK50zaCOGff0\n");
+    ext_write_file(ext_path("plain"), "alice:" SHA256_BOB "\n\n# x\neve:PlainS3cret\n");
+    ext_write_file(ext_path("empty"), "# nobody\n\n");
+    ext_write_file(ext_path("dup"),
+                   "alice:" SHA256_BOB "\nbob:" SHA1_DAVE "\nalice:" SHA1_DAVE "\n");
 
     expect_rejected("{}", "missing required key 'htpasswd'", "auth.config", NULL);
     expect_rejected("{htpasswd: {}}", "htpasswd needs file or inline", "auth.config.htpasswd",
@@ -167,18 +90,18 @@ static void test_config_errors(void **state)
     expect_rejected("{htpasswd: {inline: 'eve:PlainS3cret'}}",
                     "inline htpasswd: line 1 (user 'eve'): not a supported hash",
                     "auth.config.htpasswd.inline", "PlainS3cret");
-    snprintf(cfg, sizeof cfg, "{htpasswd: {file: '%s'}}", at("md5"));
+    snprintf(cfg, sizeof cfg, "{htpasswd: {file: '%s'}}", ext_path("md5"));
     expect_rejected(cfg, "line 2 (user 'bob'): MD5 hashes ($apr1$, $1$) are not accepted",
                     "auth.config.htpasswd.file", "n3KC.RJYHZhK50zaCOGff0");
-    snprintf(cfg, sizeof cfg, "{htpasswd: {file: '%s'}}", at("plain"));
+    snprintf(cfg, sizeof cfg, "{htpasswd: {file: '%s'}}", ext_path("plain"));
     expect_rejected(cfg, "line 4 (user 'eve'): not a supported hash", "auth.config.htpasswd.file",
                     "PlainS3cret");
-    snprintf(cfg, sizeof cfg, "{htpasswd: {file: '%s'}}", at("empty"));
+    snprintf(cfg, sizeof cfg, "{htpasswd: {file: '%s'}}", ext_path("empty"));
     expect_rejected(cfg, "holds no user", "auth.config.htpasswd.file", NULL);
-    snprintf(cfg, sizeof cfg, "{htpasswd: {file: '%s'}}", at("dup"));
+    snprintf(cfg, sizeof cfg, "{htpasswd: {file: '%s'}}", ext_path("dup"));
     expect_rejected(cfg, "line 3 (user 'alice'): the user appears twice (first on line 1)",
                     "auth.config.htpasswd.file", NULL);
-    snprintf(cfg, sizeof cfg, "{htpasswd: {file: '%s'}}", at("missing"));
+    snprintf(cfg, sizeof cfg, "{htpasswd: {file: '%s'}}", ext_path("missing"));
     expect_rejected(cfg, "must be readable", "auth.config.htpasswd.file", NULL);
     expect_rejected("{htpasswd: {inline: 'nocolon'}}", "line 1: no ':'",
                     "auth.config.htpasswd.inline", "nocolon");
@@ -208,15 +131,8 @@ static void test_config_errors(void **state)
     snprintf(cfg, sizeof cfg,
              "{htpasswd: {file: '%s', inline: \"dave:" SHA1_DAVE "\\nalice:" SHA1_DAVE
              "\\n\"}, cache_ttl: 0}",
-             at("good"));
-    struct df_diags d;
-    memset(&d, 0, sizeof d);
-    const char *y = yaml(cfg);
-    struct df_config *c = df_config_parse("rt.yaml", y, strlen(y), &d);
-    if (!c)
-        df_diags_print(&d, stderr);
-    assert_non_null(c);
-    df_config_free(c);
+             ext_path("good"));
+    ext_expect_accepted(yaml(cfg));
 }
 
 /* ---- the parser and the hash formats ------------------------------------------------ */
@@ -358,90 +274,42 @@ static void test_header_decode(void **state)
 /* ---- the instance, through the extension manager ----------------------------------------- */
 
 struct fx {
-    struct rt t;
-    uv_loop_t loop;
-    struct df_ext_set set;
-    struct df_extension *x;
+    struct ext_fx e; /* a local instance: self is its state */
     const struct df_auth_check_ops *auth;
-    void *self;
 };
 
-#define RUN_UNTIL(f, cond)                                                                         \
-    ({                                                                                             \
-        uint64_t end_ = uv_hrtime() + WAIT_NS;                                                     \
-        while (!(cond) && uv_hrtime() < end_)                                                      \
-            uv_run(&(f)->loop, UV_RUN_ONCE);                                                       \
-        (cond);                                                                                    \
-    })
+#define RUN_UNTIL(f, cond) EXT_RUN_UNTIL(&(f)->e, cond)
 
 static void fx_build(struct fx *f, const char *cfg)
 {
     memset(f, 0, sizeof *f);
-    rt_parse(&f->t, yaml(cfg));
-    assert_int_equal(uv_loop_init(&f->loop), 0);
-    int rc = df_ext_set_build(&f->set, "g", "p", rt_pipeline(&f->t), DF_EXEC_LOCAL, 0, 0, &f->loop,
-                              NULL, NULL);
-    if (rc)
-        fprintf(stderr, "%s\n", f->set.error);
-    assert_int_equal(rc, 0);
-    f->x = df_ext_set_find(&f->set, "auth");
-    assert_non_null(f->x);
-    f->auth = df_extension_capability(f->x->desc, DF_AUTH_CHECK_NAME)->ops;
-    f->self = df_ext_self(f->x, 0);
-    assert_non_null(f->self);
+    ext_fx_build_model(&f->e, yaml(cfg), "auth", DF_EXEC_LOCAL, 0);
+    assert_ptr_equal(f->e.self, f->e.x->state);
+    f->auth = ext_fx_ops(&f->e, DF_AUTH_CHECK_NAME);
 }
 
 static void fx_start(struct fx *f, const char *cfg)
 {
-    fx_build(f, cfg);
-    assert_int_equal(df_ext_set_start(&f->set), 0);
-    assert_true(RUN_UNTIL(f, df_ext_set_ready(&f->set) || f->set.failed));
-    assert_false(f->set.failed);
+    memset(f, 0, sizeof *f);
+    ext_fx_start_local(&f->e, yaml(cfg), "auth");
+    f->auth = ext_fx_ops(&f->e, DF_AUTH_CHECK_NAME);
 }
 
 static void fx_finish(struct fx *f)
 {
-    df_ext_set_stop(&f->set, 1000000000ull);
-    assert_true(RUN_UNTIL(f, df_ext_set_stopped(&f->set)));
-    df_ext_set_close(&f->set);
-    uv_run(&f->loop, UV_RUN_DEFAULT);
-    df_ext_set_destroy(&f->set);
-    df_ext_set_free(&f->set);
-    assert_int_equal(uv_loop_close(&f->loop), 0);
-    df_config_free(f->t.cfg);
+    ext_fx_finish(&f->e);
 }
 
 static uint64_t refreshes(const struct fx *f, int failed)
 {
-    return __atomic_load_n(&f->x->refreshes[failed], __ATOMIC_RELAXED);
+    return ext_fx_refreshes(&f->e, failed);
 }
 
 static struct ba_stats stats(const struct fx *f)
 {
     struct ba_stats s;
-    ba_stats_get(f->self, &s);
+    ba_stats_get(f->e.self, &s);
     return s;
-}
-
-static enum df_auth_decision check_headers(struct fx *f, struct df_auth_result *r, size_t n, ...)
-{
-    struct df_auth_header h[4];
-    va_list ap;
-    va_start(ap, n);
-    for (size_t i = 0; i < n; i++) {
-        const char *name = va_arg(ap, const char *), *value = va_arg(ap, const char *);
-        h[i] = (struct df_auth_header){name, strlen(name), value, strlen(value)};
-    }
-    va_end(ap);
-    struct df_auth_request req = {.transport = DF_AUTH_HTTP,
-                                  .method = "POST",
-                                  .path = "/v1/logs",
-                                  .headers = n ? h : NULL,
-                                  .nheaders = n};
-    memset(r, 0, sizeof *r);
-    enum df_auth_decision d = f->auth->check(f->self, &req, r);
-    assert_int_equal(d, r->decision);
-    return d;
 }
 
 /* The Authorization value for user:password. */
@@ -472,7 +340,7 @@ static const char *basic(const char *user, const char *password)
 static enum df_auth_decision check_creds(struct fx *f, const char *user, const char *password,
                                          struct df_auth_result *r)
 {
-    return check_headers(f, r, 1, "authorization", basic(user, password));
+    return ext_auth_check(f->auth, f->e.self, r, 1, "authorization", basic(user, password));
 }
 
 static void expect_allow(struct fx *f, const char *user, const char *password)
@@ -502,7 +370,7 @@ static void expect_deny(struct fx *f, const char *value, enum df_auth_reason rea
                         const char *detail)
 {
     struct df_auth_result r;
-    enum df_auth_decision d = check_headers(f, &r, 1, "authorization", value);
+    enum df_auth_decision d = ext_auth_check(f->auth, f->e.self, &r, 1, "authorization", value);
     if (d != DF_AUTH_DENY || r.reason != reason || strcmp(r.detail, detail))
         fail_msg("'%s': expected deny %s '%s', got %d %s '%s'", value, df_auth_reason_name(reason),
                  detail, d, df_auth_reason_name(r.reason), r.detail);
@@ -515,22 +383,24 @@ static void test_decisions(void **state)
 {
     (void)state;
     char cfg[2048];
-    write_file(at("users"), "bob:" SHA256_BOB "\ncarol:" SHA512_CAROL "\nalice:" SHA1_DAVE "\n");
+    ext_write_file(ext_path("users"),
+                   "bob:" SHA256_BOB "\ncarol:" SHA512_CAROL "\nalice:" SHA1_DAVE "\n");
     snprintf(cfg, sizeof cfg,
              "{htpasswd: {file: '%s', inline: \"dave:" SHA1_DAVE "\\nvector:" BCRYPT_VECTOR
              "\\nalice:" SHA256_BOB "\"}}",
-             at("users"));
+             ext_path("users"));
     struct fx f;
     fx_start(&f, cfg);
     struct df_auth_result r;
     /* Missing, several, other scheme, malformed. */
-    assert_int_equal(check_headers(&f, &r, 0), DF_AUTH_DENY);
+    assert_int_equal(ext_auth_check(f.auth, f.e.self, &r, 0), DF_AUTH_DENY);
     assert_int_equal(r.reason, DF_AUTH_MISSING_CREDENTIAL);
     assert_string_equal(r.detail, "no authorization header");
     assert_string_equal(r.challenge, "Basic realm=\"df_engine\", charset=\"UTF-8\"");
     expect_deny(&f, " ", DF_AUTH_MISSING_CREDENTIAL, "no authorization header");
-    assert_int_equal(check_headers(&f, &r, 2, "authorization", basic("bob", "bob-pass"),
-                                   "Authorization", basic("bob", "bob-pass")),
+    assert_int_equal(ext_auth_check(f.auth, f.e.self, &r, 2, "authorization",
+                                    basic("bob", "bob-pass"), "Authorization",
+                                    basic("bob", "bob-pass")),
                      DF_AUTH_DENY);
     assert_int_equal(r.reason, DF_AUTH_INVALID_CREDENTIAL);
     assert_string_equal(r.detail, "several authorization headers");
@@ -556,9 +426,9 @@ static void test_decisions(void **state)
     expect_refused(&f, "mallory", "x");
     assert_int_equal(stats(&f).hashes, hashes + 2);
     /* The header name is case-insensitive; other headers are ignored. */
-    assert_int_equal(
-        check_headers(&f, &r, 2, "x-other", "1", "AUTHORIZATION", basic("dave", "dave-pw")),
-        DF_AUTH_ALLOW);
+    assert_int_equal(ext_auth_check(f.auth, f.e.self, &r, 2, "x-other", "1", "AUTHORIZATION",
+                                    basic("dave", "dave-pw")),
+                     DF_AUTH_ALLOW);
     const struct df_identity *id = r.identity;
     check_creds(&f, "dave", "dave-pw", &r);
     assert_ptr_equal(r.identity, id);
@@ -640,7 +510,7 @@ static void test_cache_eviction(void **state)
 {
     (void)state;
     enum { USERS = BA_CACHE_ENTRIES + 76 };
-    FILE *fp = fopen(at("many"), "w");
+    FILE *fp = fopen(ext_path("many"), "w");
     assert_non_null(fp);
     char user[32], pw[32], hash[64];
     for (int i = 0; i < USERS; i++) {
@@ -650,7 +520,7 @@ static void test_cache_eviction(void **state)
     }
     assert_int_equal(fclose(fp), 0);
     char cfg[256];
-    snprintf(cfg, sizeof cfg, "{htpasswd: {file: '%s'}}", at("many"));
+    snprintf(cfg, sizeof cfg, "{htpasswd: {file: '%s'}}", ext_path("many"));
     struct fx f;
     fx_start(&f, cfg);
     for (int i = 0; i < USERS; i++) {
@@ -686,8 +556,8 @@ static void test_reload(void **state)
     char cfg[512], text[1024];
     const char *y1 = bcrypt("$2y$", "y-one");
     snprintf(text, sizeof text, "y:%s\nbob:%s\n", y1, SHA256_BOB);
-    write_file(at("ht"), text);
-    snprintf(cfg, sizeof cfg, "{htpasswd: {file: '%s'}, watch_interval: 10ms}", at("ht"));
+    ext_write_file(ext_path("ht"), text);
+    snprintf(cfg, sizeof cfg, "{htpasswd: {file: '%s'}, watch_interval: 10ms}", ext_path("ht"));
     struct fx f;
     fx_start(&f, cfg);
     expect_allow(&f, "y", "y-one");
@@ -700,7 +570,7 @@ static void test_reload(void **state)
     /* y gets a new password; bob is unchanged (the line moves). */
     uint64_t ok = refreshes(&f, 0);
     snprintf(text, sizeof text, "# rotated\nbob:%s\ny:%s\n", SHA256_BOB, SHA512_NEW);
-    rotate(at("ht"), text);
+    ext_rotate(ext_path("ht"), text);
     assert_true(RUN_UNTIL(&f, refreshes(&f, 0) > ok));
     assert_int_equal(stats(&f).invalidated, 1);
     expect_refused(&f, "y", "y-one");
@@ -712,20 +582,20 @@ static void test_reload(void **state)
     /* A bad file (an MD5 line): the last good users stay. */
     uint64_t failed = refreshes(&f, 1);
     snprintf(text, sizeof text, "bob:%s\nmd5:$apr1$x$n3KC.RJYHZhK50zaCOGff0\n", SHA1_DAVE);
-    rotate(at("ht"), text);
+    ext_rotate(ext_path("ht"), text);
     assert_true(RUN_UNTIL(&f, refreshes(&f, 1) > failed));
     expect_allow(&f, "y", "new-pass");
     expect_allow(&f, "bob", "bob-pass");
     expect_refused(&f, "bob", "dave-pw");
     /* Removed, then unreadable: the same. */
     failed = refreshes(&f, 1);
-    assert_int_equal(unlink(at("ht")), 0);
+    assert_int_equal(unlink(ext_path("ht")), 0);
     assert_true(RUN_UNTIL(&f, refreshes(&f, 1) > failed));
     expect_allow(&f, "y", "new-pass");
     /* Restored without y: y is refused, even from the cache. */
     ok = refreshes(&f, 0);
     snprintf(text, sizeof text, "bob:%s\n", SHA256_BOB);
-    rotate(at("ht"), text);
+    ext_rotate(ext_path("ht"), text);
     assert_true(RUN_UNTIL(&f, refreshes(&f, 0) > ok));
     expect_refused(&f, "y", "new-pass");
     expect_allow(&f, "bob", "bob-pass");
@@ -737,25 +607,25 @@ static void test_reload(void **state)
 static void test_not_loaded_fails_closed(void **state)
 {
     (void)state;
-    write_file(at("late"), "bob:" SHA256_BOB "\n");
+    ext_write_file(ext_path("late"), "bob:" SHA256_BOB "\n");
     char cfg[512];
     snprintf(cfg, sizeof cfg,
              "{htpasswd: {file: '%s', inline: 'dave:" SHA1_DAVE "'}, watch_interval: 10ms}",
-             at("late"));
+             ext_path("late"));
     struct fx f;
     fx_build(&f, cfg);
-    assert_int_equal(unlink(at("late")), 0); /* gone between the config load and the start */
-    assert_int_equal(df_ext_set_start(&f.set), 0);
+    assert_int_equal(unlink(ext_path("late")), 0); /* gone between the config load and the start */
+    assert_int_equal(df_ext_set_start(&f.e.set), 0);
     assert_true(RUN_UNTIL(&f, refreshes(&f, 1) >= 1));
-    assert_false(df_ext_set_ready(&f.set));
-    assert_false(f.set.failed);
+    assert_false(df_ext_set_ready(&f.e.set));
+    assert_false(f.e.set.failed);
     struct df_auth_result r;
     assert_int_equal(check_creds(&f, "dave", "dave-pw", &r), DF_AUTH_ERROR);
     assert_string_equal(r.detail, "htpasswd file not loaded yet");
     assert_null(r.identity);
     expect_deny(&f, "Bearer x", DF_AUTH_INVALID_CREDENTIAL, "scheme is not Basic");
-    write_file(at("late"), "bob:" SHA256_BOB "\n");
-    assert_true(RUN_UNTIL(&f, df_ext_set_ready(&f.set)));
+    ext_write_file(ext_path("late"), "bob:" SHA256_BOB "\n");
+    assert_true(RUN_UNTIL(&f, df_ext_set_ready(&f.e.set)));
     expect_allow(&f, "bob", "bob-pass");
     expect_allow(&f, "dave", "dave-pw");
     fx_finish(&f);
@@ -764,14 +634,15 @@ static void test_not_loaded_fails_closed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_config_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_config_errors, ext_dir_setup, ext_dir_teardown),
         cmocka_unit_test(test_hash_formats),
         cmocka_unit_test(test_header_decode),
-        cmocka_unit_test_setup_teardown(test_decisions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cache_eviction, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_not_loaded_fails_closed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_decisions, ext_dir_setup, ext_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_cache, ext_dir_setup, ext_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_cache_eviction, ext_dir_setup, ext_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_reload, ext_dir_setup, ext_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_not_loaded_fails_closed, ext_dir_setup,
+                                        ext_dir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
