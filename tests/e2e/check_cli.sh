@@ -273,6 +273,7 @@ assert lookup["consumed_by"] == ["urn:test:processor:enrich"], lookup
 assert lookup["provided_by"] == [{"urn": "urn:test:extension:lookup", "version": 2},
                                  {"urn": "urn:test:extension:lookup_local", "version": 2}], lookup
 assert caps["auth_check"]["provided_by"] == [
+    {"urn": "urn:otel:extension:basic_auth", "version": 1},
     {"urn": "urn:otel:extension:bearer_token_auth", "version": 1},
     {"urn": "urn:otel:extension:oidc_auth", "version": 1},
     {"urn": "urn:test:extension:header_auth", "version": 1}], caps["auth_check"]

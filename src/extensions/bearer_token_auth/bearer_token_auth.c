@@ -18,18 +18,18 @@
  * df_extension_watch; a change of any of them starts a round that reads
  * every file again (the watch does not say which one changed; they are
  * small). Files are read with libuv's asynchronous uv_fs_* calls (the
- * thread pool), never blocking the control loop even on a slow file
- * system, bounded to BTA_TOKEN_MAX bytes. A file that fails to read or holds
- * no usable token keeps its previous token; each round counts one refresh,
- * ok only when every file read well, and the cell is republished only when
- * a token changed. The instance is ready once every file has loaded.
+ * thread pool; extensions/common/file_read.h), never blocking the control
+ * loop even on a slow file system, bounded to BTA_TOKEN_MAX bytes. A file
+ * that fails to read or holds no usable token keeps its previous token;
+ * each round counts one refresh, ok only when every file read well, and the
+ * cell is republished only when a token changed. The instance is ready once
+ * every file has loaded.
  *
  * Checks. The presented token is hashed with SHA-256 and its digest
  * compared with every accepted digest using CRYPTO_memcmp, always all of
  * them and selecting the match without a branch, so the time depends on
  * neither the accepted tokens' content or length nor on which one matched.
  * Logs, details and metrics never contain a token. */
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,25 +44,12 @@
 #include "df/capabilities/bearer_token_provider.h"
 #include "df/extension.h"
 #include "extensions/bearer_token_auth/bearer_token_auth.h"
+#include "extensions/common/file_read.h"
 #include "net/headers.h"
 
 #define DIGEST_LEN 32
 
 struct bta;
-
-/* The read of one token file, reused by every round. */
-struct read_job {
-    uv_fs_t req;
-    uv_loop_t *loop;
-    struct bta *b; /* NULL once the instance is gone while a read was in flight */
-    size_t source;
-    uv_file fd;
-    bool busy;
-    bool io_error; /* `why` is a read error, not a content problem */
-    const char *why;
-    size_t len;
-    char buf[BTA_TOKEN_MAX + 1]; /* one more than allowed: "too large" */
-};
 
 /* One accepted token, in config order. */
 struct source {
@@ -72,7 +59,7 @@ struct source {
     /* Control thread: the token in force. */
     bool loaded;
     unsigned char digest[DIGEST_LEN];
-    struct read_job *job; /* files only */
+    struct ext_file_read *reader; /* files only */
 };
 
 /* One published state; immutable. */
@@ -166,15 +153,14 @@ static int publish(struct bta *b)
 
 static void end_round(struct bta *b);
 
-/* The token `j` read (or why not) becomes the source's, if it is usable. */
-static void apply(struct bta *b, struct read_job *j)
+/* The token `r` read (or why not) becomes the source's, if it is usable. */
+static void apply(struct bta *b, struct source *s, const struct ext_file_read *r)
 {
-    struct source *s = &b->src[j->source];
     size_t start = 0, len = 0;
-    const char *why = j->why ? j->why : bta_token_find(j->buf, j->len, &start, &len);
-    bool io = j->io_error;
+    const char *why = r->why ? r->why : bta_token_find(r->buf, r->len, &start, &len);
+    bool io = r->why != NULL;
     unsigned char d[DIGEST_LEN];
-    if (!why && digest(b, j->buf + start, len, d) < 0) {
+    if (!why && digest(b, r->buf + start, len, d) < 0) {
         why = "out of memory";
         io = true;
     }
@@ -188,7 +174,7 @@ static void apply(struct bta *b, struct read_job *j)
     }
     if (s->loaded && !CRYPTO_memcmp(d, s->digest, DIGEST_LEN))
         return; /* touched, not changed */
-    if (j->source == 0 && set_token(b, j->buf + start, len) < 0) {
+    if (s == &b->src[0] && set_token(b, r->buf + start, len) < 0) {
         b->round_failed = true;
         df_extension_log(b->ext, DF_LOG_WARN, "cannot reload token file '%s': out of memory",
                          s->path);
@@ -201,76 +187,15 @@ static void apply(struct bta *b, struct read_job *j)
     b->dirty = true;
 }
 
-static void job_finish(struct read_job *j)
+static void on_read(struct ext_file_read *r, void *ud)
 {
-    struct bta *b = j->b;
-    j->busy = false;
-    if (b)
-        apply(b, j);
-    OPENSSL_cleanse(j->buf, j->len < sizeof j->buf ? j->len : sizeof j->buf);
-    j->len = 0;
-    if (!b) {
-        free(j);
-        return;
+    struct bta *b = ud;
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->src[i].reader == r)
+            apply(b, &b->src[i], r);
     }
     if (--b->inflight == 0)
         end_round(b);
-}
-
-static void on_close(uv_fs_t *req)
-{
-    uv_fs_req_cleanup(req);
-    job_finish(req->data);
-}
-
-static void close_with(struct read_job *j, const char *why, bool io)
-{
-    if (!j->why) {
-        j->why = why;
-        j->io_error = io;
-    }
-    if (uv_fs_close(j->loop, &j->req, j->fd, on_close) < 0)
-        job_finish(j);
-}
-
-static void on_read(uv_fs_t *req);
-
-static void read_more(struct read_job *j)
-{
-    uv_buf_t buf = uv_buf_init(j->buf + j->len, (unsigned)(sizeof j->buf - j->len));
-    int rc = uv_fs_read(j->loop, &j->req, j->fd, &buf, 1, -1, on_read);
-    if (rc < 0)
-        close_with(j, uv_strerror(rc), true);
-}
-
-static void on_read(uv_fs_t *req)
-{
-    struct read_job *j = req->data;
-    ssize_t r = req->result;
-    uv_fs_req_cleanup(req);
-    if (r < 0)
-        close_with(j, uv_strerror((int)r), true);
-    else if (r == 0)
-        close_with(j, NULL, false);
-    else if ((j->len += (size_t)r) > BTA_TOKEN_MAX)
-        close_with(j, "it is larger than 16KiB", true);
-    else
-        read_more(j);
-}
-
-static void on_open(uv_fs_t *req)
-{
-    struct read_job *j = req->data;
-    ssize_t r = req->result;
-    uv_fs_req_cleanup(req);
-    if (r < 0) {
-        j->why = uv_strerror((int)r);
-        j->io_error = true;
-        job_finish(j);
-        return;
-    }
-    j->fd = (uv_file)r;
-    read_more(j);
 }
 
 /* Reads every token file (again). A round in flight is followed by
@@ -286,25 +211,10 @@ static void start_round(struct bta *b)
     b->again = b->round_failed = false;
     b->inflight = 1; /* held until every read is submitted */
     for (size_t i = 0; i < b->n; i++) {
-        struct read_job *j = b->src[i].job;
-        if (!j)
+        if (!b->src[i].reader)
             continue;
-        j->b = b;
-        j->source = i;
-        j->busy = true;
-        j->io_error = false;
-        j->why = NULL;
-        j->len = 0;
-        j->req.data = j;
         b->inflight++;
-        /* O_NONBLOCK: a FIFO put in the token's place cannot hang a pool thread. */
-        int rc = uv_fs_open(j->loop, &j->req, b->src[i].path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0,
-                            on_open);
-        if (rc < 0) {
-            j->why = uv_strerror(rc);
-            j->io_error = true;
-            job_finish(j);
-        }
+        ext_file_read_start(b->src[i].reader, b->src[i].path, on_read, b);
     }
     if (--b->inflight == 0)
         end_round(b);
@@ -463,13 +373,8 @@ static const struct df_bearer_token_provider_ops provider_ops = {.token = provid
 
 static void bta_free(struct bta *b)
 {
-    for (size_t i = 0; b->src && i < b->n; i++) {
-        struct read_job *j = b->src[i].job;
-        if (j && j->busy)
-            j->b = NULL; /* a read outlived the stop deadline: it frees itself */
-        else
-            free(j);
-    }
+    for (size_t i = 0; b->src && i < b->n; i++)
+        ext_file_read_free(b->src[i].reader); /* one still reading frees itself */
     if (b->token) {
         OPENSSL_cleanse(b->token, b->token_len);
         free(b->token);
@@ -531,12 +436,11 @@ static int bta_create(struct df_extension *ext, const void *options, void **stat
             s->loaded = true;
             continue;
         }
-        if (!(s->job = malloc(sizeof *s->job))) {
+        if (!(s->reader = ext_file_read_new(df_extension_loop(ext), BTA_TOKEN_MAX,
+                                            "it is larger than 16KiB"))) {
             bta_free(b);
             return DF_ENOMEM;
         }
-        s->job->loop = df_extension_loop(ext);
-        s->job->busy = false;
         b->nfiles++;
     }
     if (!b->nfiles && publish(b) < 0) {

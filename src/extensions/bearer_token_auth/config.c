@@ -6,14 +6,12 @@
  * files are read once here, synchronously (config load, main thread), so
  * that an empty or unreadable file fails the load with its position; the
  * runtime reads them again. Messages never quote a token. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "extensions/bearer_token_auth/bearer_token_auth.h"
+#include "extensions/common/file_read.h"
 #include "net/headers.h"
 
 const char *bta_token_check(const char *token, size_t len)
@@ -52,28 +50,14 @@ const char *bta_token_find(const char *buf, size_t len, size_t *start, size_t *t
 static int check_file(const char *path, const struct df_value *v, const char *p, struct df_diags *d)
 {
     char buf[BTA_TOKEN_MAX + 1];
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        df_diags_add(d, v ? &v->mark : NULL, p, "cannot read '%s': %s", path, strerror(errno));
+    size_t len = 0;
+    const char *err = ext_file_read_sync(path, buf, sizeof buf, &len);
+    if (err && !len) {
+        df_diags_add(d, v ? &v->mark : NULL, p, "cannot read '%s': %s", path, err);
         return DF_EINVAL;
     }
-    size_t len = 0;
-    int err = 0;
-    while (len < sizeof buf) {
-        ssize_t r = read(fd, buf + len, sizeof buf - len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            err = errno;
-            break;
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
-    close(fd);
     size_t start, tlen;
-    const char *why = err                   ? strerror(err)
+    const char *why = err                   ? err
                       : len > BTA_TOKEN_MAX ? "it is larger than 16KiB"
                                             : bta_token_find(buf, len, &start, &tlen);
     memset(buf, 0, len); /* the token does not outlive the check */
@@ -283,14 +267,7 @@ static const struct df_option opts[] = {
      .def = "authorization",
      .offset = offsetof(struct bta_config, header),
      .desc = "the request header holding `<scheme> <token>` (name compared case-insensitively)"},
-    {.name = "watch_interval",
-     .type = DF_OPT_DURATION,
-     .flags = DF_OPT_BOUNDED,
-     .min = 10000000,
-     .max = 3600000000000LL,
-     .def = "500ms",
-     .offset = offsetof(struct bta_config, watch_interval),
-     .desc = "how often token files are checked for a change (identity, size, times)"},
+    EXT_OPT_WATCH_INTERVAL(struct bta_config, watch_interval, "token files are"),
 };
 
 const struct df_option_table bta_table = {

@@ -525,7 +525,7 @@ static void test_unknown_otel_types(void **state)
                       "    pipelines:\n"                                /* 4 */
                       "      main:\n"                                   /* 5 */
                       "        extensions:\n"                           /* 6 */
-                      "          auth: {type: extension:basic_auth}\n"  /* 7 */
+                      "          auth: {type: extension:ldap_auth}\n"   /* 7 */
                       "        nodes:\n"                                /* 8 */
                       "          kafka:\n"                              /* 9 */
                       "            type: receiver:kafka\n"              /* 10 */
@@ -535,7 +535,7 @@ static void test_unknown_otel_types(void **state)
                       "          - {from: kafka, to: console}\n",
                3);
     expect_diag(f, 7, 24, "groups.default.pipelines.main.extensions.auth.type",
-                "unknown extension type 'extension:basic_auth'", NULL);
+                "unknown extension type 'extension:ldap_auth'", NULL);
     expect_diag(f, 10, 19, "groups.default.pipelines.main.nodes.kafka.type",
                 "unknown receiver type 'receiver:kafka'", NULL);
     expect_diag(f, 11, 28, "groups.default.pipelines.main.nodes.kafka.capabilities.server_auth",

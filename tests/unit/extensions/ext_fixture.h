@@ -1,14 +1,16 @@
 /* Shared by the extension providers' unit tests: a provider's instance
- * driven through the extension manager as the runtime drives a shared one
- * (build the set, attach a core slot on the test's thread, start, turn the
- * loop by hand), config rejections checked through the config loader, and
- * files in a fresh temporary folder per test. */
+ * driven through the extension manager as the runtime drives it (shared:
+ * build the set, attach a core slot on the test's thread; local: build the
+ * core's set on the test's thread; then start and turn the loop by hand),
+ * config rejections checked through the config loader, auth_check calls
+ * made from header lists, and files in a fresh temporary folder per test. */
 #ifndef DF_TEST_EXT_FIXTURE_H
 #define DF_TEST_EXT_FIXTURE_H
 
 #include <dirent.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "df/capabilities/auth_check.h"
 #include "extension/manager.h"
 #include "tests/unit/runtime/rt_fixture.h"
 
@@ -49,24 +52,35 @@ struct ext_fx {
     void *self;             /* core slot 0, this thread's */
 };
 
-/* Builds the set of the pipeline in `yaml` with `nslots` core slots and
- * attaches slot 0; `id` names the instance under test. */
-static inline void ext_fx_build(struct ext_fx *f, const char *yaml, const char *id, unsigned nslots)
+/* Builds the `model` set of the pipeline in `yaml`: shared with `nslots`
+ * core slots, slot 0 attached; local as core 0 builds its own (`self` is
+ * the instance state). `id` names the instance under test. */
+static inline void ext_fx_build_model(struct ext_fx *f, const char *yaml, const char *id,
+                                      enum df_exec_model model, unsigned nslots)
 {
     memset(f, 0, sizeof *f);
     rt_parse(&f->t, yaml);
     assert_int_equal(uv_loop_init(&f->loop), 0);
-    int rc = df_ext_set_build(&f->set, "g", "p", rt_pipeline(&f->t), DF_EXEC_SHARED, -1, nslots,
-                              &f->loop, NULL, NULL);
+    bool shared = model == DF_EXEC_SHARED;
+    int rc = df_ext_set_build(&f->set, "g", "p", rt_pipeline(&f->t), model, shared ? -1 : 0,
+                              shared ? nslots : 0, &f->loop, NULL, NULL);
     if (rc)
         fprintf(stderr, "%s\n", f->set.error);
     assert_int_equal(rc, 0);
     f->x = df_ext_set_find(&f->set, id);
     assert_non_null(f->x);
     struct df_error err = {0};
-    assert_int_equal(df_ext_set_attach(&f->set, 0, 0, &err), 0);
+    if (shared)
+        assert_int_equal(df_ext_set_attach(&f->set, 0, 0, &err), 0);
     f->self = df_ext_self(f->x, 0);
     assert_non_null(f->self);
+}
+
+/* Builds the shared set of the pipeline in `yaml` with `nslots` core slots
+ * and attaches slot 0; `id` names the instance under test. */
+static inline void ext_fx_build(struct ext_fx *f, const char *yaml, const char *id, unsigned nslots)
+{
+    ext_fx_build_model(f, yaml, id, DF_EXEC_SHARED, nslots);
 }
 
 /* The ops of capability `name` of the instance under test. */
@@ -126,11 +140,19 @@ static inline void ext_fx_start(struct ext_fx *f, const char *yaml, const char *
     ext_fx_start_slots(f, yaml, id, 1);
 }
 
-/* Detaches slot 0, stops (a no-op for an instance never started), closes
- * and frees everything. */
+/* A local instance: builds core 0's set, starts, waits for readiness. */
+static inline void ext_fx_start_local(struct ext_fx *f, const char *yaml, const char *id)
+{
+    ext_fx_build_model(f, yaml, id, DF_EXEC_LOCAL, 0);
+    ext_fx_run(f);
+}
+
+/* Detaches slot 0 (shared), stops (a no-op for an instance never
+ * started), closes and frees everything. */
 static inline void ext_fx_finish(struct ext_fx *f)
 {
-    df_ext_set_detach(&f->set, 0);
+    if (f->set.model == DF_EXEC_SHARED)
+        df_ext_set_detach(&f->set, 0);
     df_ext_set_stop(&f->set, 1000000000ull);
     assert_true(EXT_RUN_UNTIL(f, df_ext_set_stopped(&f->set)));
     df_ext_set_close(&f->set);
@@ -186,6 +208,32 @@ static inline void ext_expect_accepted(const char *yaml)
         df_diags_print(&d, stderr);
     assert_non_null(c);
     df_config_free(c);
+}
+
+/* ---- auth_check ------------------------------------------------------------------ */
+
+/* Checks, through `ops` and `self`, a request carrying `n` headers given
+ * as name, value pairs (at most 4); the returned decision is out's. */
+static inline enum df_auth_decision ext_auth_check(const struct df_auth_check_ops *ops, void *self,
+                                                   struct df_auth_result *r, size_t n, ...)
+{
+    struct df_auth_header h[4];
+    va_list ap;
+    va_start(ap, n);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = va_arg(ap, const char *), *value = va_arg(ap, const char *);
+        h[i] = (struct df_auth_header){name, strlen(name), value, strlen(value)};
+    }
+    va_end(ap);
+    struct df_auth_request req = {.transport = DF_AUTH_HTTP,
+                                  .method = "POST",
+                                  .path = "/v1/logs",
+                                  .headers = n ? h : NULL,
+                                  .nheaders = n};
+    memset(r, 0, sizeof *r);
+    enum df_auth_decision d = ops->check(self, &req, r);
+    assert_int_equal(d, r->decision);
+    return d;
 }
 
 /* ---- readers on other threads ---------------------------------------------------- */

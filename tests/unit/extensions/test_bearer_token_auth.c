@@ -133,32 +133,9 @@ static uint64_t refreshes(const struct fx *f, int failed)
     return ext_fx_refreshes(&f->e, failed);
 }
 
-/* Checks a request carrying `n` headers given as name, value pairs. */
-static enum df_auth_decision check_headers(const struct df_auth_check_ops *ops, void *self,
-                                           struct df_auth_result *r, size_t n, ...)
-{
-    struct df_auth_header h[4];
-    va_list ap;
-    va_start(ap, n);
-    for (size_t i = 0; i < n; i++) {
-        const char *name = va_arg(ap, const char *), *value = va_arg(ap, const char *);
-        h[i] = (struct df_auth_header){name, strlen(name), value, strlen(value)};
-    }
-    va_end(ap);
-    struct df_auth_request req = {.transport = DF_AUTH_HTTP,
-                                  .method = "POST",
-                                  .path = "/v1/logs",
-                                  .headers = n ? h : NULL,
-                                  .nheaders = n};
-    memset(r, 0, sizeof *r);
-    enum df_auth_decision d = ops->check(self, &req, r);
-    assert_int_equal(d, r->decision);
-    return d;
-}
-
 static enum df_auth_decision check_value(struct fx *f, const char *value, struct df_auth_result *r)
 {
-    return check_headers(f->auth, f->e.self, r, 1, "authorization", value);
+    return ext_auth_check(f->auth, f->e.self, r, 1, "authorization", value);
 }
 
 static void expect_allow(struct fx *f, const char *value, const char *subject)
@@ -215,11 +192,11 @@ static void test_decisions(void **state)
                  "{token: 'gamma/token+=='}]}");
     struct df_auth_result r;
     /* Missing: no header at all, another header, or a blank one. */
-    assert_int_equal(check_headers(f.auth, f.e.self, &r, 0), DF_AUTH_DENY);
+    assert_int_equal(ext_auth_check(f.auth, f.e.self, &r, 0), DF_AUTH_DENY);
     assert_int_equal(r.reason, DF_AUTH_MISSING_CREDENTIAL);
     assert_string_equal(r.challenge, "Bearer");
     assert_string_equal(r.detail, "no authorization header");
-    assert_int_equal(check_headers(f.auth, f.e.self, &r, 1, "x-other", "Bearer alpha-token"),
+    assert_int_equal(ext_auth_check(f.auth, f.e.self, &r, 1, "x-other", "Bearer alpha-token"),
                      DF_AUTH_DENY);
     assert_int_equal(r.reason, DF_AUTH_MISSING_CREDENTIAL);
     expect_deny(&f, "  \t", DF_AUTH_MISSING_CREDENTIAL, "no authorization header");
@@ -246,8 +223,8 @@ static void test_decisions(void **state)
     expect_deny(&f, "Bearer alpha-tokenn", DF_AUTH_INVALID_CREDENTIAL, "unknown token");
     expect_deny(&f, "Bearer ALPHA-TOKEN", DF_AUTH_INVALID_CREDENTIAL, "unknown token");
     /* Two Authorization headers are refused even when one is right. */
-    assert_int_equal(check_headers(f.auth, f.e.self, &r, 2, "authorization", "Bearer alpha-token",
-                                   "Authorization", "Bearer wrong"),
+    assert_int_equal(ext_auth_check(f.auth, f.e.self, &r, 2, "authorization", "Bearer alpha-token",
+                                    "Authorization", "Bearer wrong"),
                      DF_AUTH_DENY);
     assert_int_equal(r.reason, DF_AUTH_INVALID_CREDENTIAL);
     assert_string_equal(r.detail, "several authorization headers");
@@ -259,8 +236,8 @@ static void test_decisions(void **state)
     expect_allow(&f, "bearer alpha-token", "bearer");
     expect_allow(&f, "BEARER   beta-token", "ci");
     expect_allow(&f, " \tBearer alpha-token \t", "bearer");
-    assert_int_equal(check_headers(f.auth, f.e.self, &r, 2, "x-other", "1", "AUTHORIZATION",
-                                   "Bearer beta-token"),
+    assert_int_equal(ext_auth_check(f.auth, f.e.self, &r, 2, "x-other", "1", "AUTHORIZATION",
+                                    "Bearer beta-token"),
                      DF_AUTH_ALLOW);
     const struct df_identity *id = r.identity;
     check_value(&f, "Bearer beta-token", &r);
@@ -282,14 +259,14 @@ static void test_custom_header_and_scheme(void **state)
     fx_start(&f, "{header: X-Api-Key, scheme: ApiKey, tokens: [{token: k-one, subject: one}, "
                  "{token: k-two, subject: two}]}");
     struct df_auth_result r;
-    assert_int_equal(check_headers(f.auth, f.e.self, &r, 1, "x-api-key", "apikey k-two"),
+    assert_int_equal(ext_auth_check(f.auth, f.e.self, &r, 1, "x-api-key", "apikey k-two"),
                      DF_AUTH_ALLOW);
     assert_string_equal(r.identity->subject, "two");
-    assert_int_equal(check_headers(f.auth, f.e.self, &r, 1, "x-api-key", "Bearer k-two"),
+    assert_int_equal(ext_auth_check(f.auth, f.e.self, &r, 1, "x-api-key", "Bearer k-two"),
                      DF_AUTH_DENY);
     assert_string_equal(r.detail, "scheme is not ApiKey");
     assert_string_equal(r.challenge, "ApiKey");
-    assert_int_equal(check_headers(f.auth, f.e.self, &r, 1, "authorization", "ApiKey k-two"),
+    assert_int_equal(ext_auth_check(f.auth, f.e.self, &r, 1, "authorization", "ApiKey k-two"),
                      DF_AUTH_DENY);
     assert_int_equal(r.reason, DF_AUTH_MISSING_CREDENTIAL);
     assert_string_equal(r.detail, "no X-Api-Key header");
