@@ -29,10 +29,17 @@ each compared with its base row of the same run:
   filter     processor:filter dropping about half of the records (severities
              INFO and TRACE: 4 of the generator's 8 severity slots)
 
-With --auth, an `auth` row runs the receiver row's pipeline with
-receiver:otlp bound to extension:bearer_token_auth (auth_check), every
-request's token checked before its body is read; every row's requests carry
-the same Authorization header, so the two differ only by the check.
+With --auth, rows run the receiver row's pipeline with receiver:otlp bound
+to an auth_check extension, every request's credential checked before its
+body is read; each row's requests carry that row's Authorization header
+(the receiver row's the bearer one), so the rows differ by the check only:
+
+  bearer     extension:bearer_token_auth, a static token
+  basic      extension:basic_auth, a SHA-512-crypt htpasswd user (5000
+             rounds, ~5 ms; after the first request per core the cache
+             answers, as it would for bcrypt)
+  oidc       extension:oidc_auth, an RS256 JWT from a local issuer this
+             script serves (discovery and JWKS; verified tokens cached)
 
 Every row also reports the server's CPU time per request (user + system of
 the df_engine process, from /proc, over the h2load run). Rows bound by the
@@ -45,8 +52,9 @@ through the forwarding df_engine; the difference is what forwarding adds.
 The forwarder's RSS is read from its /metrics at the end of that run.
 
 Needs h2load (nghttp2-client) and the h2_discard binary beside df_engine.
-Runs are interleaved (each round measures every row once); each figure is
-the median of --runs rounds, and ratios compare medians of one invocation.
+Runs are interleaved (each round measures every row once, each round
+starting one row later); each figure is the median of --runs rounds, and
+ratios compare medians of one invocation.
 """
 import argparse
 import os
@@ -168,11 +176,11 @@ def last_core():
     return sorted(os.sched_getaffinity(0))[-1]
 
 
-def h2load(port, data, requests, path):
+def h2load(port, data, requests, path, authorization):
     last = str(last_core())
     r = subprocess.run(["taskset", "-c", last, "h2load", "-n", str(requests), "-c", "4", "-m", "8",
                         "-d", data, "-H", "content-type: application/grpc", "-H", "te: trailers",
-                        "-H", "authorization: Bearer " + TOKEN,
+                        "-H", "authorization: " + authorization,
                         "http://127.0.0.1:%d%s" % (port, path)], capture_output=True, text=True)
     m = re.search(r"finished in ([\d.]+)m?s, ([\d.]+) req/s", r.stdout)
     done = re.search(r"(\d+) succeeded, (\d+) failed", r.stdout)
@@ -247,12 +255,56 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-# Every request carries this token (HPACK sends it once per connection);
-# the `auth` row's receiver checks it with extension:bearer_token_auth.
+# The auth rows: each row's extension config and the Authorization header
+# its requests carry (HPACK sends it once per connection). Made by
+# auth_rows() in the run's folder; rows without an extension send the
+# bearer header.
 TOKEN = "bench-token-0123456789abcdef0123456789abcdef"
-AUTH_EXTENSION = ("        extensions:\n"
-                  "          auth: {type: extension:bearer_token_auth, config: {token: %s}}\n"
-                  % TOKEN)
+AUTH = {"bearer": ("{type: extension:bearer_token_auth, config: {token: %s}}" % TOKEN,
+                   "Bearer " + TOKEN)}
+
+
+def auth_rows(tmp):
+    """Adds the basic and oidc rows to AUTH: a SHA-512-crypt user, and a local OIDC
+    issuer (an http.server thread for the rest of the run) with a token it
+    signed."""
+    import base64
+    import http.server
+    import json
+    import threading
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                    "e2e"))
+    import jwt_tool
+    hashed = subprocess.run(["openssl", "passwd", "-6", "bench-password"], capture_output=True,
+                            text=True, check=True).stdout.strip()
+    AUTH["basic"] = ("{type: extension:basic_auth, config: {htpasswd: {inline: 'bench:%s'}}}"
+                     % hashed, "Basic " + base64.b64encode(b"bench:bench-password").decode())
+    key = jwt_tool.Key(tmp, "bench-rsa")
+    doc = {}
+
+    class Issuer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = doc.get(self.path, "").encode()
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Issuer)
+    issuer = "http://127.0.0.1:%d" % srv.server_port
+    doc["/.well-known/openid-configuration"] = json.dumps({"issuer": issuer,
+                                                          "jwks_uri": issuer + "/jwks"})
+    doc["/jwks"] = jwt_tool.jwks(key)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    now = int(time.time())
+    jwt = jwt_tool.token(key, {"iss": issuer, "aud": "bench", "sub": "bench", "iat": now,
+                               "exp": now + 6 * 3600})
+    AUTH["oidc"] = ("{type: extension:oidc_auth, config: {issuer_url: '%s', audience: bench}}"
+                    % issuer, "Bearer " + jwt)
 
 
 def measure(a, tmp, data, name):
@@ -275,9 +327,10 @@ def measure(a, tmp, data, name):
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             wait_port(bport)
             text = FORWARD.format(port=port, backend=bport)
-        elif name == "auth":
-            text = SUT.format(port=port).replace("        nodes:\n", AUTH_EXTENSION +
-                                                 "        nodes:\n", 1).replace(
+        elif name in AUTH:
+            text = SUT.format(port=port).replace(
+                "        nodes:\n", "        extensions:\n          auth: %s\n        nodes:\n"
+                % AUTH[name][0], 1).replace(
                 "            type: receiver:otlp\n",
                 "            type: receiver:otlp\n            capabilities: {auth_check: auth}\n", 1)
         else:
@@ -292,7 +345,7 @@ def measure(a, tmp, data, name):
         srv = run_server([a.engine, "-c", cfg, "--http-admin-bind", "127.0.0.1:0"])
     wait_port(port)
     before = cpu_seconds(srv.pid)
-    rps, ok, failed = h2load(port, data, a.requests, path)
+    rps, ok, failed = h2load(port, data, a.requests, path, AUTH.get(name, AUTH["bearer"])[1])
     cpu = cpu_seconds(srv.pid) - before
     srv.terminate()
     srv.wait(timeout=60)
@@ -317,15 +370,18 @@ def main():
         print("payload: 512 logs, %d bytes (%.0f bytes per log)" % (size, size / 512))
         names = ["ceiling", "receiver", "forward"]
         if a.auth:
-            names += ["auth"]
+            auth_rows(tmp)
+            names += ["bearer", "basic", "oidc"]
         if a.processors:
             names += ["receiver+" + p for p in PROCESSORS] + ["forward+" + p for p in PROCESSORS]
         rates = {name: [] for name in names}
         cpus = {name: [] for name in names}
         # Runs are interleaved (every row once per round) so that a noisy
         # neighbour on this shared machine weighs on all rows alike.
-        for _ in range(a.runs):
-            for name in names:
+        # Each round starts one row later, so that no row is always measured
+        # right after the same one (a slow drift would otherwise favour some).
+        for r in range(a.runs):
+            for name in names[r % len(names):] + names[:r % len(names)]:
                 rps, cpu = measure(a, tmp, data, name)
                 rates[name].append(rps)
                 cpus[name].append(cpu)
@@ -338,9 +394,10 @@ def main():
         print("receiver / ceiling: %.2f" % (results["receiver"] / results["ceiling"]))
         latency(a, tmp, data)
         print("forward / ceiling: %.2f" % (results["forward"] / results["ceiling"]))
-        if "auth" in results:
-            print("auth / receiver: %.2f by rate, %.2f by CPU per request" %
-                  (results["auth"] / results["receiver"], cpu_us["receiver"] / cpu_us["auth"]))
+        for name in ("bearer", "basic", "oidc"):
+            if name in results:
+                print("%s / receiver: %.2f by rate, %.2f by CPU per request" %
+                      (name, results[name] / results["receiver"], cpu_us["receiver"] / cpu_us[name]))
         for name in names:
             base, _, proc = name.partition("+")
             if proc:

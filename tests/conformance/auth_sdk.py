@@ -12,13 +12,20 @@ auth.subject, on resources) follow; exporter:file writes what arrived.
   whole (check.js) and every resource of it carries tenant=<its sender>.
 - A wrong token and no token: the SDK's exports fail, with 401 over HTTP
   and UNAUTHENTICATED over gRPC, and nothing of those runs arrives.
+- extension:basic_auth with an htpasswd file: the SDK's user is served and
+  its data stamped with its name; a wrong password gets 401; the file
+  replaced (atomic rename) with a new password during the run takes effect
+  within 2 s, without a restart: the new password is served to the SDK and
+  the old one refused.
 - Forbidden (the test provider urn:test:extension:header_auth in
   DF_ENGINE_TEST, which can answer forbidden): 403 / PERMISSION_DENIED.
 """
+import base64
 import os
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
@@ -78,6 +85,68 @@ def refused(what, r, transport, status):
         e2e.fail(f"{what} over {transport}: the SDK's error does not say {status}:\n{out}")
 
 
+def htpasswd_line(user, password):
+    hashed = subprocess.run(["openssl", "passwd", "-6", password], capture_output=True,
+                            text=True, check=True).stdout.strip()
+    return "%s:%s\n" % (user, hashed)
+
+
+def basic(user, password):
+    return "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+
+
+def basic_case(engine, tmp):
+    d = os.path.join(tmp, "basic")
+    os.mkdir(d)
+    users = os.path.join(d, "users.htpasswd")
+    old_pw, new_pw = "old-secret-" + "5" * 12, "new-secret-" + "6" * 12
+    with open(users, "w") as f:
+        f.write(htpasswd_line("svc-a", old_pw))
+    grpc, http = e2e.free_port(), e2e.free_port()
+    received = os.path.join(d, "received.jsonl")
+    ext = ("          auth:\n            type: extension:basic_auth\n"
+           f"            config: {{htpasswd: {{file: '{users}'}}}}")
+    eng = e2e.Engine(engine, config(grpc, http, received, ext), d, ["--num-cores", "2"])
+    eng.wait_ready()
+    try:
+        for transport in ("grpc", "proto"):
+            tag = f"basic-{transport}"
+            expected = os.path.join(d, f"expected-{tag}.json")
+            r = send(transport, grpc, http, expected, tag, basic("svc-a", old_pw))
+            if r.returncode:
+                e2e.fail(f"send.js {transport} with Basic:\n{r.stdout}{r.stderr}\n{eng.log()}")
+            check(expected, received, "tenant=svc-a")
+        refused("a wrong password", send("proto", grpc, http, os.path.join(d, "x.json"),
+                                         "basic-refused", basic("svc-a", "nope")), "proto", "401")
+        # The file replaced during the run: in force within 2 s.
+        tmp_users = users + ".new"
+        with open(tmp_users, "w") as f:
+            f.write(htpasswd_line("svc-a", new_pw))
+        rotated = time.time()
+        os.rename(tmp_users, users)
+        eng.wait("the new password served",
+                 lambda: e2e.post_logs(http, basic("svc-a", new_pw))[0] == 200, timeout=5)
+        took = time.time() - rotated
+        if took > 2.0:
+            e2e.fail("the new htpasswd took %.2f s to be in force" % took)
+        tag = "basic-rotated"
+        expected = os.path.join(d, f"expected-{tag}.json")
+        r = send("http", grpc, http, expected, tag, basic("svc-a", new_pw))
+        if r.returncode:
+            e2e.fail(f"send.js with the new password:\n{r.stdout}{r.stderr}\n{eng.log()}")
+        check(expected, received, "tenant=svc-a")
+        refused("the password before the rotation",
+                send("grpc", grpc, http, os.path.join(d, "x.json"), "basic-refused",
+                     basic("svc-a", old_pw)), "grpc", "UNAUTHENTICATED")
+        print("basic_auth: new htpasswd in force after %.2f s" % took)
+    finally:
+        eng.proc.terminate()
+    if eng.exit_code() != 0:
+        e2e.fail("df_engine exit code %d\n%s" % (eng.proc.returncode, eng.log()))
+    if old_pw in eng.log() or new_pw in eng.log():
+        e2e.fail("a password appears in the engine's log")
+
+
 def main():
     engine, engine_test = sys.argv[1], sys.argv[2]
     if not os.path.isdir(os.path.join(HERE, "node_modules")):
@@ -116,6 +185,8 @@ def main():
             if tok in eng.log():
                 e2e.fail("a token appears in the engine's log")
 
+        basic_case(engine, tmp)
+
         # Forbidden, from a provider that can say so.
         d = os.path.join(tmp, "forbidden")
         os.mkdir(d)
@@ -133,9 +204,9 @@ def main():
         finally:
             eng.proc.terminate()
         eng.exit_code()
-    print("auth_sdk: the JS SDK's data arrives with its sender's tenant after batching; "
-          "wrong and missing credentials get 401 / UNAUTHENTICATED, forbidden 403 / "
-          "PERMISSION_DENIED")
+    print("auth_sdk: the JS SDK's data arrives with its sender's tenant after batching (bearer "
+          "and basic); wrong and missing credentials get 401 / UNAUTHENTICATED, forbidden 403 / "
+          "PERMISSION_DENIED; a rotated htpasswd is in force within 2 s")
 
 
 if __name__ == "__main__":
