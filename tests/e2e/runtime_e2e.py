@@ -1157,7 +1157,8 @@ def scenario_tenant_headers(engine, engine_test, tmp):
     exporter:otlp_http (JSON) adds X-Scope-OrgID from the same identity
     (extension:headers_setter). The backend sees each request under one
     tenant's header holding only that tenant's records, all of them, and
-    X-Env: prod on every request."""
+    X-Env: prod and X-Api-Key (from a file) on every request; the file
+    replaced while running changes the key of the next requests."""
     import http.server
     got = []
     lock = threading.Lock()
@@ -1166,7 +1167,8 @@ def scenario_tenant_headers(engine, engine_test, tmp):
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
             with lock:
-                got.append((self.headers.get("X-Scope-OrgID"), self.headers.get("X-Env"), body))
+                got.append((self.headers.get("X-Scope-OrgID"), self.headers.get("X-Env"), body,
+                            self.headers.get("X-Api-Key")))
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", "2")
@@ -1179,6 +1181,8 @@ def scenario_tenant_headers(engine, engine_test, tmp):
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     alice, bob = "tok-alice-" + "a" * 20, "tok-bob-" + "b" * 20
+    key_file = os.path.join(tmp, "api-key")
+    write_atomically(key_file, "backend-key-1\n")
     grpc_port, http_port = free_port(), free_port()
     exts = ("          auth:\n"
             "            type: extension:bearer_token_auth\n"
@@ -1188,7 +1192,9 @@ def scenario_tenant_headers(engine, engine_test, tmp):
             "            config:\n"
             "              headers:\n"
             "                - {key: X-Scope-OrgID, from_context: auth.subject}\n"
-            "                - {key: X-Env, value: prod}" % (alice, bob))
+            "                - {key: X-Env, value: prod}\n"
+            "                - {key: X-Api-Key, file: '%s'}\n"
+            "              watch_interval: 50ms" % (alice, bob, key_file))
     nodes = ("          rx:\n"
              "            type: receiver:otlp\n"
              "            capabilities: {auth_check: auth}\n"
@@ -1219,9 +1225,9 @@ def scenario_tenant_headers(engine, engine_test, tmp):
     def records():
         counts = {}
         with lock:
-            for header, env, body in got:
-                if env != "prod":
-                    fail("a request without X-Env: prod: %r" % env)
+            for header, env, body, key in got:
+                if env != "prod" or not key:
+                    fail("a request without X-Env: prod or X-Api-Key: %r %r" % (env, key))
                 for rl in body.get("resourceLogs", []):
                     for sl in rl.get("scopeLogs", []):
                         for lr in sl.get("logRecords", []):
@@ -1232,8 +1238,18 @@ def scenario_tenant_headers(engine, engine_test, tmp):
                             counts[header] = counts.get(header, 0) + 1
         return counts
     e.wait("every record at the backend", lambda: records() == sent)
+    # The key file replaced: the next requests carry the new key.
+    write_atomically(key_file, "backend-key-2\n")
+
+    def new_key():
+        post_logs(http_port, "Bearer " + alice)
+        with lock:
+            return any(k == "backend-key-2" for *_, k in got)
+    e.wait("a request with the new X-Api-Key", new_key, timeout=5)
     stop(e)
     srv.shutdown()
+    if "backend-key" in e.log():
+        fail("the file's value appears in the log")
     print("tenant_headers: %d requests at the backend, each one tenant's, records %s"
           % (len(got), sent))
 

@@ -2,13 +2,61 @@
  * and their rules (headers_setter.h). */
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 #include <strings.h>
 
 #include "df/capabilities/auth_check.h"
+#include "extensions/common/file_read.h"
 #include "extensions/headers_setter/headers_setter.h"
 #include "net/headers.h"
 
 #define OFF(field) offsetof(struct hs_header_config, field)
+
+static bool blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+const char *hs_value_find(const char *buf, size_t len, size_t *start, size_t *vlen)
+{
+    size_t a = 0, b = len;
+    while (a < b && blank(buf[a]))
+        a++;
+    while (b > a && blank(buf[b - 1]))
+        b--;
+    *start = a;
+    *vlen = b - a;
+    if (a == b)
+        return "is empty";
+    if (b - a > HS_FILE_MAX)
+        return "holds more than 8KiB";
+    for (size_t i = a; i < b; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        if ((c < 0x20 && c != '\t') || c >= 0x7f)
+            return "holds a control or non-ASCII byte (a header value is visible ASCII)";
+    }
+    return NULL;
+}
+
+/* Reads the header's file as the runtime will; says what is wrong. */
+static int check_file(const struct hs_header_config *h, const struct df_mark *m, const char *path,
+                      struct df_diags *d)
+{
+    static char buf[HS_FILE_MAX * 2 + 1];
+    size_t len = 0, start, vlen;
+    const char *why = ext_file_read_sync(h->file, buf, sizeof buf, &len);
+    if (!why && len == sizeof buf)
+        why = "is larger than 16KiB";
+    if (!why)
+        why = hs_value_find(buf, len, &start, &vlen);
+    memset(buf, 0, len);
+    if (!why)
+        return 0;
+    df_diags_add(d, m, path, "the value file '%s' of header '%s' %s", h->file, h->key ? h->key : "",
+                 why);
+    df_diags_hint(d, "the file holds the header's value on one line, visible ASCII");
+    return DF_EINVAL;
+}
 
 static int check_header(void *obj, const struct df_value *src, const char *path, struct df_diags *d)
 {
@@ -21,8 +69,11 @@ static int check_header(void *obj, const struct df_value *src, const char *path,
         df_diags_add(d, m, path, "header key '%s' %s", h->key ? h->key : "", why);
         rc = DF_EINVAL;
     }
-    if (!h->value == !h->from_context) {
-        df_diags_add(d, m, path, "a header needs one of value and from_context (exactly one)");
+    if (!!h->value + !!h->file + !!h->from_context != 1) {
+        df_diags_add(d, m, path,
+                     "a header needs one of value, file and from_context (exactly one)");
+        rc = DF_EINVAL;
+    } else if (h->file && check_file(h, m, path, d) < 0) {
         rc = DF_EINVAL;
     }
     if (h->from_context && !df_identity_ref(h->from_context)) {
@@ -78,6 +129,11 @@ static const struct df_option header_opts[] = {
      .type = DF_OPT_STRING,
      .offset = OFF(value),
      .desc = "a fixed value (write a secret as ${env:NAME}, not into the file)"},
+    {.name = "file",
+     .type = DF_OPT_PATH,
+     .offset = OFF(file),
+     .desc = "a file holding the value (surrounding whitespace ignored), reloaded when it "
+             "changes (atomic rename, Kubernetes secret volume)"},
     {.name = "from_context",
      .type = DF_OPT_STRING,
      .offset = OFF(from_context),
@@ -110,8 +166,9 @@ static const struct df_option hs_opts[] = {
      .min = 1,
      .max = DF_REQUEST_HEADERS_MAX,
      .offset = offsetof(struct hs_config, headers),
-     .desc = "headers added to each outgoing request: {key, value} or {key, from_context, "
-             "default_value}"},
+     .desc = "headers added to each outgoing request: {key, value}, {key, file} or {key, "
+             "from_context, default_value}"},
+    EXT_OPT_WATCH_INTERVAL(struct hs_config, watch_interval, "the value files are"),
 };
 
 const struct df_option_table hs_table = {

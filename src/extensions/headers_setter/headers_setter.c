@@ -1,19 +1,29 @@
 /* extension:headers_setter — provides request_headers: the headers an
- * exporter adds to each outgoing request, fixed (`value`) or taken from the
- * request's sender (`from_context: auth.subject`), the multi-tenant case:
- * a backend told which tenant each batch belongs to by the identity the
- * receiver's auth_check gave it.
+ * exporter adds to each outgoing request, fixed (`value`), read from a file
+ * (`file`, reloaded when it changes) or taken from the request's sender
+ * (`from_context: auth.subject`) — the multi-tenant case: a backend told
+ * which tenant each batch belongs to by the identity the receiver's
+ * auth_check gave it.
  *
- * Shared and passive: the instance is the parsed list with its names
- * lowercased, immutable once created, so every core calls it at once with
- * no per-core state. Values from an identity are checked on each call: one
- * with a byte a header cannot carry (a CR or LF from a token's claim) is
- * never sent; the default value, or no header, goes instead. */
+ * Shared and active. The parsed list, with names lowercased, is immutable
+ * once created. The files' values are published through a snapshot cell
+ * (all of them together, each a copy): every core reads it through its own
+ * view, without a lock, and the strings it hands out stay valid until that
+ * core's next call. A background task watches the files and reads them
+ * again when one changes; a file that cannot be read, or holds no usable
+ * value, keeps its previous value in force (and is logged). The instance is
+ * ready once every file was read once.
+ *
+ * Values from an identity are checked on each call: one with a byte a header
+ * cannot carry (a CR or LF from a token's claim) is never sent; the default
+ * value, or no header, goes instead. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "df/capabilities/request_headers.h"
 #include "df/extension.h"
+#include "extensions/common/file_read.h"
 #include "extensions/headers_setter/headers_setter.h"
 #include "net/headers.h"
 
@@ -22,57 +32,200 @@ struct hs_header {
     const char *value;   /* fixed value, or NULL */
     const char *context; /* the identity field from_context names, or NULL */
     const char *fallback;
+    int file; /* index into hs.files, or -1 */
+};
+
+/* A header whose value a file holds. Control loop only. */
+struct hs_file {
+    const char *path;
+    struct ext_file_read *reader;
+    char *value; /* the value in force (malloc'd), NULL before the first read */
+    bool again;  /* changed while being read: read it once more */
+};
+
+/* What the cores read: each file's value, by file index. */
+struct hs_values {
+    size_t n;
+    char *v[];
 };
 
 struct hs {
+    struct df_extension *ext;
+    const struct hs_config *c;
     struct hs_header *h;
     size_t n;
+    struct hs_file *files;
+    size_t nfiles;
+    struct df_snapshot *cell;
+    unsigned reading; /* reads in flight */
+    bool ready, stopping;
+};
+
+/* A core's handle target. */
+struct hs_view {
+    const struct hs *s;
+    struct df_snapshot_view view;
 };
 
 static size_t hs_headers(void *self, const struct df_identity *sender,
                          struct df_request_header *out)
 {
-    const struct hs *s = self;
+    struct hs_view *v = self;
+    const struct hs *s = v->s;
+    const struct hs_values *files = s->nfiles ? df_snapshot_read(&v->view) : NULL;
     size_t n = 0;
     for (size_t i = 0; i < s->n; i++) {
         const struct hs_header *h = &s->h[i];
-        const char *v = h->value;
-        if (h->context) {
-            v = df_identity_get(sender, h->context);
-            if (!v || !df_header_value_ok(v))
-                v = h->fallback;
+        const char *val = h->value;
+        if (h->file >= 0) {
+            val = files ? files->v[h->file] : NULL;
+        } else if (h->context) {
+            val = df_identity_get(sender, h->context);
+            if (!val || !df_header_value_ok(val))
+                val = h->fallback;
         }
-        if (v)
-            out[n++] = (struct df_request_header){h->name, v};
+        if (val)
+            out[n++] = (struct df_request_header){h->name, val};
     }
     return n;
 }
 
 static const struct df_request_headers_ops hs_ops_cap = {.headers = hs_headers};
 
+/* ---- the files ---------------------------------------------------------------- */
+
+static void values_free(void *p)
+{
+    struct hs_values *vals = p;
+    for (size_t i = 0; vals && i < vals->n; i++)
+        free(vals->v[i]);
+    free(vals);
+}
+
+/* Publishes a copy of every file's value. */
+static int publish(struct hs *s)
+{
+    struct hs_values *vals = calloc(1, sizeof *vals + s->nfiles * sizeof vals->v[0]);
+    if (!vals)
+        return DF_ENOMEM;
+    vals->n = s->nfiles;
+    for (size_t i = 0; i < s->nfiles; i++) {
+        if (s->files[i].value && !(vals->v[i] = strdup(s->files[i].value))) {
+            values_free(vals);
+            return DF_ENOMEM;
+        }
+    }
+    return df_snapshot_publish(s->cell, vals);
+}
+
+static void read_file(struct hs *s, struct hs_file *f);
+
+static void on_read(struct ext_file_read *r, void *ud)
+{
+    struct hs *s = ud;
+    struct hs_file *f = NULL;
+    for (size_t i = 0; i < s->nfiles && !f; i++)
+        f = s->files[i].reader == r ? &s->files[i] : NULL;
+    s->reading--;
+    size_t start = 0, len = 0;
+    const char *why = r->why ? r->why : hs_value_find(r->buf, r->len, &start, &len);
+    bool changed = false, ok = !why;
+    if (why) {
+        df_extension_log(s->ext, DF_LOG_WARN, "cannot %s the value file '%s': it %s%s",
+                         f->value ? "reload" : "load", f->path, why,
+                         f->value ? "; the previous value stays in force" : "");
+    } else if (!f->value || strlen(f->value) != len || memcmp(f->value, r->buf + start, len)) {
+        char *v = strndup(r->buf + start, len);
+        if (v) {
+            df_extension_log(s->ext, DF_LOG_INFO, "value file '%s' %s", f->path,
+                             f->value ? "changed: new value in force" : "loaded");
+            free(f->value);
+            f->value = v;
+            changed = true;
+        } else {
+            ok = false;
+        }
+    }
+    if (changed && publish(s) < 0) {
+        ok = false;
+        df_extension_log(s->ext, DF_LOG_WARN, "cannot publish the new values: out of memory");
+    }
+    if (!s->stopping) {
+        df_extension_refreshed(s->ext, ok);
+        bool all = true;
+        for (size_t i = 0; i < s->nfiles; i++)
+            all &= s->files[i].value != NULL;
+        if (all && !s->ready) {
+            s->ready = true;
+            df_extension_ready(s->ext);
+        }
+        if (f->again) {
+            f->again = false;
+            read_file(s, f);
+        }
+    }
+    if (s->stopping && !s->reading)
+        df_extension_stopped(s->ext);
+}
+
+static void read_file(struct hs *s, struct hs_file *f)
+{
+    if (f->reader->busy) {
+        f->again = true;
+        return;
+    }
+    s->reading++;
+    ext_file_read_start(f->reader, f->path, on_read, s);
+}
+
+/* A watched file changed: every file is read again (a watch does not say
+ * which one; they are few and small). */
+static void on_watch(struct df_extension *ext, void *state)
+{
+    (void)ext;
+    struct hs *s = state;
+    for (size_t i = 0; i < s->nfiles && !s->stopping; i++)
+        read_file(s, &s->files[i]);
+}
+
+/* ---- hooks ---------------------------------------------------------------------- */
+
 static void hs_free(struct hs *s)
 {
-    for (size_t i = 0; s && i < s->n; i++)
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n; i++)
         free(s->h[i].name);
-    if (s)
-        free(s->h);
+    for (size_t i = 0; s->files && i < s->nfiles; i++) {
+        if (s->files[i].reader)
+            ext_file_read_free(s->files[i].reader); /* one still reading frees itself */
+        free(s->files[i].value);
+    }
+    if (s->cell)
+        df_snapshot_free(s->cell);
+    free(s->files);
+    free(s->h);
     free(s);
 }
 
 static int hs_create(struct df_extension *ext, const void *options, void **state,
                      struct df_error *err)
 {
-    (void)ext;
     (void)err;
     const struct hs_config *c = options;
     const struct hs_header_config *in = c->headers.items;
+    size_t n = c->headers.count;
     struct hs *s = calloc(1, sizeof *s);
-    if (!s || !(s->h = calloc(c->headers.count, sizeof *s->h))) {
-        free(s);
+    if (!s || !(s->h = calloc(n, sizeof *s->h)) || !(s->files = calloc(n, sizeof *s->files)) ||
+        !(s->cell = df_snapshot_new(values_free))) {
+        hs_free(s);
         return DF_ENOMEM;
     }
-    for (size_t i = 0; i < c->headers.count; i++, s->n++) {
+    s->ext = ext;
+    s->c = c;
+    for (size_t i = 0; i < n; i++, s->n++) {
         struct hs_header *h = &s->h[i];
+        h->file = -1;
         if (!(h->name = strdup(in[i].key))) {
             hs_free(s);
             return DF_ENOMEM;
@@ -82,9 +235,52 @@ static int hs_create(struct df_extension *ext, const void *options, void **state
         h->value = in[i].value;
         h->context = in[i].from_context ? df_identity_ref(in[i].from_context) : NULL;
         h->fallback = in[i].default_value;
+        if (in[i].file) {
+            struct hs_file *f = &s->files[s->nfiles];
+            f->path = in[i].file;
+            if (!(f->reader = ext_file_read_new(df_extension_loop(ext), HS_FILE_MAX * 2,
+                                                "is larger than 16KiB"))) {
+                hs_free(s);
+                return DF_ENOMEM;
+            }
+            h->file = (int)s->nfiles++;
+        }
     }
     *state = s;
     return 0;
+}
+
+static int hs_start(struct df_extension *ext, void *state, struct df_error *err)
+{
+    struct hs *s = state;
+    if (!s->nfiles) {
+        s->ready = true;
+        df_extension_ready(ext);
+        return 0;
+    }
+    for (size_t i = 0; i < s->nfiles; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = !strcmp(s->files[k].path, s->files[i].path);
+        int rc =
+            seen ? 0 : df_extension_watch(ext, s->files[i].path, s->c->watch_interval, on_watch);
+        if (rc < 0) {
+            snprintf(err->msg, sizeof err->msg, "cannot watch value file '%s': %s",
+                     s->files[i].path, df_strerror(rc));
+            return rc;
+        }
+        read_file(s, &s->files[i]);
+    }
+    return 0;
+}
+
+/* Waits for reads in flight (they use the instance's memory). */
+static void hs_stop(struct df_extension *ext, void *state)
+{
+    struct hs *s = state;
+    s->stopping = true;
+    if (!s->reading)
+        df_extension_stopped(ext);
 }
 
 static void hs_destroy(struct df_extension *ext, void *state)
@@ -93,7 +289,36 @@ static void hs_destroy(struct df_extension *ext, void *state)
     hs_free(state);
 }
 
-static const struct df_extension_ops hs_ops = {.create = hs_create, .destroy = hs_destroy};
+static int hs_attach(struct df_extension *ext, void *state, unsigned core, void **self,
+                     struct df_error *err)
+{
+    (void)ext;
+    (void)core;
+    (void)err;
+    struct hs_view *v = calloc(1, sizeof *v);
+    if (!v)
+        return DF_ENOMEM;
+    v->s = state;
+    df_snapshot_view_init(&v->view, v->s->cell);
+    *self = v;
+    return 0;
+}
+
+static void hs_detach(struct df_extension *ext, void *state, void *self)
+{
+    (void)ext;
+    (void)state;
+    struct hs_view *v = self;
+    df_snapshot_view_close(&v->view);
+    free(v);
+}
+
+static const struct df_extension_ops hs_ops = {.create = hs_create,
+                                               .start = hs_start,
+                                               .stop = hs_stop,
+                                               .destroy = hs_destroy,
+                                               .attach = hs_attach,
+                                               .detach = hs_detach};
 
 static const struct df_ext_capability hs_caps[] = {
     {DF_REQUEST_HEADERS_NAME, 1, &hs_ops_cap},
@@ -101,7 +326,9 @@ static const struct df_ext_capability hs_caps[] = {
 };
 
 DF_REGISTER_EXTENSION(headers_setter, "urn:otel:extension:headers_setter",
-                      "Adds headers to exporters' outgoing requests: fixed values, or values of "
-                      "the request's sender (from_context: auth.subject), e.g. a tenant header.",
-                      "docs/extensions/headers_setter.md", DF_EXEC_SHARED, DF_LIFECYCLE_PASSIVE,
-                      .capabilities = hs_caps, .options = &hs_table, .ops = &hs_ops);
+                      "Adds headers to exporters' outgoing requests: fixed values, values of "
+                      "files reloaded when they change, or values of the request's sender "
+                      "(from_context: auth.subject), e.g. a tenant header.",
+                      "docs/extensions/headers_setter.md", DF_EXEC_SHARED, DF_LIFECYCLE_ACTIVE,
+                      .capabilities = hs_caps, .options = &hs_table, .ops = &hs_ops,
+                      .ready_timeout_ns = 5000000000ull);

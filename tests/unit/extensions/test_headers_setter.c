@@ -1,9 +1,11 @@
 /* extension:headers_setter: config errors through the config loader with
  * the real option table; the headers of requests from different senders
  * (fixed values, from_context with and without default_value, identities
- * lacking the field or carrying bytes a header cannot); and an exporter
- * node claiming request_headers from it. The instance is built through the
- * extension manager, as the runtime does for a shared provider. */
+ * lacking the field or carrying bytes a header cannot); values read from
+ * files, replaced while running (a bad replacement keeps the value in
+ * force); and an exporter node claiming request_headers from it. The
+ * instance is built through the extension manager, as the runtime does for
+ * a shared provider. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -43,9 +45,9 @@ static void test_config_errors(void **state)
     (void)state;
     expect_rejected("{}", "missing required key 'headers'");
     expect_rejected("{headers: []}", "expected 1 to 16 items");
-    expect_rejected("{headers: [{key: x-a}]}", "one of value and from_context");
+    expect_rejected("{headers: [{key: x-a}]}", "one of value, file and from_context");
     expect_rejected("{headers: [{key: x-a, value: v, from_context: auth.subject}]}",
-                    "one of value and from_context");
+                    "one of value, file and from_context");
     expect_rejected("{headers: [{key: x-a, from_context: subject}]}",
                     "names nothing a request carries");
     expect_rejected("{headers: [{key: x-a, value: v, default_value: d}]}",
@@ -55,6 +57,23 @@ static void test_config_errors(void **state)
     expect_rejected("{headers: [{key: grpc-timeout, value: v}]}", "reserved by gRPC");
     expect_rejected("{headers: [{key: x-a, value: \"a\\nb\"}]}", "control or non-ASCII");
     expect_rejected("{headers: [{key: X-A, value: v}, {key: x-a, value: w}]}", "is set twice");
+}
+
+static void test_file_config_errors(void **state)
+{
+    (void)state;
+    char cfg[512];
+    ext_write_file(ext_path("ok"), "key-1\n");
+    ext_write_file(ext_path("empty"), " \n");
+    ext_write_file(ext_path("ctl"), "a\x01b\n");
+    snprintf(cfg, sizeof cfg, "{headers: [{key: x-a, file: '%s', value: v}]}", ext_path("ok"));
+    expect_rejected(cfg, "one of value, file and from_context");
+    snprintf(cfg, sizeof cfg, "{headers: [{key: x-a, file: '%s'}]}", ext_path("empty"));
+    expect_rejected(cfg, "is empty");
+    snprintf(cfg, sizeof cfg, "{headers: [{key: x-a, file: '%s'}]}", ext_path("ctl"));
+    expect_rejected(cfg, "holds a control or non-ASCII byte");
+    snprintf(cfg, sizeof cfg, "{headers: [{key: x-a, file: '%s'}]}", ext_path("missing"));
+    expect_rejected(cfg, "No such file or directory");
 }
 
 struct fx {
@@ -119,11 +138,55 @@ static void test_headers_per_sender(void **state)
     fx_finish(&f);
 }
 
+static void test_file_values(void **state)
+{
+    (void)state;
+    char cfg[512];
+    const char *path = ext_path("api-key");
+    ext_write_file(path, "  key-1\r\n");
+    snprintf(cfg, sizeof cfg,
+             "{headers: [{key: X-Api-Key, file: '%s'}, {key: X-Env, value: prod}], "
+             "watch_interval: 20ms}",
+             path);
+    struct fx f;
+    fx_build(&f, cfg);
+    ext_fx_run(&f.e); /* ready once the file was read */
+    struct df_request_header out[DF_REQUEST_HEADERS_MAX];
+    size_t n = f.ops->headers(f.self, NULL, out);
+    assert_int_equal(n, 2);
+    assert_string_equal(value_of(out, n, "x-api-key"), "key-1"); /* trimmed */
+    assert_string_equal(value_of(out, n, "x-env"), "prod");
+
+    /* Replaced by an atomic rename: in force without a restart. */
+    uint64_t t0 = uv_hrtime();
+    ext_rotate(path, "key-2\n");
+    assert_true(EXT_RUN_UNTIL(&f.e, ({
+        n = f.ops->headers(f.self, NULL, out);
+        !strcmp(value_of(out, n, "x-api-key"), "key-2");
+    })));
+    assert_true(uv_hrtime() - t0 < 2000000000ull);
+
+    /* A replacement that cannot be a header value: the last one stays. */
+    uint64_t failed = ext_fx_refreshes(&f.e, 1);
+    ext_rotate(path, "two\nlines\x01\n");
+    assert_true(EXT_RUN_UNTIL(&f.e, ext_fx_refreshes(&f.e, 1) > failed));
+    n = f.ops->headers(f.self, NULL, out);
+    assert_string_equal(value_of(out, n, "x-api-key"), "key-2");
+    ext_rotate(path, "key-3");
+    assert_true(EXT_RUN_UNTIL(&f.e, ({
+        n = f.ops->headers(f.self, NULL, out);
+        !strcmp(value_of(out, n, "x-api-key"), "key-3");
+    })));
+    fx_finish(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_errors),
+        cmocka_unit_test_setup_teardown(test_file_config_errors, ext_dir_setup, ext_dir_teardown),
         cmocka_unit_test(test_headers_per_sender),
+        cmocka_unit_test_setup_teardown(test_file_values, ext_dir_setup, ext_dir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
