@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_time.h"
 #include "df/capabilities/auth_check.h"
 #include "df/extension.h"
 
@@ -74,19 +75,6 @@ static enum df_auth_decision empty(const struct token_state *s, const struct df_
 
 METHOD(empty, empty)
 METHOD(token, decide)
-
-static double now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 int main(int argc, char **argv)
 {
@@ -159,10 +147,8 @@ int main(int argc, char **argv)
             return 1;
         }
         double med[3];
-        for (int v = 0; v < 3; v++) {
-            qsort(t[v], (size_t)rounds, sizeof t[v][0], cmp_double);
-            med[v] = t[v][rounds / 2];
-        }
+        for (int v = 0; v < 3; v++)
+            med[v] = median(t[v], rounds);
         printf("%s  direct %6.2f ns  local %6.2f ns (%+.2f)  shared %6.2f ns (%+.2f)\n",
                methods[m].name, med[0], med[1], med[1] - med[0], med[2], med[2] - med[0]);
     }

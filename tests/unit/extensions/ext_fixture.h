@@ -21,6 +21,7 @@
 
 #include "df/capabilities/auth_check.h"
 #include "extension/manager.h"
+#include "tests/support/test_loop.h"
 #include "tests/unit/runtime/rt_fixture.h"
 
 #ifndef EXT_WAIT_NS /* a test may wait longer */
@@ -91,20 +92,9 @@ static inline const void *ext_fx_ops(const struct ext_fx *f, const char *name)
     return c->ops;
 }
 
-/* Turns the loop until `cond` holds or `ns` passed; returns cond. Never
- * blocks in the loop for long: other threads (a server, readers) may be
- * what makes `cond` true. */
-#define EXT_RUN_UNTIL_NS(f, cond, ns)                                                              \
-    ({                                                                                             \
-        uint64_t end_ = uv_hrtime() + (ns);                                                        \
-        while (!(cond) && uv_hrtime() < end_) {                                                    \
-            uv_run(&(f)->loop, UV_RUN_NOWAIT);                                                     \
-            if (!(cond))                                                                           \
-                usleep(200);                                                                       \
-        }                                                                                          \
-        (cond);                                                                                    \
-    })
-#define EXT_RUN_UNTIL(f, cond) EXT_RUN_UNTIL_NS(f, cond, EXT_WAIT_NS)
+/* Turns the loop until `cond` holds or `ns` passed; returns cond. */
+#define EXT_RUN_UNTIL_NS(f, cond, ns) TEST_RUN_UNTIL_NS(&(f)->loop, cond, ns)
+#define EXT_RUN_UNTIL(f, cond)        EXT_RUN_UNTIL_NS(f, cond, EXT_WAIT_NS)
 
 /* Attaches core slot `slot` from the calling thread (a reader's own, as a
  * core's thread would) and returns its `self`, or NULL on failure. No

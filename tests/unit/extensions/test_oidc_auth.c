@@ -42,6 +42,7 @@
 #include "net/http1_proto.h"
 #include "net/tls.h"
 #include "net/tls_proto.h"
+#include "tests/support/test_jwt.h"
 #include "tests/support/test_pki.h"
 #include "tests/unit/extensions/ext_fixture.h"
 
@@ -56,129 +57,6 @@
 /* ---- keys and tokens --------------------------------------------------------- */
 
 static EVP_PKEY *rsa1, *rsa2, *ec256, *ec384;
-
-static void b64url(const unsigned char *d, size_t n, char *out)
-{
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)d[i] << 16 | (i + 1 < n ? (uint32_t)d[i + 1] << 8 : 0) |
-                     (i + 2 < n ? d[i + 2] : 0);
-        out[o++] = tab[v >> 18 & 63];
-        out[o++] = tab[v >> 12 & 63];
-        if (i + 1 < n)
-            out[o++] = tab[v >> 6 & 63];
-        if (i + 2 < n)
-            out[o++] = tab[v & 63];
-    }
-    out[o] = 0;
-}
-
-static void b64url_str(const char *s, char *out)
-{
-    b64url((const unsigned char *)s, strlen(s), out);
-}
-
-/* The public JWK of `k` as a JSON object text (malloc'd); `alg`, `use`
- * optional. */
-static char *jwk(EVP_PKEY *k, const char *kid, const char *alg, const char *use)
-{
-    char a[96] = "", u[64] = "", body[1600];
-    if (alg)
-        snprintf(a, sizeof a, ",\"alg\":\"%s\"", alg);
-    if (use)
-        snprintf(u, sizeof u, ",\"use\":\"%s\"", use);
-    if (EVP_PKEY_is_a(k, "RSA")) {
-        BIGNUM *n = NULL, *e = NULL;
-        assert_int_equal(EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_N, &n), 1);
-        assert_int_equal(EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_E, &e), 1);
-        unsigned char nb[1024], eb[16];
-        int nl = BN_bn2bin(n, nb), el = BN_bn2bin(e, eb);
-        char ns[1400], es[32];
-        b64url(nb, (size_t)nl, ns);
-        b64url(eb, (size_t)el, es);
-        snprintf(body, sizeof body, "\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"%s\"", ns, es);
-        BN_free(n);
-        BN_free(e);
-    } else {
-        unsigned char pub[200];
-        size_t len = 0;
-        assert_int_equal(
-            EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof pub, &len), 1);
-        size_t c = (len - 1) / 2;
-        char xs[80], ys[80];
-        b64url(pub + 1, c, xs);
-        b64url(pub + 1 + c, c, ys);
-        snprintf(body, sizeof body, "\"kty\":\"EC\",\"crv\":\"%s\",\"x\":\"%s\",\"y\":\"%s\"",
-                 c == 32 ? "P-256" : "P-384", xs, ys);
-    }
-    char *out = malloc(2048);
-    snprintf(out, 2048, "{\"kid\":\"%s\"%s%s,%s}", kid, a, u, body);
-    return out;
-}
-
-/* A JWKS of up to three keys (NULL ends), malloc'd. */
-static char *jwks(char *k1, char *k2, char *k3)
-{
-    char *out = malloc(8192);
-    snprintf(out, 8192, "{\"keys\":[%s%s%s%s%s]}", k1 ? k1 : "", k2 ? "," : "", k2 ? k2 : "",
-             k3 ? "," : "", k3 ? k3 : "");
-    free(k1);
-    free(k2);
-    free(k3);
-    return out;
-}
-
-static const char *md_of(const char *alg)
-{
-    return !strcmp(alg + 2, "256") ? "SHA256" : !strcmp(alg + 2, "384") ? "SHA384" : "SHA512";
-}
-
-/* Signs header.payload (JSON texts) with `k` for `alg`; malloc'd token. */
-static char *sign(const char *alg, EVP_PKEY *k, const char *header, const char *payload)
-{
-    char *tok = malloc(8192);
-    b64url_str(header, tok);
-    size_t n = strlen(tok);
-    tok[n++] = '.';
-    b64url_str(payload, tok + n);
-    size_t signed_len = strlen(tok);
-    unsigned char sig[1024];
-    size_t sl = sizeof sig;
-    if (!strncmp(alg, "HS", 2)) {
-        /* HMAC keyed with the PEM of the public key: the classic confusion. */
-        BIO *b = BIO_new(BIO_s_mem());
-        PEM_write_bio_PUBKEY(b, k);
-        char *pem;
-        long pl = BIO_get_mem_data(b, &pem);
-        assert_non_null(EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, pem, (size_t)pl,
-                                  (unsigned char *)tok, signed_len, sig, sizeof sig, &sl));
-        BIO_free(b);
-    } else {
-        EVP_MD_CTX *mc = EVP_MD_CTX_new();
-        EVP_PKEY_CTX *pc = NULL;
-        assert_int_equal(EVP_DigestSignInit_ex(mc, &pc, md_of(alg), NULL, NULL, k, NULL), 1);
-        if (alg[0] == 'P') {
-            assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING), 1);
-            assert_int_equal(EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, RSA_PSS_SALTLEN_DIGEST), 1);
-        }
-        assert_int_equal(EVP_DigestSign(mc, sig, &sl, (const unsigned char *)tok, signed_len), 1);
-        EVP_MD_CTX_free(mc);
-        if (alg[0] == 'E') {
-            const unsigned char *p = sig;
-            ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)sl);
-            assert_non_null(es);
-            size_t c = alg[3] == '5' ? 32 : 48;
-            BN_bn2binpad(ECDSA_SIG_get0_r(es), sig, (int)c);
-            BN_bn2binpad(ECDSA_SIG_get0_s(es), sig + c, (int)c);
-            sl = 2 * c;
-            ECDSA_SIG_free(es);
-        }
-    }
-    tok[signed_len] = '.';
-    b64url(sig, sl, tok + signed_len + 1);
-    return tok;
-}
 
 static char issuer[64];       /* the test issuer's URL, set once the server listens */
 static char issuer_https[64]; /* the same issuer over TLS (the test PKI's server) */
@@ -199,20 +77,10 @@ static const char *claims(const char *iss, const char *aud, const char *sub, lon
     return buf;
 }
 
-static char *token(const char *alg, EVP_PKEY *k, const char *kid, const char *payload)
-{
-    char h[128];
-    if (kid)
-        snprintf(h, sizeof h, "{\"alg\":\"%s\",\"typ\":\"JWT\",\"kid\":\"%s\"}", alg, kid);
-    else
-        snprintf(h, sizeof h, "{\"alg\":\"%s\",\"typ\":\"JWT\"}", alg);
-    return sign(alg, k, h, payload);
-}
-
 /* A standard valid token from `k`. */
 static char *good(const char *alg, EVP_PKEY *k, const char *kid, const char *sub)
 {
-    return token(alg, k, kid, claims(issuer, "\"otel\"", sub, 300, LONG_MIN, NULL));
+    return test_jwt_token(alg, k, kid, claims(issuer, "\"otel\"", sub, 300, LONG_MIN, NULL));
 }
 
 /* ---- the issuer ---------------------------------------------------------------- */
@@ -356,8 +224,8 @@ static int group_teardown(void **state)
 /* The usual key set: rsa1 "r1", ec256 "e1", ec384 "e3". */
 static char *usual_jwks(void)
 {
-    return jwks(jwk(rsa1, "r1", NULL, "sig"), jwk(ec256, "e1", "ES256", NULL),
-                jwk(ec384, "e3", NULL, NULL));
+    return test_jwks(test_jwk(rsa1, "r1", NULL, "sig"), test_jwk(ec256, "e1", "ES256", NULL),
+                     test_jwk(ec384, "e3", NULL, NULL));
 }
 
 /* ---- the config loader ---------------------------------------------------------- */
@@ -446,7 +314,7 @@ static void test_jwks_parse(void **state)
     parse_bad("{\"keys\":[],\"keys\":[]}", "not JSON"); /* duplicate member */
     /* Skipped: encryption keys, symmetric keys, unknown algs, bad members,
      * a curve point off the curve, a short RSA modulus, a key/alg mismatch. */
-    char *r1 = jwk(rsa1, "r1", NULL, NULL);
+    char *r1 = test_jwk(rsa1, "r1", NULL, NULL);
     char bad[8192];
     snprintf(bad, sizeof bad,
              "{\"keys\":[%s,{\"kty\":\"oct\",\"k\":\"AAAA\"},"
@@ -461,7 +329,7 @@ static void test_jwks_parse(void **state)
              "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA");
     oidc_keyset_free(parse_ok(bad, 1, 8));
     /* An RSA key declared for ES256 is not usable. */
-    char *mis = jwk(rsa1, "m", "ES256", NULL);
+    char *mis = test_jwk(rsa1, "m", "ES256", NULL);
     snprintf(bad, sizeof bad, "{\"keys\":[%s]}", mis);
     parse_bad(bad, "no usable signing key");
     /* Two keys with one kid. */
@@ -498,7 +366,7 @@ static void expect_verify(const char *tok, const struct oidc_keyset *ks, int wan
 static void expect_signed(const char *alg, EVP_PKEY *k, const char *kid, const char *payload,
                           int want, const char *want_why)
 {
-    char *t = token(alg, k, kid, payload);
+    char *t = test_jwt_token(alg, k, kid, payload);
     expect_verify(t, ks_now, want, want_why);
     free(t);
 }
@@ -508,15 +376,15 @@ static void expect_signed(const char *alg, EVP_PKEY *k, const char *kid, const c
 static void expect_header(const char *h, const char *enc, const char *want_why)
 {
     char hb[256], tok[2048];
-    b64url_str(h, hb);
+    test_b64url_str(h, hb);
     snprintf(tok, sizeof tok, "%s.%s.AAAA", hb, enc);
     expect_verify(tok, ks_now, OIDC_BAD, want_why);
 }
 
 static void test_signatures(void **state)
 {
-    char *doc = jwks(jwk(rsa1, "r1", NULL, "sig"), jwk(ec256, "e1", "ES256", NULL),
-                     jwk(ec384, "e3", NULL, NULL));
+    char *doc = test_jwks(test_jwk(rsa1, "r1", NULL, "sig"), test_jwk(ec256, "e1", "ES256", NULL),
+                          test_jwk(ec384, "e3", NULL, NULL));
     struct oidc_keyset *ks = parse_ok(doc, 3, 0);
     ks_now = ks;
     const char *p = claims(issuer, "\"otel\"", "alice", 300, LONG_MIN, NULL);
@@ -528,7 +396,7 @@ static void test_signatures(void **state)
               {"PS256", rsa1, "r1"},  {"PS384", rsa1, "r1"}, {"PS512", rsa1, "r1"},
               {"ES256", ec256, "e1"}, {"ES384", ec384, "e3"}};
     for (size_t i = 0; i < DF_COUNTOF(ok); i++) {
-        char *t = token(ok[i].alg, ok[i].k, ok[i].kid, p);
+        char *t = test_jwt_token(ok[i].alg, ok[i].k, ok[i].kid, p);
         expect_verify(t, ks, OIDC_OK, NULL);
         /* Tampered signature: the last character changed. */
         size_t n = strlen(t);
@@ -540,7 +408,7 @@ static void test_signatures(void **state)
     char *t = good("RS256", rsa1, "r1", "alice");
     char other[512], *dot1 = strchr(t, '.'), *dot2 = strchr(dot1 + 1, '.');
     char enc[1024];
-    b64url_str(claims(issuer, "\"otel\"", "mallory", 300, LONG_MIN, NULL), enc);
+    test_b64url_str(claims(issuer, "\"otel\"", "mallory", 300, LONG_MIN, NULL), enc);
     snprintf(other, sizeof other, "%.*s.%s%s", (int)(dot1 - t), t, enc, dot2);
     expect_verify(other, ks, OIDC_BAD, "bad signature");
     free(t);
@@ -554,7 +422,7 @@ static void test_signatures(void **state)
     free(t);
     /* alg none, with and without a signature. */
     char none[1024], h[128];
-    b64url_str("{\"alg\":\"none\",\"kid\":\"r1\"}", h);
+    test_b64url_str("{\"alg\":\"none\",\"kid\":\"r1\"}", h);
     snprintf(none, sizeof none, "%s.%s.", h, enc);
     expect_verify(none, ks, OIDC_BAD, "alg none");
     snprintf(none, sizeof none, "%s.%s.AAAA", h, enc);
@@ -585,7 +453,7 @@ static void test_signatures(void **state)
 static void expect_claims(const char *payload, int64_t now, const char *want_why)
 {
     char why[OIDC_WHY_MAX] = "", enc[2048], tok[2200];
-    b64url_str(payload, enc);
+    test_b64url_str(payload, enc);
     snprintf(tok, sizeof tok, "eyJhbGciOiJSUzI1NiJ9.%s.AAAA", enc);
     struct oidc_jwt t;
     assert_int_equal(oidc_jwt_parse(tok, strlen(tok), &t, why), 0);
@@ -722,7 +590,7 @@ static void expect_deny(struct fx *f, const char *tok, const char *detail)
 static void expect_claims_decision(struct fx *f, const char *payload, const char *subject,
                                    const char *detail)
 {
-    char *t = token("RS256", rsa1, "r1", payload);
+    char *t = test_jwt_token("RS256", rsa1, "r1", payload);
     if (subject)
         expect_allow(f, t, subject);
     else
@@ -771,8 +639,8 @@ static void test_decisions(void **state)
     /* Accepted, with the identity: subject, groups joined, claims
      * stringified, and the same identity object every time. */
     const char *extra = ",\"groups\":[\"dev\",\"ops\"],\"tenant\":\"acme\",\"level\":3";
-    char *t2 =
-        token("PS256", rsa1, "r1", claims(issuer, "[\"x\",\"otel\"]", "bob", 300, -10, extra));
+    char *t2 = test_jwt_token("PS256", rsa1, "r1",
+                              claims(issuer, "[\"x\",\"otel\"]", "bob", 300, -10, extra));
     const struct df_identity *id = expect_allow(&f, t2, "bob");
     assert_int_equal(id->nattrs, 3);
     assert_string_equal(id->attrs[0].key, "groups");
@@ -781,10 +649,11 @@ static void test_decisions(void **state)
     assert_string_equal(id->attrs[1].value, "acme");
     assert_string_equal(id->attrs[2].key, "level");
     assert_string_equal(id->attrs[2].value, "3");
-    char *t3 = token("ES256", ec256, "e1", claims(issuer, "\"otel\"", "bob", 200, LONG_MIN, extra));
+    char *t3 = test_jwt_token("ES256", ec256, "e1",
+                              claims(issuer, "\"otel\"", "bob", 200, LONG_MIN, extra));
     assert_ptr_equal(expect_allow(&f, t3, "bob"), id); /* another token, same identity */
-    char *t4 =
-        token("ES384", ec384, "e3", claims(issuer, "\"otel\"", "carol", 200, LONG_MIN, NULL));
+    char *t4 = test_jwt_token("ES384", ec384, "e3",
+                              claims(issuer, "\"otel\"", "carol", 200, LONG_MIN, NULL));
     const struct df_identity *carol = expect_allow(&f, t4, "carol");
     assert_int_equal(carol->nattrs, 0);
 
@@ -820,10 +689,12 @@ static void test_decisions(void **state)
              (long)time(NULL) + 100);
     expect_claims_decision(&f, p, NULL, "no string 'sub' claim");
     /* alg confusion through the whole path. */
-    t = token("HS256", rsa1, "r1", claims(issuer, "\"otel\"", "alice", 300, LONG_MIN, NULL));
+    t = test_jwt_token("HS256", rsa1, "r1",
+                       claims(issuer, "\"otel\"", "alice", 300, LONG_MIN, NULL));
     expect_deny(&f, t, "HMAC");
     free(t);
-    t = token("ES256", ec256, "r1", claims(issuer, "\"otel\"", "alice", 300, LONG_MIN, NULL));
+    t = test_jwt_token("ES256", ec256, "r1",
+                       claims(issuer, "\"otel\"", "alice", 300, LONG_MIN, NULL));
     expect_deny(&f, t, "does not fit");
     free(t);
     free(t1);
@@ -874,7 +745,7 @@ static void test_unknown_kid_flood_and_rotation(void **state)
     /* Rotation: the issuer now serves rsa2 as "r2" and drops rsa1. */
     char *old = good("RS256", rsa1, "r1", "before");
     expect_allow(&f, old, "before");
-    serve_jwks(jwks(jwk(rsa2, "r2", "RS256", "sig"), NULL, NULL));
+    serve_jwks(test_jwks(test_jwk(rsa2, "r2", "RS256", "sig"), NULL, NULL));
     char *fresh = good("RS256", rsa2, "r2", "after");
     expect_deny(&f, fresh, "unknown kid"); /* now; it asks for the refresh */
     assert_true(RUN_UNTIL(&f, check_token(&f, fresh, &r) == DF_AUTH_ALLOW));
@@ -1073,7 +944,7 @@ static void *reader_main(void *arg)
 
 static void test_concurrent_readers(void **state)
 {
-    serve_jwks(jwks(jwk(rsa1, "r1", NULL, NULL), NULL, NULL));
+    serve_jwks(test_jwks(test_jwk(rsa1, "r1", NULL, NULL), NULL, NULL));
     struct fx f;
     memset(&f, 0, sizeof f);
     ext_fx_build(&f.e, yaml(cfg_with(NULL)), "auth", 3);
@@ -1088,7 +959,8 @@ static void test_concurrent_readers(void **state)
     /* The readers ask for refreshes while the JWKS still lacks r2. */
     int j0 = hits(&srv.jwks_hits);
     assert_true(RUN_UNTIL(&f, hits(&srv.jwks_hits) > j0));
-    serve_jwks(jwks(jwk(rsa1, "r1", NULL, NULL), jwk(ec256, "r2", NULL, NULL), NULL));
+    serve_jwks(
+        test_jwks(test_jwk(rsa1, "r1", NULL, NULL), test_jwk(ec256, "r2", NULL, NULL), NULL));
     assert_true(RUN_UNTIL(&f, __atomic_load_n(&r[0].fresh_allowed, __ATOMIC_ACQUIRE) &&
                                   __atomic_load_n(&r[1].fresh_allowed, __ATOMIC_ACQUIRE)));
     for (int i = 0; i < 2; i++)
