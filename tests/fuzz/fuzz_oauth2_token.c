@@ -6,6 +6,7 @@
  * and only from a 2xx; a rejection has a reason, no value, and a reason
  * that never holds the body's access_token value (when the body carries a
  * long enough one that the quotable fields do not repeat). */
+#define _GNU_SOURCE /* memmem */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,6 +45,37 @@ static char *access_token(const uint8_t *body, size_t len)
     return s;
 }
 
+/* Whether the reason stays `why` when the token's visible characters are
+ * replaced (in the body as written; false when it is not written there as
+ * it is): then the reason holds the token's text only because the token
+ * spells the parser's own words ("access_token "), not because it was
+ * quoted. */
+static bool same_reason_without(long status, const uint8_t *body, size_t len, const char *secret,
+                                const char *why)
+{
+    size_t n = strlen(secret);
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return true;
+    memcpy(copy, body, len);
+    copy[len] = 0;
+    char *at = len >= n ? memmem(copy, len, secret, n) : NULL;
+    bool same = false;
+    if (at) {
+        for (size_t i = 0; i < n; i++) {
+            if (at[i] > 0x20 && at[i] < 0x7f && at[i] != '"' && at[i] != '\\')
+                at[i] = at[i] == 'Z' ? 'Y' : 'Z';
+        }
+        struct o2c_token t;
+        if (o2c_parse_response(status, (const uint8_t *)copy, len, &t) == 0)
+            o2c_token_clear(&t);
+        else
+            same = !strcmp(t.why, why);
+    }
+    free(copy);
+    return same;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
@@ -70,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         strlen(t.why) >= sizeof t.why)
         abort();
     char *secret = access_token(body, len);
-    if (secret && strstr(t.why, secret))
+    if (secret && strstr(t.why, secret) && !same_reason_without(status, body, len, secret, t.why))
         abort();
     free(secret);
     return 0;
