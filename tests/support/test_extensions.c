@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "df/capabilities/auth_check.h"
+#include "df/capabilities/dataset_lookup.h"
 #include "df/extension.h"
 #include "df/node.h"
 #include "df/options.h"
@@ -348,7 +349,41 @@ struct table {
     uint64_t generation;
     size_t n;
     char **keys, **values;
+    /* dataset_lookup: each value parsed as `col=val col=val ...` (rowbufs
+     * hold the split copies the attrs point into) */
+    char **rowbufs;
+    struct df_dataset_attr **rows;
+    size_t *nrows;
 };
+
+/* Splits a copy of `v` into row attributes (tokens without '=' are
+ * skipped). Returns 0 or DF_ENOMEM. */
+static int parse_row(struct table *t, size_t i, const char *v)
+{
+    char *b = strdup(v);
+    size_t cap = 1;
+    for (const char *p = v; *p; p++)
+        cap += *p == '=';
+    struct df_dataset_attr *a = calloc(cap, sizeof *a);
+    if (!b || !a) {
+        free(b);
+        free(a);
+        return DF_ENOMEM;
+    }
+    t->rowbufs[i] = b;
+    t->rows[i] = a;
+    size_t n = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(b, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq || n == cap)
+            continue;
+        *eq = 0;
+        a[n++] = (struct df_dataset_attr){.key = tok, .value = eq + 1};
+    }
+    t->nrows[i] = n;
+    return 0;
+}
 
 static void table_free(void *p)
 {
@@ -356,9 +391,14 @@ static void table_free(void *p)
     for (size_t i = 0; i < t->n; i++) {
         free(t->keys[i]);
         free(t->values[i]);
+        free(t->rowbufs[i]);
+        free(t->rows[i]);
     }
     free(t->keys);
     free(t->values);
+    free(t->rowbufs);
+    free(t->rows);
+    free(t->nrows);
     free(t);
 }
 
@@ -377,10 +417,12 @@ static int publish(struct lookup *l)
     struct table *t = calloc(1, sizeof *t);
     size_t n = l->c->entries.count;
     if (!t || !(t->keys = calloc(n + 1, sizeof *t->keys)) ||
-        !(t->values = calloc(n + 1, sizeof *t->values))) {
+        !(t->values = calloc(n + 1, sizeof *t->values)) ||
+        !(t->rowbufs = calloc(n + 1, sizeof *t->rowbufs)) ||
+        !(t->rows = calloc(n + 1, sizeof *t->rows)) ||
+        !(t->nrows = calloc(n + 1, sizeof *t->nrows))) {
         if (t)
-            free(t->keys);
-        free(t);
+            table_free(t);
         return DF_ENOMEM;
     }
     t->generation = ++l->generation;
@@ -394,6 +436,10 @@ static int publish(struct lookup *l)
         t->keys[i] = strdup(l->c->entries.keys[i]);
         t->values[i] = strdup(v);
         t->n = i + 1;
+        if (parse_row(t, i, v) < 0) {
+            table_free(t);
+            return DF_ENOMEM;
+        }
     }
     return df_snapshot_publish(l->cell, t);
 }
@@ -412,6 +458,37 @@ static enum test_lookup_outcome view_lookup(struct df_snapshot_view *v, const ch
     }
     return TEST_LOOKUP_NOT_FOUND;
 }
+
+static enum df_dataset_outcome view_dataset(struct df_snapshot_view *v, const char *key, size_t len,
+                                            struct df_dataset_row *row)
+{
+    const struct table *t = df_snapshot_read(v);
+    if (!t)
+        return DF_DATASET_ERROR;
+    for (size_t i = 0; i < t->n; i++) {
+        if (strlen(t->keys[i]) == len && !memcmp(t->keys[i], key, len)) {
+            *row = (struct df_dataset_row){
+                .attrs = t->rows[i], .nattrs = t->nrows[i], .snapshot = t->generation};
+            return DF_DATASET_FOUND;
+        }
+    }
+    return DF_DATASET_NOT_FOUND;
+}
+
+static enum df_dataset_outcome shared_dataset(void *self, const char *key, size_t len,
+                                              struct df_dataset_row *row)
+{
+    return view_dataset(self, key, len, row);
+}
+
+static enum df_dataset_outcome local_dataset(void *self, const char *key, size_t len,
+                                             struct df_dataset_row *row)
+{
+    return view_dataset(&((struct lookup *)self)->view, key, len, row);
+}
+
+static const struct df_dataset_lookup_ops shared_dataset_ops = {.lookup = shared_dataset};
+static const struct df_dataset_lookup_ops local_dataset_ops = {.lookup = local_dataset};
 
 static uint64_t view_generation(struct df_snapshot_view *v)
 {
@@ -571,8 +648,14 @@ static const struct df_extension_ops shared_ext_ops = {.create = lookup_create,
 static const struct df_extension_ops local_ext_ops = {
     .create = lookup_create, .start = lookup_start, .stop = lookup_stop, .destroy = lookup_destroy};
 
-static const struct df_ext_capability shared_caps[] = {{"test_lookup", 2, &shared_lookup_ops}, {0}};
-static const struct df_ext_capability local_caps[] = {{"test_lookup", 2, &local_lookup_ops}, {0}};
+static const struct df_ext_capability shared_caps[] = {
+    {"test_lookup", 2, &shared_lookup_ops},
+    {DF_DATASET_LOOKUP_NAME, DF_DATASET_LOOKUP_VERSION, &shared_dataset_ops},
+    {0}};
+static const struct df_ext_capability local_caps[] = {
+    {"test_lookup", 2, &local_lookup_ops},
+    {DF_DATASET_LOOKUP_NAME, DF_DATASET_LOOKUP_VERSION, &local_dataset_ops},
+    {0}};
 
 DF_REGISTER_EXTENSION(test_lookup_ext, "urn:test:extension:lookup",
                       "Test lookup provider (shared, with a refresh task).",

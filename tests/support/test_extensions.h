@@ -12,6 +12,8 @@
  *   urn:test:extension:auth          local, passive: `users` (name -> password).
  *   urn:test:extension:lookup        shared, active, readiness gate (500 ms):
  *   urn:test:extension:lookup_local  the same provider, local variant.
+ *     Both also provide the core's dataset_lookup (v1) from the same
+ *     entries: a value `col=val col2=val2` (space-separated) is the row.
  *     entries     map key -> value, published as generation 1 at readiness
  *     ready_after delay from start to the first publication (0 = at start)
  *     refresh     republish every interval with generation + 1 (0 = never);
