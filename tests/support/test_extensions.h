@@ -12,8 +12,6 @@
  *   urn:test:extension:auth          local, passive: `users` (name -> password).
  *   urn:test:extension:lookup        shared, active, readiness gate (500 ms):
  *   urn:test:extension:lookup_local  the same provider, local variant.
- *     Both also provide the core's dataset_lookup (v1) from the same
- *     entries: a value `col=val col2=val2` (space-separated) is the row.
  *     entries     map key -> value, published as generation 1 at readiness
  *     ready_after delay from start to the first publication (0 = at start)
  *     refresh     republish every interval with generation + 1 (0 = never);
@@ -24,6 +22,9 @@
  *     stop_delay  the stop hook reports stopped after this long
  *     fetch_url   GET it at start with df_extension_fetch; the outcome is
  *                 journaled as "fetch <name> rc=<rc> status=<status>"
+ *   urn:test:extension:dataset       local, passive: the core's dataset_lookup
+ *     (v1) from `rows` (map key -> `col=value col=value ...`); with
+ *     `unloaded: true` every lookup answers error (no dataset loaded).
  *   urn:test:extension:heartbeat     shared, background: a task and no
  *                                    capabilities (nothing binds it).
  *   urn:test:extension:header_auth  local, passive: the core's auth_check

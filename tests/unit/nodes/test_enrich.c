@@ -1,5 +1,5 @@
 /* processor:enrich on a real pipeline with the test dataset_lookup provider
- * (urn:test:extension:lookup_local): resource and record modes for every
+ * (urn:test:extension:dataset): resource and record modes for every
  * signal, the prefix, upsert without duplicates, each on_missing, zero copy
  * when nothing is added, malformed input Nacked permanently, the metrics;
  * and the config checks at load. */
@@ -136,14 +136,15 @@ static int key_count(const struct df_pdata *pd, const char *key)
 
 /* ---- pipeline ----------------------------------------------------------- */
 
-#define DATASET "{entries: {a: 'region=eu tier=gold', b: 'region=us', '42': 'name=bob'}}"
+#define DATASET "{rows: {a: 'region=eu tier=gold', b: 'region=us', '42': 'name=bob'}}"
 
-static const char *yaml_for(char *yaml, size_t n, const char *config)
+/* gen -> enrich (bound to a test dataset with config `ds`) -> sink. */
+static const char *yaml_ds(char *yaml, size_t n, const char *ds, const char *config)
 {
     snprintf(yaml, n,
              RT_HEADER RT_GROUP "        extensions:\n"
-                                "          ds: {type: 'urn:test:extension:lookup_local', "
-                                "config: " DATASET "}\n"
+                                "          ds: {type: 'urn:test:extension:dataset', "
+                                "config: %s}\n"
                                 "        nodes:\n"
                                 "          gen: {type: 'urn:test:receiver:gen'}\n"
                                 "          enrich:\n"
@@ -153,8 +154,13 @@ static const char *yaml_for(char *yaml, size_t n, const char *config)
                                 "          sink: {type: 'urn:test:exporter:sink'}\n"
                                 "        connections: [{from: gen, to: enrich}, "
                                 "{from: enrich, to: sink}]\n",
-             config);
+             ds, config);
     return yaml;
+}
+
+static const char *yaml_for(char *yaml, size_t n, const char *config)
+{
+    return yaml_ds(yaml, n, DATASET, config);
 }
 
 static double metric(struct rt *t, const char *name)
@@ -370,6 +376,26 @@ static void test_malformed(void **state)
     finish(&t, bad);
 }
 
+/* A provider with no dataset loaded: everything passes unchanged (not
+ * dropped, even with on_missing: drop), counted as errors. */
+static void test_lookup_error_passes(void **state)
+{
+    (void)state;
+    static char yaml[4096];
+    struct rt t;
+    rt_start(&t, yaml_ds(yaml, sizeof yaml, "{unloaded: true, rows: {a: 'x=1'}}",
+                         "{lookup_key: {name: host}, on_missing: drop}"));
+    test_probe.sink_mode = DF_OUTCOME_NONE;
+    struct df_bytes *b = request(DF_SIGNAL_LOGS, ab, two_each, 2, NULL);
+    test_inject(0, DF_SIGNAL_LOGS, b, 4, 1);
+    rt_spin(&t, 2);
+    assert_int_equal(test_probe.nsunk, 1);
+    assert_ptr_equal(test_probe.sunk[0].pd->data, b->data);
+    assert_true(metric(&t, "errors") == 2);
+    assert_true(metric(&t, "missing") == 0);
+    finish(&t, b);
+}
+
 static bool parses(const char *config, struct df_diags *d)
 {
     char yaml[4096];
@@ -412,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_drop_all_acks),
         cmocka_unit_test(test_zero_copy),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_lookup_error_passes),
         cmocka_unit_test(test_config_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
