@@ -571,12 +571,42 @@ static int child(const struct ctx *c, enum kind k, uint32_t num, uint32_t data, 
     return -1;
 }
 
+/* A ResourceX of frame d without a Resource: the hook sees an empty
+ * resource list; what it adds goes into a Resource appended to the
+ * ResourceX. Returns 0, DF_ATTRS_DROP or a negative error. */
+static int no_resource(struct ctx *c, int d)
+{
+    struct frame *fr = &c->fr[d];
+    struct df_attrs_list l = {.s = c->s};
+    int rc = c->rules->hook->fn(c->rules->hook->arg, DF_ATTR_RESOURCE, &l);
+    if (rc < 0)
+        return rc;
+    if (rc == DF_ATTRS_DROP) {
+        c->dropped++;
+        return DF_ATTRS_DROP;
+    }
+    if (!l.changed)
+        return 0;
+    c->modified++;
+    open_frame(c, d);
+    df_pb_put_raw(c->w, fr->copied, (size_t)(fr->end - fr->copied));
+    fr->copied = fr->end;
+    size_t m = df_pb_begin(c->w, 1); /* ResourceX.resource */
+    for (size_t i = 0; i < l.n; i++) {
+        if (!c->s->ents[i].deleted)
+            write_ent(c->w, 1, &c->s->ents[i]); /* Resource.attributes */
+    }
+    df_pb_end(c->w, m);
+    return 0;
+}
+
 static int walk(struct ctx *c, int d, enum kind k)
 {
     struct frame *fr = &c->fr[d];
     struct df_pb_reader r = df_pb_reader_make(fr->body, (size_t)(fr->end - fr->body));
     struct df_pb_field f;
     int rc;
+    bool resource = false;
     while ((rc = df_pb_next(&r, &f)) == 1) {
         uint32_t attr = 0;
         unsigned which;
@@ -591,6 +621,7 @@ static int walk(struct ctx *c, int d, enum kind k)
                                       .fnext = f.next,
                                       .num = f.num};
         struct frame *ch = &c->fr[d + 1];
+        resource |= ck == K_OWNER && which == DF_ATTR_RESOURCE;
         if (ck == K_RESOURCE_X && c->rules->hook) {
             rc = c->rules->hook->fn(c->rules->hook->arg, 0, NULL);
             if (rc < 0)
@@ -617,6 +648,9 @@ static int walk(struct ctx *c, int d, enum kind k)
         if (ck != K_OWNER)
             fr->kept++;
     }
+    if (rc == 0 && k == K_RESOURCE_X && !resource && c->rules->hook &&
+        (c->rules->apply_to & DF_ATTR_RESOURCE))
+        return no_resource(c, d);
     return rc;
 }
 

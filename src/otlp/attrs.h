@@ -95,7 +95,10 @@ struct df_attrs_list;
  * or a negative error that ends the rewrite. Containers left without records
  * by drops are removed, as otlp/filter.h does. It is also called with
  * `which` 0 and a NULL list (its return then 0 or an error) as each
- * ResourceX begins, before its resource and records: state kept from a
+ * ResourceX begins, before its resource and records; a ResourceX without
+ * a Resource message is shown to the hook (resource lists targeted) as an
+ * empty resource list after its scopes, and what the hook adds goes into a
+ * Resource appended to it (the actions do not run on it). State kept from a
  * resource's list for its records is reset there. Lists are seen in wire
  * order (the resource before its scopes when it is encoded first, as
  * serializers do). Runs on the rewriting thread. */

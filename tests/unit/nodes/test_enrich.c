@@ -329,6 +329,31 @@ static void test_drop(void **state)
     }
 }
 
+/* A resource with no Resource message is missing too: tag gives it a
+ * Resource holding the tag; drop removes it. */
+static void test_absent_resource(void **state)
+{
+    (void)state;
+    static const char *const hosts[] = {"", "a"};
+    static const char *const *const per[] = {two, two};
+    struct rt t;
+    struct df_bytes *b = request(DF_SIGNAL_TRACES, hosts, per, 2, NULL);
+    struct df_pdata *pd = run(&t, "{lookup_key: {name: host}, prefix: 'geo.', on_missing: tag}",
+                              DF_SIGNAL_TRACES, b, 4);
+    assert_non_null(pd);
+    assert_int_equal(count(DF_SIGNAL_TRACES, pd), 4);
+    assert_int_equal(key_count(pd, "geo.missing"), 1);
+    assert_int_equal(kv_count(pd, "geo.region", "eu"), 1);
+    assert_true(metric(&t, "missing") == 1);
+    finish(&t, b);
+    b = request(DF_SIGNAL_TRACES, hosts, per, 2, NULL);
+    pd = run(&t, "{lookup_key: {name: host}, on_missing: drop}", DF_SIGNAL_TRACES, b, 4);
+    assert_non_null(pd);
+    assert_int_equal(pd->items, 2);
+    assert_int_equal(count(DF_SIGNAL_TRACES, pd), 2);
+    finish(&t, b);
+}
+
 /* Everything dropped: the request is Acked and nothing goes on. */
 static void test_drop_all_acks(void **state)
 {
@@ -435,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_record_mode_from_resource),
         cmocka_unit_test(test_tag),
         cmocka_unit_test(test_drop),
+        cmocka_unit_test(test_absent_resource),
         cmocka_unit_test(test_drop_all_acks),
         cmocka_unit_test(test_zero_copy),
         cmocka_unit_test(test_malformed),
