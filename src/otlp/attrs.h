@@ -33,7 +33,7 @@
  * not descend into (bodies, events, buckets, messages above no targeted
  * list) are copied unchecked. Receivers validate what they admit
  * (df_otlp_count), and for a request df_otlp_count accepts the output is
- * accepted too, with the same item count.
+ * accepted too, with the same item count (fewer when a hook drops).
  *
  * A rule set is immutable once built and may be shared by every thread; a
  * struct df_attrs_scratch belongs to one thread. */
