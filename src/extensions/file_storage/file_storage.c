@@ -17,11 +17,13 @@
  * keeps the snapshot in force. Thread: the instance's loop for the task;
  * lookups on the core's thread. */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "df/extension.h"
 #include "extensions/common/file_read.h"
+#include "extensions/common/snapshot_view.h"
 #include "extensions/file_storage/file_storage.h"
 
 struct fs {
@@ -34,11 +36,6 @@ struct fs {
     struct df_snapshot_view local; /* file_storage_local's reader */
     uint64_t loads;                /* successful loads so far */
     bool reading, again, stopping;
-};
-
-/* A core's handle target (shared). */
-struct fs_view {
-    struct df_snapshot_view view;
 };
 
 static enum df_dataset_outcome find(const struct fs_dataset *ds, const char *key, size_t len,
@@ -56,7 +53,7 @@ static enum df_dataset_outcome find(const struct fs_dataset *ds, const char *key
 static enum df_dataset_outcome lookup_shared(void *self, const char *key, size_t len,
                                              struct df_dataset_row *row)
 {
-    struct fs_view *v = self;
+    struct ext_view *v = self; /* a core's handle target */
     return find(df_snapshot_read(&v->view), key, len, row);
 }
 
@@ -238,21 +235,14 @@ static int fs_attach(struct df_extension *ext, void *state, unsigned core, void 
     (void)core;
     (void)err;
     struct fs *s = state;
-    struct fs_view *v = calloc(1, sizeof *v);
-    if (!v)
-        return DF_ENOMEM;
-    df_snapshot_view_init(&v->view, s->cell);
-    *self = v;
-    return 0;
+    return ext_view_attach(s, s->cell, self);
 }
 
 static void fs_detach(struct df_extension *ext, void *state, void *self)
 {
     (void)ext;
     (void)state;
-    struct fs_view *v = self;
-    df_snapshot_view_close(&v->view);
-    free(v);
+    ext_view_detach(self);
 }
 
 static const struct df_extension_ops fs_ops_shared = {.create = fs_create_shared,
