@@ -52,6 +52,19 @@ static void expect_error(enum fs_format fmt, const char *text, size_t line, cons
     assert_null(strstr(e.msg, "secret")); /* a field's value is never quoted */
 }
 
+/* A malformed input, the line its error names and what it says. */
+struct bad {
+    const char *text;
+    size_t line;
+    const char *want;
+};
+
+static void expect_errors(enum fs_format fmt, const struct bad *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        expect_error(fmt, b[i].text, b[i].line, b[i].want);
+}
+
 static void test_csv(void **state)
 {
     (void)state;
@@ -74,18 +87,21 @@ static void test_csv(void **state)
     assert_null(fs_dataset_find(ds, "x", 1));
     free(ds);
 
-    expect_error(FS_FORMAT_CSV, "", 0, "is empty");
-    expect_error(FS_FORMAT_CSV, "key,name\n1,a\n", 1, "no key column 'id'");
-    expect_error(FS_FORMAT_CSV, "id,id\n", 1, "names column 'id' twice");
-    expect_error(FS_FORMAT_CSV, "id,\n", 1, "column 2 of the header has no name");
-    expect_error(FS_FORMAT_CSV, "id,n\n1,a\n2,secret\"x\n", 3, "quote inside an unquoted");
-    expect_error(FS_FORMAT_CSV, "id,n\n1,\"secret\"x\n", 2, "goes on after its closing quote");
-    expect_error(FS_FORMAT_CSV, "id,n\n1,\"secret\n\n", 2, "not closed");
-    expect_error(FS_FORMAT_CSV, "id,n\n1,secret,x\n", 2, "more fields than the header's 2");
-    expect_error(FS_FORMAT_CSV, "id,n\n1\n", 2, "has 1 fields, the header 2");
-    expect_error(FS_FORMAT_CSV, "id,n\n1,a\n2,b\n1,secret\n", 4, "same as the row's on line 2");
-    expect_error(FS_FORMAT_CSV, "id,n\n,secret\n", 2, "key (field 'id') is empty");
-    expect_error(FS_FORMAT_CSV, "id,n\n1,a\rb\n", 2, "a CR not followed by LF");
+    static const struct bad bad[] = {
+        {"", 0, "is empty"},
+        {"key,name\n1,a\n", 1, "no key column 'id'"},
+        {"id,id\n", 1, "names column 'id' twice"},
+        {"id,\n", 1, "column 2 of the header has no name"},
+        {"id,n\n1,a\n2,secret\"x\n", 3, "quote inside an unquoted"},
+        {"id,n\n1,\"secret\"x\n", 2, "goes on after its closing quote"},
+        {"id,n\n1,\"secret\n\n", 2, "not closed"},
+        {"id,n\n1,secret,x\n", 2, "more fields than the header's 2"},
+        {"id,n\n1\n", 2, "has 1 fields, the header 2"},
+        {"id,n\n1,a\n2,b\n1,secret\n", 4, "same as the row's on line 2"},
+        {"id,n\n,secret\n", 2, "key (field 'id') is empty"},
+        {"id,n\n1,a\rb\n", 2, "a CR not followed by LF"},
+    };
+    expect_errors(FS_FORMAT_CSV, bad, DF_COUNTOF(bad));
 }
 
 static void test_jsonl(void **state)
@@ -104,14 +120,16 @@ static void test_jsonl(void **state)
     assert_string_equal(field(ds, "7", "f"), "false");
     free(ds);
 
-    expect_error(FS_FORMAT_JSONL, "{\"id\": 1}\n{\"id\": \"secret\"\n", 2, "not valid JSON");
-    expect_error(FS_FORMAT_JSONL, "[\"secret\"]\n", 1, "is not a JSON object");
-    expect_error(FS_FORMAT_JSONL, "{\"id\": 1, \"o\": {\"a\": \"secret\"}}\n", 1,
-                 "object or an array");
-    expect_error(FS_FORMAT_JSONL, "{\"id\": 1}\n{\"n\": \"secret\"}\n", 2, "no key field 'id'");
-    expect_error(FS_FORMAT_JSONL, "{\"id\": 1}\n{\"id\": null}\n", 2, "no key field 'id'");
-    expect_error(FS_FORMAT_JSONL, "{\"id\": 1}\n\n{\"id\": 1}\n", 3, "same as the row's on line 1");
-    expect_error(FS_FORMAT_JSONL, "{\"id\": 1, \"id\": 2}\n", 1, "not valid JSON");
+    static const struct bad bad[] = {
+        {"{\"id\": 1}\n{\"id\": \"secret\"\n", 2, "not valid JSON"},
+        {"[\"secret\"]\n", 1, "is not a JSON object"},
+        {"{\"id\": 1, \"o\": {\"a\": \"secret\"}}\n", 1, "object or an array"},
+        {"{\"id\": 1}\n{\"n\": \"secret\"}\n", 2, "no key field 'id'"},
+        {"{\"id\": 1}\n{\"id\": null}\n", 2, "no key field 'id'"},
+        {"{\"id\": 1}\n\n{\"id\": 1}\n", 3, "same as the row's on line 1"},
+        {"{\"id\": 1, \"id\": 2}\n", 1, "not valid JSON"},
+    };
+    expect_errors(FS_FORMAT_JSONL, bad, DF_COUNTOF(bad));
 }
 
 static void test_yaml(void **state)
@@ -130,14 +148,17 @@ static void test_yaml(void **state)
     assert_int_equal(ds->nrows, 0);
     free(ds);
 
-    expect_error(FS_FORMAT_YAML, "id: 1\n", 1, "not a YAML sequence");
-    expect_error(FS_FORMAT_YAML, "- {id: 1}\n- secret\n", 2, "a row is not a map");
-    expect_error(FS_FORMAT_YAML, "- {id: 1}\n- {id: 2, n: [secret]}\n", 2, "is not a scalar");
-    expect_error(FS_FORMAT_YAML, "- {id: &x 1}\n- {id: *x}\n", 2, "is not a scalar");
-    expect_error(FS_FORMAT_YAML, "- {id: 1, n: a, n: secret}\n", 1, "'n' appears twice");
-    expect_error(FS_FORMAT_YAML, "- {id: 1}\n- {id: '1'}\n", 2, "same as the row's on line 1");
-    expect_error(FS_FORMAT_YAML, "- {id: 1}\n---\n- {id: 2}\n", 2, "more than one YAML document");
-    expect_error(FS_FORMAT_YAML, "- {id: 1\n- x: [\n", 2, "is not valid YAML");
+    static const struct bad bad[] = {
+        {"id: 1\n", 1, "not a YAML sequence"},
+        {"- {id: 1}\n- secret\n", 2, "a row is not a map"},
+        {"- {id: 1}\n- {id: 2, n: [secret]}\n", 2, "is not a scalar"},
+        {"- {id: &x 1}\n- {id: *x}\n", 2, "is not a scalar"},
+        {"- {id: 1, n: a, n: secret}\n", 1, "'n' appears twice"},
+        {"- {id: 1}\n- {id: '1'}\n", 2, "same as the row's on line 1"},
+        {"- {id: 1}\n---\n- {id: 2}\n", 2, "more than one YAML document"},
+        {"- {id: 1\n- x: [\n", 2, "is not valid YAML"},
+    };
+    expect_errors(FS_FORMAT_YAML, bad, DF_COUNTOF(bad));
 }
 
 static void test_format_of_path(void **state)
