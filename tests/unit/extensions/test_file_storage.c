@@ -275,6 +275,14 @@ static void test_shared_reload(void **state)
     assert_true(EXT_RUN_UNTIL(&f, ext_fx_refreshes(&f, 1) > failed + 1));
     assert_int_equal(lookup(&f, f.self, "web-1", &row), DF_DATASET_FOUND);
     assert_int_equal(row.snapshot, 2);
+    /* Removed: unreadable, the same. */
+    assert_int_equal(unlink(path), 0);
+    assert_true(EXT_RUN_UNTIL(&f, ext_fx_refreshes(&f, 1) > failed + 2));
+    assert_string_equal(value_of(&f, "web-3", "team"), "blue");
+    /* Restored: loaded again. */
+    ext_write_file(path, "- {id: web-4, team: red}\n");
+    assert_true(EXT_RUN_UNTIL(&f, value_of(&f, "web-4", "team") != NULL));
+    assert_int_equal(lookup(&f, f.self, "web-3", &row), DF_DATASET_NOT_FOUND);
     ext_fx_finish(&f);
 }
 
@@ -287,7 +295,10 @@ static void test_local(void **state)
     snprintf(cfg, sizeof cfg, "{path: '%s', key: id, watch_interval: 10ms, reload_interval: 20ms}",
              path);
     struct ext_fx f;
-    ext_fx_start_local(&f, yaml_of("extension:file_storage_local", cfg), "ds");
+    ext_fx_build_model(&f, yaml_of("extension:file_storage_local", cfg), "ds", DF_EXEC_LOCAL, 0);
+    struct df_dataset_row row;
+    assert_int_equal(lookup(&f, f.self, "10.0.0.1", &row), DF_DATASET_ERROR); /* not loaded */
+    ext_fx_run(&f);
     assert_string_equal(value_of(&f, "10.0.0.1", "zone"), "a");
     assert_null(value_of(&f, "10.0.0.2", "zone"));
     /* reload_interval re-reads the unchanged file. */
