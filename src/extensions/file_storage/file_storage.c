@@ -21,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
 #include "df/extension.h"
 #include "extensions/common/file_read.h"
 #include "extensions/common/snapshot_view.h"
@@ -33,8 +36,9 @@ struct fs {
     struct ext_file_read *reader;
     struct df_ext_timer *timer; /* reload_interval, when set */
     struct df_snapshot *cell;
-    struct df_snapshot_view local; /* file_storage_local's reader */
-    uint64_t loads;                /* successful loads so far */
+    struct df_snapshot_view local;              /* file_storage_local's reader */
+    uint64_t loads;                             /* successful loads so far */
+    unsigned char digest[SHA256_DIGEST_LENGTH]; /* of the content in force */
     bool reading, again, stopping;
 };
 
@@ -71,42 +75,59 @@ static const struct df_dataset_lookup_ops ops_local = {.lookup = lookup_local};
 
 static void read_start(struct fs *s);
 
-static void on_read(struct ext_file_read *r, void *ud)
+/* Parses what was read and publishes it, unless it is the content in force
+ * (the same SHA-256): a periodic reload of an unchanged file makes no new
+ * snapshot. Logs the outcome; returns whether the file's content is in
+ * force. */
+static bool load(struct fs *s, const struct ext_file_read *r)
 {
-    struct fs *s = ud;
-    s->reading = false;
     struct fs_parse_error e = {0};
-    struct fs_dataset *ds = NULL;
-    if (r->why)
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    bool hashed = !r->why && EVP_Digest(r->buf, r->len, digest, NULL, EVP_sha256(), NULL);
+    if (r->why) {
         snprintf(e.msg, sizeof e.msg, "cannot be read: %s", r->why);
-    else
-        ds = fs_dataset_parse(r->buf, r->len, s->format, s->c->key, &e);
-    if (ds) {
-        ds->load = s->loads + 1;
-        size_t rows = ds->nrows, bytes = ds->bytes;
-        if (df_snapshot_publish(s->cell, ds) < 0) { /* frees ds */
-            ds = NULL;
+    } else if (hashed && s->loads && !memcmp(digest, s->digest, sizeof digest)) {
+        df_extension_log(s->ext, DF_LOG_DEBUG, "dataset '%s' unchanged (%zu bytes)", s->c->path,
+                         r->len);
+        return true;
+    } else {
+        struct fs_dataset *ds = fs_dataset_parse(r->buf, r->len, s->format, s->c->key, &e);
+        size_t rows = ds ? ds->nrows : 0, bytes = ds ? ds->bytes : 0;
+        if (ds)
+            ds->load = s->loads + 1;
+        if (ds && df_snapshot_publish(s->cell, ds) < 0) { /* frees ds */
             snprintf(e.msg, sizeof e.msg, "cannot be published: out of memory");
-        } else {
+        } else if (ds) {
             s->loads++;
+            if (hashed)
+                memcpy(s->digest, digest, sizeof digest);
+            else
+                memset(s->digest, 0, sizeof s->digest);
             df_extension_log(s->ext, DF_LOG_INFO,
                              "dataset '%s' %s: %zu rows from %zu bytes (snapshot %zu bytes, "
                              "load %llu)",
                              s->c->path, s->loads > 1 ? "reloaded" : "loaded", rows, r->len, bytes,
                              (unsigned long long)s->loads);
+            return true;
         }
     }
-    if (!ds) {
-        char at[32] = "";
-        if (e.line)
-            snprintf(at, sizeof at, "line %zu: ", e.line);
-        df_extension_log(s->ext, DF_LOG_WARN, "cannot %s dataset '%s': %s%s%s",
-                         s->loads ? "reload" : "load", s->c->path, at, e.msg,
-                         s->loads ? "; the previous snapshot stays in force" : "");
-    }
+    char at[32] = "";
+    if (e.line)
+        snprintf(at, sizeof at, "line %zu: ", e.line);
+    df_extension_log(s->ext, DF_LOG_WARN, "cannot %s dataset '%s': %s%s%s",
+                     s->loads ? "reload" : "load", s->c->path, at, e.msg,
+                     s->loads ? "; the previous snapshot stays in force" : "");
+    return false;
+}
+
+static void on_read(struct ext_file_read *r, void *ud)
+{
+    struct fs *s = ud;
+    s->reading = false;
+    bool ok = load(s, r);
     if (!s->stopping) {
-        df_extension_refreshed(s->ext, ds != NULL);
-        if (ds && s->loads == 1)
+        df_extension_refreshed(s->ext, ok);
+        if (ok) /* idempotent */
             df_extension_ready(s->ext);
         if (s->again) {
             s->again = false;

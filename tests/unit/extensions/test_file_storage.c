@@ -301,9 +301,12 @@ static void test_local(void **state)
     ext_fx_run(&f);
     assert_string_equal(value_of(&f, "10.0.0.1", "zone"), "a");
     assert_null(value_of(&f, "10.0.0.2", "zone"));
-    /* reload_interval re-reads the unchanged file. */
+    /* reload_interval re-reads the unchanged file: ok refreshes, and the
+     * same snapshot (an unchanged content makes none). */
     uint64_t ok = ext_fx_refreshes(&f, 0);
     assert_true(EXT_RUN_UNTIL(&f, ext_fx_refreshes(&f, 0) >= ok + 2));
+    assert_int_equal(lookup(&f, f.self, "10.0.0.1", &row), DF_DATASET_FOUND);
+    assert_int_equal(row.snapshot, 1);
     ext_rotate(path, "{\"id\": \"10.0.0.1\", \"zone\": \"b\"}\n");
     assert_true(
         EXT_RUN_UNTIL_NS(&f, !strcmp(value_of(&f, "10.0.0.1", "zone"), "b"), 2000000000ull));
