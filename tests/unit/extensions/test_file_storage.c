@@ -179,37 +179,39 @@ static const char *yaml_of(const char *type, const char *cfg)
     return ext_pipeline_yaml("ds", type, cfg);
 }
 
+/* A config that fails: its `config:` (the file's path for %s), the
+ * message and the config path of the error. */
+struct bad_config {
+    const char *type, *cfg, *file, *want, *at;
+};
+
+#define FS    "extension:file_storage"
+#define LOCAL "extension:file_storage_local"
+
 static void test_config_errors(void **state)
 {
     (void)state;
+    static const struct bad_config bad[] = {
+        {FS, "{path: '%s', key: name}", "d.csv", "line 1: the header has no key column 'name'",
+         "config.path"},
+        {LOCAL, "{path: '%s', key: id}", "bad.csv", "line 3: a quote inside an unquoted field",
+         "config.path"},
+        {FS, "{path: '%s', key: id}", "missing.csv", "No such file or directory", "config.path"},
+        {FS, "{path: '%s', key: id, format: xml}", "d.csv", "xml", "config.format"},
+        {FS, "{path: '%s', key: id}", "d.txt", "cannot tell the format", "config.path"},
+        {FS, "{path: '%s', key: ''}", "d.csv", "must not be empty", "config.key"},
+        {FS, "{path: '%s'}", "d.csv", "missing required key 'key'", NULL},
+    };
     char cfg[512];
     ext_write_file(ext_path("d.csv"), "id,n\n1,a\n");
     ext_write_file(ext_path("bad.csv"), "id,n\n1,a\n2,sec\"ret\n");
     ext_write_file(ext_path("d.txt"), "id,n\n1,a\n");
-    snprintf(cfg, sizeof cfg, "{path: '%s', key: name}", ext_path("d.csv"));
-    ext_expect_rejected(yaml_of("extension:file_storage", cfg), 7,
-                        "line 1: the header has no key "
-                        "column 'name'",
-                        "config.path", NULL);
-    snprintf(cfg, sizeof cfg, "{path: '%s', key: id}", ext_path("bad.csv"));
-    ext_expect_rejected(yaml_of("extension:file_storage_local", cfg), 7,
-                        "line 3: a quote inside an unquoted field", "config.path", "ret");
-    snprintf(cfg, sizeof cfg, "{path: '%s', key: id}", ext_path("missing.csv"));
-    ext_expect_rejected(yaml_of("extension:file_storage", cfg), 7, "No such file or directory",
-                        "config.path", NULL);
-    snprintf(cfg, sizeof cfg, "{path: '%s', key: id, format: xml}", ext_path("d.csv"));
-    ext_expect_rejected(yaml_of("extension:file_storage", cfg), 7, "xml", "config.format", NULL);
-    snprintf(cfg, sizeof cfg, "{path: '%s', key: id}", ext_path("d.txt"));
-    ext_expect_rejected(yaml_of("extension:file_storage", cfg), 7, "cannot tell the format",
-                        "config.path", NULL);
-    snprintf(cfg, sizeof cfg, "{path: '%s', key: ''}", ext_path("d.csv"));
-    ext_expect_rejected(yaml_of("extension:file_storage", cfg), 7, "must not be empty",
-                        "config.key", NULL);
-    snprintf(cfg, sizeof cfg, "{path: '%s'}", ext_path("d.csv"));
-    ext_expect_rejected(yaml_of("extension:file_storage", cfg), 7, "missing required key 'key'",
-                        NULL, NULL);
+    for (size_t i = 0; i < DF_COUNTOF(bad); i++) {
+        snprintf(cfg, sizeof cfg, bad[i].cfg, ext_path(bad[i].file));
+        ext_expect_rejected(yaml_of(bad[i].type, cfg), 7, bad[i].want, bad[i].at, "ret");
+    }
     snprintf(cfg, sizeof cfg, "{path: '%s', key: id, format: csv}", ext_path("d.txt"));
-    ext_expect_accepted(yaml_of("extension:file_storage", cfg));
+    ext_expect_accepted(yaml_of(FS, cfg));
 }
 
 /* ---- running instances ------------------------------------------------------------- */
