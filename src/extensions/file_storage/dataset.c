@@ -530,6 +530,10 @@ struct fs_dataset *fs_dataset_parse(const char *buf, size_t len, enum fs_format 
 {
     struct builder b = {.keyname = key, .err = err};
     *err = (struct fs_parse_error){0};
+    if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3)) { /* a UTF-8 BOM (spreadsheet exports) */
+        buf += 3;
+        len -= 3;
+    }
     size_t i = 0;
     while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
         i++;

@@ -71,7 +71,8 @@ struct fs_parse_error {
  * skipped); JSON lines (one object per line, empty lines skipped: strings
  * as they are, numbers and booleans as their JSON text, null leaves the
  * field out, objects and arrays refused); YAML (one document, a sequence of
- * maps of scalars; aliases refused). Bounds: the FS_*_MAX above. Returns a
+ * maps of scalars; aliases refused). A leading UTF-8 BOM is skipped.
+ * Bounds: the FS_*_MAX above. Returns a
  * snapshot (free with free()) or NULL with *err filled. */
 struct fs_dataset *fs_dataset_parse(const char *buf, size_t len, enum fs_format format,
                                     const char *key, struct fs_parse_error *err);

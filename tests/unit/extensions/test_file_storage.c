@@ -82,6 +82,12 @@ static void test_csv(void **state)
     assert_null(fs_dataset_find(ds, "1 ", 2));
     assert_int_equal(fs_dataset_find(ds, "2", 1)->nattrs, 3);
     free(ds);
+    ds = parse(FS_FORMAT_CSV, "\xef\xbb\xbfid,n\n1,a\n"); /* a BOM is not the name's */
+    assert_string_equal(field(ds, "1", "n"), "a");
+    free(ds);
+    ds = parse(FS_FORMAT_JSONL, "\xef\xbb\xbf{\"id\": 1}\n");
+    assert_non_null(fs_dataset_find(ds, "1", 1));
+    free(ds);
     ds = parse(FS_FORMAT_CSV, "name,id\n"); /* a header only: no rows */
     assert_int_equal(ds->nrows, 0);
     assert_null(fs_dataset_find(ds, "x", 1));
