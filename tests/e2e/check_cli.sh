@@ -278,6 +278,14 @@ assert caps["auth_check"]["provided_by"] == [
     {"urn": "urn:otel:extension:oidc_auth", "version": 1},
     {"urn": "urn:test:extension:header_auth", "version": 1}], caps["auth_check"]
 assert caps["auth_check"]["consumed_by"] == ["urn:otel:receiver:otlp"], caps["auth_check"]
+assert caps["dataset_lookup"]["provided_by"] == [
+    {"urn": "urn:otel:extension:file_storage", "version": 1},
+    {"urn": "urn:otel:extension:file_storage_local", "version": 1},
+    {"urn": "urn:test:extension:dataset", "version": 1}], caps["dataset_lookup"]
+f = exts["urn:otel:extension:file_storage"]
+assert (f["execution_model"], f["lifecycle"]) == ("shared", "active"), f
+f = exts["urn:otel:extension:file_storage_local"]
+assert (f["execution_model"], f["lifecycle"]) == ("local", "active"), f
 e = exts["urn:test:extension:lookup"]
 assert e["capabilities"] == ["test_lookup"], e
 assert e["implements"] == [{"name": "test_lookup", "version": 2}], e

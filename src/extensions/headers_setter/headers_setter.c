@@ -24,6 +24,7 @@
 #include "df/capabilities/request_headers.h"
 #include "df/extension.h"
 #include "extensions/common/file_read.h"
+#include "extensions/common/snapshot_view.h"
 #include "extensions/headers_setter/headers_setter.h"
 #include "net/headers.h"
 
@@ -61,17 +62,11 @@ struct hs {
     bool ready, stopping;
 };
 
-/* A core's handle target. */
-struct hs_view {
-    const struct hs *s;
-    struct df_snapshot_view view;
-};
-
 static size_t hs_headers(void *self, const struct df_identity *sender,
                          struct df_request_header *out)
 {
-    struct hs_view *v = self;
-    const struct hs *s = v->s;
+    struct ext_view *v = self; /* a core's handle target */
+    const struct hs *s = v->state;
     const struct hs_values *files = s->nfiles ? df_snapshot_read(&v->view) : NULL;
     size_t n = 0;
     for (size_t i = 0; i < s->n; i++) {
@@ -295,22 +290,15 @@ static int hs_attach(struct df_extension *ext, void *state, unsigned core, void 
     (void)ext;
     (void)core;
     (void)err;
-    struct hs_view *v = calloc(1, sizeof *v);
-    if (!v)
-        return DF_ENOMEM;
-    v->s = state;
-    df_snapshot_view_init(&v->view, v->s->cell);
-    *self = v;
-    return 0;
+    const struct hs *s = state;
+    return ext_view_attach(s, s->cell, self);
 }
 
 static void hs_detach(struct df_extension *ext, void *state, void *self)
 {
     (void)ext;
     (void)state;
-    struct hs_view *v = self;
-    df_snapshot_view_close(&v->view);
-    free(v);
+    ext_view_detach(self);
 }
 
 static const struct df_extension_ops hs_ops = {.create = hs_create,

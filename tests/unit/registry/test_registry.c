@@ -32,6 +32,7 @@ static const char *const engine_nodes[] = {
 };
 static const char *const engine_extensions[] = {
     "urn:otel:extension:basic_auth",     "urn:otel:extension:bearer_token_auth",
+    "urn:otel:extension:file_storage",   "urn:otel:extension:file_storage_local",
     "urn:otel:extension:headers_setter", "urn:otel:extension:oauth2_client_auth",
     "urn:otel:extension:oidc_auth",      NULL};
 static const char *const engine_capabilities[] = {"auth_check", "bearer_token_provider",

@@ -1,0 +1,301 @@
+/* extensions/file_storage/file_storage.c — extension:file_storage and
+ * extension:file_storage_local: dataset_lookup over a dataset file
+ * (dataset.h), reloaded into a new immutable snapshot when the file
+ * changes (and every reload_interval, when set).
+ *
+ * One provider, two registrations, because a descriptor declares one
+ * execution model:
+ *   file_storage        shared: one instance loads the file on the control
+ *                       thread and publishes each snapshot in a
+ *                       df_snapshot cell; every core reads it through its
+ *                       own df_snapshot_view (made in attach);
+ *   file_storage_local  local: each core's instance loads its own copy on
+ *                       that core's loop and reads it through one view.
+ * Either way a lookup is a view read (one relaxed load and a compare) and
+ * a hash probe; the view keeps the previous snapshot until the next call on
+ * that core, so a returned row stays valid until then. A failed reload
+ * keeps the snapshot in force. Thread: the instance's loop for the task;
+ * lookups on the core's thread. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include "df/extension.h"
+#include "extensions/common/file_read.h"
+#include "extensions/common/snapshot_view.h"
+#include "extensions/file_storage/file_storage.h"
+
+struct fs {
+    struct df_extension *ext;
+    const struct fs_config *c;
+    enum fs_format format;
+    struct ext_file_read *reader;
+    struct df_ext_timer *timer; /* reload_interval, when set */
+    struct df_snapshot *cell;
+    struct df_snapshot_view local;              /* file_storage_local's reader */
+    uint64_t loads;                             /* successful loads so far */
+    unsigned char digest[SHA256_DIGEST_LENGTH]; /* of the content in force */
+    bool reading, again, stopping;
+};
+
+static enum df_dataset_outcome find(const struct fs_dataset *ds, const char *key, size_t len,
+                                    struct df_dataset_row *row)
+{
+    if (!ds)
+        return DF_DATASET_ERROR; /* nothing loaded yet */
+    const struct fs_row *r = fs_dataset_find(ds, key, len);
+    if (!r)
+        return DF_DATASET_NOT_FOUND;
+    *row = (struct df_dataset_row){.attrs = r->attrs, .nattrs = r->nattrs, .snapshot = ds->load};
+    return DF_DATASET_FOUND;
+}
+
+static enum df_dataset_outcome lookup_shared(void *self, const char *key, size_t len,
+                                             struct df_dataset_row *row)
+{
+    struct ext_view *v = self; /* a core's handle target */
+    return find(df_snapshot_read(&v->view), key, len, row);
+}
+
+static enum df_dataset_outcome lookup_local(void *self, const char *key, size_t len,
+                                            struct df_dataset_row *row)
+{
+    struct fs *s = self;
+    return find(df_snapshot_read(&s->local), key, len, row);
+}
+
+static const struct df_dataset_lookup_ops ops_shared = {.lookup = lookup_shared};
+static const struct df_dataset_lookup_ops ops_local = {.lookup = lookup_local};
+
+/* ---- the background task ------------------------------------------------------ */
+
+static void read_start(struct fs *s);
+
+/* Parses what was read and publishes it, unless it is the content in force
+ * (the same SHA-256): a periodic reload of an unchanged file makes no new
+ * snapshot. Logs the outcome; returns whether the file's content is in
+ * force. */
+static bool load(struct fs *s, const struct ext_file_read *r)
+{
+    struct fs_parse_error e = {0};
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    bool hashed = !r->why && EVP_Digest(r->buf, r->len, digest, NULL, EVP_sha256(), NULL);
+    if (r->why) {
+        snprintf(e.msg, sizeof e.msg, "cannot be read: %s", r->why);
+    } else if (hashed && s->loads && !memcmp(digest, s->digest, sizeof digest)) {
+        df_extension_log(s->ext, DF_LOG_DEBUG, "dataset '%s' unchanged (%zu bytes)", s->c->path,
+                         r->len);
+        return true;
+    } else {
+        struct fs_dataset *ds = fs_dataset_parse(r->buf, r->len, s->format, s->c->key, &e);
+        size_t rows = ds ? ds->nrows : 0, bytes = ds ? ds->bytes : 0;
+        if (ds)
+            ds->load = s->loads + 1;
+        if (ds && df_snapshot_publish(s->cell, ds) < 0) { /* frees ds */
+            snprintf(e.msg, sizeof e.msg, "cannot be published: out of memory");
+        } else if (ds) {
+            s->loads++;
+            if (hashed)
+                memcpy(s->digest, digest, sizeof digest);
+            else
+                memset(s->digest, 0, sizeof s->digest);
+            df_extension_log(s->ext, DF_LOG_INFO,
+                             "dataset '%s' %s: %zu rows from %zu bytes (snapshot %zu bytes, "
+                             "load %llu)",
+                             s->c->path, s->loads > 1 ? "reloaded" : "loaded", rows, r->len, bytes,
+                             (unsigned long long)s->loads);
+            return true;
+        }
+    }
+    char at[32] = "";
+    if (e.line)
+        snprintf(at, sizeof at, "line %zu: ", e.line);
+    df_extension_log(s->ext, DF_LOG_WARN, "cannot %s dataset '%s': %s%s%s",
+                     s->loads ? "reload" : "load", s->c->path, at, e.msg,
+                     s->loads ? "; the previous snapshot stays in force" : "");
+    return false;
+}
+
+static void on_read(struct ext_file_read *r, void *ud)
+{
+    struct fs *s = ud;
+    s->reading = false;
+    bool ok = load(s, r);
+    if (!s->stopping) {
+        df_extension_refreshed(s->ext, ok);
+        if (ok) /* idempotent */
+            df_extension_ready(s->ext);
+        if (s->again) {
+            s->again = false;
+            read_start(s);
+        }
+    }
+    if (s->stopping)
+        df_extension_stopped(s->ext);
+}
+
+/* Reads the file (once more after the read in flight, if there is one). */
+static void read_start(struct fs *s)
+{
+    if (s->stopping)
+        return;
+    if (s->reading) {
+        s->again = true;
+        return;
+    }
+    s->reading = true;
+    ext_file_read_start(s->reader, s->c->path, on_read, s);
+}
+
+static void on_change(struct df_extension *ext, void *state)
+{
+    (void)ext;
+    read_start(state);
+}
+
+/* ---- hooks ---------------------------------------------------------------------- */
+
+static void dataset_free(void *p)
+{
+    free(p);
+}
+
+static void fs_free(struct fs *s)
+{
+    if (!s)
+        return;
+    if (s->local.cell)
+        df_snapshot_view_close(&s->local);
+    if (s->reader)
+        ext_file_read_free(s->reader); /* one still reading frees itself */
+    if (s->cell)
+        df_snapshot_free(s->cell);
+    free(s);
+}
+
+static int create(struct df_extension *ext, const void *options, void **state, bool local)
+{
+    const struct fs_config *c = options;
+    struct fs *s = calloc(1, sizeof *s);
+    if (!s || !(s->cell = df_snapshot_new(dataset_free)) ||
+        !(s->reader =
+              ext_file_read_new(df_extension_loop(ext), FS_FILE_MAX, "it is larger than 256MiB"))) {
+        fs_free(s);
+        return DF_ENOMEM;
+    }
+    s->ext = ext;
+    s->c = c;
+    s->format = fs_config_format(c);
+    if (local)
+        df_snapshot_view_init(&s->local, s->cell);
+    *state = s;
+    return 0;
+}
+
+static int fs_create_shared(struct df_extension *ext, const void *options, void **state,
+                            struct df_error *err)
+{
+    (void)err;
+    return create(ext, options, state, false);
+}
+
+static int fs_create_local(struct df_extension *ext, const void *options, void **state,
+                           struct df_error *err)
+{
+    (void)err;
+    return create(ext, options, state, true);
+}
+
+static void on_timer(struct df_extension *ext, void *state)
+{
+    on_change(ext, state);
+}
+
+static int fs_start(struct df_extension *ext, void *state, struct df_error *err)
+{
+    struct fs *s = state;
+    int rc = df_extension_watch(ext, s->c->path, s->c->watch_interval, on_change);
+    if (rc == 0 && s->c->reload_interval) {
+        if (!(s->timer = df_extension_timer(ext, on_timer)))
+            rc = DF_ENOMEM;
+        else
+            df_ext_timer_start(s->timer, s->c->reload_interval, s->c->reload_interval);
+    }
+    if (rc < 0) {
+        snprintf(err->msg, sizeof err->msg, "cannot watch dataset '%s': %s", s->c->path,
+                 df_strerror(rc));
+        return rc;
+    }
+    read_start(s);
+    return 0;
+}
+
+/* Waits for the read in flight (it uses the instance's memory). */
+static void fs_stop(struct df_extension *ext, void *state)
+{
+    struct fs *s = state;
+    s->stopping = true;
+    if (!s->reading)
+        df_extension_stopped(ext);
+}
+
+static void fs_destroy(struct df_extension *ext, void *state)
+{
+    (void)ext;
+    fs_free(state);
+}
+
+static int fs_attach(struct df_extension *ext, void *state, unsigned core, void **self,
+                     struct df_error *err)
+{
+    (void)ext;
+    (void)core;
+    (void)err;
+    struct fs *s = state;
+    return ext_view_attach(s, s->cell, self);
+}
+
+static void fs_detach(struct df_extension *ext, void *state, void *self)
+{
+    (void)ext;
+    (void)state;
+    ext_view_detach(self);
+}
+
+static const struct df_extension_ops fs_ops_shared = {.create = fs_create_shared,
+                                                      .start = fs_start,
+                                                      .stop = fs_stop,
+                                                      .destroy = fs_destroy,
+                                                      .attach = fs_attach,
+                                                      .detach = fs_detach};
+
+static const struct df_extension_ops fs_ops_local = {
+    .create = fs_create_local, .start = fs_start, .stop = fs_stop, .destroy = fs_destroy};
+
+static const struct df_ext_capability fs_caps_shared[] = {
+    {DF_DATASET_LOOKUP_NAME, DF_DATASET_LOOKUP_VERSION, &ops_shared},
+    {0},
+};
+
+static const struct df_ext_capability fs_caps_local[] = {
+    {DF_DATASET_LOOKUP_NAME, DF_DATASET_LOOKUP_VERSION, &ops_local},
+    {0},
+};
+
+DF_REGISTER_EXTENSION(file_storage, "urn:otel:extension:file_storage",
+                      "Looks keys up in a dataset file (CSV, JSON lines or YAML) reloaded when it "
+                      "changes: one snapshot shared by every core.",
+                      "docs/extensions/file_storage.md", DF_EXEC_SHARED, DF_LIFECYCLE_ACTIVE,
+                      .capabilities = fs_caps_shared, .options = &fs_table, .ops = &fs_ops_shared,
+                      .ready_timeout_ns = 10000000000ull);
+
+DF_REGISTER_EXTENSION(file_storage_local, "urn:otel:extension:file_storage_local",
+                      "As extension:file_storage, but each core loads and reads its own copy of "
+                      "the dataset (no cross-core sharing; memory times the cores).",
+                      "docs/extensions/file_storage.md", DF_EXEC_LOCAL, DF_LIFECYCLE_ACTIVE,
+                      .capabilities = fs_caps_local, .options = &fs_table, .ops = &fs_ops_local,
+                      .ready_timeout_ns = 10000000000ull);
