@@ -48,10 +48,11 @@ static int check(void *obj, const struct df_value *src, const char *path, struct
         return 0;
     }
     if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
-        df_diags_warn(d, qv ? &qv->mark : NULL, p, "%s: the query is checked at start", why);
+        df_diags_warn(d, qv ? &qv->mark : NULL, p,
+                      "database '%s': %s: the query is checked at start", c->path, why);
         return 0;
     }
-    df_diags_add(d, qv ? &qv->mark : NULL, p, "%s", why);
+    df_diags_add(d, qv ? &qv->mark : NULL, p, "database '%s': %s", c->path, why);
     if (offset >= 0)
         df_diags_hint(d, "at byte %d of the query: '%.40s'", offset, c->query + offset);
     else

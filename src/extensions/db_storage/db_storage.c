@@ -112,8 +112,8 @@ static void load_done(uv_work_t *w, int status)
     df_extension_refreshed(s->ext, true);
     if (s->dups)
         df_extension_log(s->ext, DF_LOG_WARN,
-                         "database '%s': %zu rows repeat an earlier row's key; the first row of "
-                         "each key is kept",
+                         "database '%s': %zu row(s) repeat an earlier row's key; the first row "
+                         "of each key is kept",
                          s->c->path, s->dups);
     df_extension_log(s->ext, s->ready ? DF_LOG_DEBUG : DF_LOG_INFO,
                      "database '%s' loaded: %zu rows (%zu with a NULL key skipped) in %.1f ms",

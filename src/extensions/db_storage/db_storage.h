@@ -35,9 +35,10 @@ extern const struct df_option_table dbs_table;
  * prepares `query`, checking that it reads (sqlite3_stmt_readonly) and
  * that its columns fit: at least one (the key), at most DBS_COLS_MAX
  * attributes, names neither empty nor repeated. Returns SQLITE_OK with *db
- * and *stmt set, or an error with why[0..cap) filled and nothing left
- * open; *offset is the byte offset of a syntax error in `query`, or -1.
- * Any thread (each call has its own connection). */
+ * and *stmt set, or an error with why[0..cap) filled (without the path:
+ * the caller names it) and nothing left open; *offset is the byte offset
+ * of a syntax error in `query`, or -1. Any thread (each call has its own
+ * connection). */
 int dbs_open(const char *path, const char *query, uint64_t busy_timeout_ns, sqlite3 **db,
              sqlite3_stmt **stmt, char *why, size_t cap, int *offset);
 

@@ -18,8 +18,7 @@ int dbs_open(const char *path, const char *query, uint64_t busy_timeout_ns, sqli
      * used by one thread only. */
     int rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        snprintf(why, cap, "cannot open '%s': %s", path,
-                 *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
+        snprintf(why, cap, "cannot open it: %s", *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
         goto fail;
     }
     sqlite3_extended_result_codes(*db, 1);
@@ -27,7 +26,7 @@ int dbs_open(const char *path, const char *query, uint64_t busy_timeout_ns, sqli
     rc = sqlite3_prepare_v2(*db, query, -1, stmt, NULL);
     if (rc != SQLITE_OK) {
         *offset = sqlite3_error_offset(*db);
-        snprintf(why, cap, "the query fails on '%s': %s", path, sqlite3_errmsg(*db));
+        snprintf(why, cap, "cannot prepare the query: %s", sqlite3_errmsg(*db));
         goto fail;
     }
     if (!*stmt) {
