@@ -282,6 +282,11 @@ e = exts["urn:test:extension:lookup"]
 assert e["capabilities"] == ["test_lookup"], e
 assert e["implements"] == [{"name": "test_lookup", "version": 2}], e
 assert (e["execution_model"], e["lifecycle"], e["ready_timeout_ms"]) == ("shared", "active", 500), e
+d = exts["urn:otel:extension:db_storage"]
+assert d["implements"] == [{"name": "dataset_lookup", "version": 1}], d
+assert (d["execution_model"], d["lifecycle"], d["ready_timeout_ms"]) == ("shared", "active", 30000), d
+assert {"urn": "urn:otel:extension:db_storage", "version": 1} in caps["dataset_lookup"]["provided_by"], \
+    caps["dataset_lookup"]
 b = exts["urn:test:extension:heartbeat"]
 assert (b["lifecycle"], b["implements"], b["ready_timeout_ms"]) == ("background", [], 0), b
 EOF
