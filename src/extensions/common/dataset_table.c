@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "df/error.h"
 #include "extensions/common/dataset_table.h"
 
@@ -19,34 +20,13 @@ static uint64_t hash(const char *s, size_t len)
     return h;
 }
 
-/* Grows *p (of *cap items of `size`) to hold `need` items. */
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap : 16;
-    while (n < need) {
-        if (n > SIZE_MAX / 2 / size)
-            return DF_ENOMEM;
-        n *= 2;
-    }
-    void *q = realloc(*p, n * size);
-    if (!q)
-        return DF_ENOMEM;
-    *p = q;
-    *cap = n;
-    return 0;
-}
-
 /* Appends s[0..len) and a NUL to the strings; sets *off. */
 static int add_str(struct dataset_builder *b, const char *s, size_t len, size_t *off)
 {
     if (len >= SIZE_MAX - b->slen - 1)
         return DF_ENOMEM;
-    void *p = b->strs;
-    if (grow(&p, &b->scap, b->slen + len + 1, 1) < 0)
+    if (df_grow(&b->strs, &b->scap, b->slen + len + 1, 1) < 0)
         return DF_ENOMEM;
-    b->strs = p;
     if (len)
         memcpy(b->strs + b->slen, s, len);
     b->strs[b->slen + len] = 0;
@@ -83,10 +63,8 @@ int dataset_builder_row(struct dataset_builder *b, const char *key, size_t len)
 {
     if (b->nrows >= DATASET_ROWS_LIMIT || len >= UINT32_MAX)
         return DF_EINVAL;
-    void *p = b->rows;
-    if (grow(&p, &b->rcap, b->nrows + 1, sizeof *b->rows) < 0)
+    if (df_grow(&b->rows, &b->rcap, b->nrows + 1, sizeof *b->rows) < 0)
         return DF_ENOMEM;
-    b->rows = p;
     struct dataset_brow *r = &b->rows[b->nrows];
     if (add_str(b, key, len, &r->koff) < 0)
         return DF_ENOMEM;
@@ -107,10 +85,8 @@ int dataset_builder_attr(struct dataset_builder *b, size_t col, const char *valu
         if (b->attrs[i].col == col)
             return DF_EINVAL;
     }
-    void *p = b->attrs;
-    if (grow(&p, &b->acap, b->nattrs + 1, sizeof *b->attrs) < 0)
+    if (df_grow(&b->attrs, &b->acap, b->nattrs + 1, sizeof *b->attrs) < 0)
         return DF_ENOMEM;
-    b->attrs = p;
     struct dataset_battr *a = &b->attrs[b->nattrs];
     if (add_str(b, value, len, &a->voff) < 0)
         return DF_ENOMEM;

@@ -121,6 +121,19 @@ static const char *attr(const struct df_dataset_row *row, const char *name)
     return NULL;
 }
 
+/* Turns the loop until looking `key` up finds attribute `name` = `want`
+ * (at most 2 s); *row is the last lookup's. */
+static bool wait_attr(struct fx *f, const char *key, const char *name, const char *want,
+                      struct df_dataset_row *row)
+{
+    return EXT_RUN_UNTIL_NS(&f->e, ({
+        const char *v =
+            find(f->ops, f->e.self, key, row) == DF_DATASET_FOUND ? attr(row, name) : NULL;
+        v && !strcmp(v, want);
+    }),
+                            2000000000ull);
+}
+
 static void test_lookups(void **state)
 {
     (void)state;
@@ -169,24 +182,32 @@ static void test_error_before_first_load(void **state)
     ext_fx_finish(&f.e);
 }
 
+/* Starts an instance on a fresh hosts.db (SEED) selecting name and region
+ * with `more` options; returns the database's path and sets *snapshot to
+ * the first load's number. */
+static const char *start_hosts(struct fx *f, const char *more, uint64_t *snapshot)
+{
+    const char *db = ext_path("hosts.db");
+    db_exec(db, SEED);
+    fx_start(f, cfg_for(db, "SELECT name, region FROM hosts", more));
+    struct df_dataset_row row;
+    assert_int_equal(find(f->ops, f->e.self, "web-1", &row), DF_DATASET_FOUND);
+    assert_string_equal(attr(&row, "region"), "eu-west");
+    *snapshot = row.snapshot;
+    return db;
+}
+
 static void test_refresh_sees_changes(void **state)
 {
     (void)state;
-    const char *db = ext_path("hosts.db");
-    db_exec(db, SEED);
     struct fx f;
-    fx_start(&f, cfg_for(db, "SELECT name, region FROM hosts", "refresh_interval: 50ms"));
+    uint64_t first;
+    const char *db = start_hosts(&f, "refresh_interval: 50ms", &first);
     struct df_dataset_row row;
-    assert_int_equal(find(f.ops, f.e.self, "web-1", &row), DF_DATASET_FOUND);
-    uint64_t first = row.snapshot;
     db_exec(db, "UPDATE hosts SET region = 'eu-central' WHERE name = 'web-1';"
                 "INSERT INTO hosts VALUES('web-9', 'sa-east', 1, 1, NULL);"
                 "DELETE FROM hosts WHERE name = 'web-2';");
-    assert_true(EXT_RUN_UNTIL_NS(&f.e, ({
-        find(f.ops, f.e.self, "web-1", &row) == DF_DATASET_FOUND &&
-            !strcmp(attr(&row, "region"), "eu-central");
-    }),
-                                 2000000000ull));
+    assert_true(wait_attr(&f, "web-1", "region", "eu-central", &row));
     assert_true(row.snapshot > first);
     assert_int_equal(find(f.ops, f.e.self, "web-9", &row), DF_DATASET_FOUND);
     assert_string_equal(attr(&row, "region"), "sa-east");
@@ -198,13 +219,10 @@ static void test_refresh_sees_changes(void **state)
 static void test_corrupt_keeps_snapshot(void **state)
 {
     (void)state;
-    const char *db = ext_path("hosts.db");
-    db_exec(db, SEED);
     struct fx f;
-    fx_start(&f, cfg_for(db, "SELECT name, region FROM hosts", "refresh_interval: 50ms"));
+    uint64_t snap;
+    const char *db = start_hosts(&f, "refresh_interval: 50ms", &snap);
     struct df_dataset_row row;
-    assert_int_equal(find(f.ops, f.e.self, "web-1", &row), DF_DATASET_FOUND);
-    uint64_t snap = row.snapshot;
     char junk[8192];
     memset(junk, 'x', sizeof junk - 1);
     junk[sizeof junk - 1] = 0;
@@ -221,22 +239,16 @@ static void test_corrupt_keeps_snapshot(void **state)
     /* Restored: loaded again. */
     db_exec(db, "CREATE TABLE hosts(name TEXT, region TEXT);"
                 "INSERT INTO hosts VALUES('web-1', 'restored');");
-    assert_true(EXT_RUN_UNTIL_NS(&f.e, ({
-        find(f.ops, f.e.self, "web-1", &row) == DF_DATASET_FOUND &&
-            !strcmp(attr(&row, "region"), "restored");
-    }),
-                                 2000000000ull));
+    assert_true(wait_attr(&f, "web-1", "region", "restored", &row));
     ext_fx_finish(&f.e);
 }
 
 static void test_locked_keeps_snapshot(void **state)
 {
     (void)state;
-    const char *db = ext_path("hosts.db");
-    db_exec(db, SEED);
     struct fx f;
-    fx_start(&f, cfg_for(db, "SELECT name, region FROM hosts",
-                         "refresh_interval: 50ms, busy_timeout: 10ms"));
+    uint64_t snap;
+    const char *db = start_hosts(&f, "refresh_interval: 50ms, busy_timeout: 10ms", &snap);
     uint64_t ok = ext_fx_refreshes(&f.e, 0);
     /* A writer holds an exclusive lock with a change not committed. */
     sqlite3 *w = NULL;
@@ -250,14 +262,11 @@ static void test_locked_keeps_snapshot(void **state)
     struct df_dataset_row row;
     assert_int_equal(find(f.ops, f.e.self, "web-1", &row), DF_DATASET_FOUND);
     assert_string_equal(attr(&row, "region"), "eu-west");
+    assert_int_equal(row.snapshot, snap);
     /* Committed: the next load sees it. */
     assert_int_equal(sqlite3_exec(w, "COMMIT;", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_close(w), SQLITE_OK);
-    assert_true(EXT_RUN_UNTIL_NS(&f.e, ({
-        find(f.ops, f.e.self, "web-1", &row) == DF_DATASET_FOUND &&
-            !strcmp(attr(&row, "region"), "pending");
-    }),
-                                 2000000000ull));
+    assert_true(wait_attr(&f, "web-1", "region", "pending", &row));
     assert_true(ext_fx_refreshes(&f.e, 0) > ok);
     ext_fx_finish(&f.e);
 }
@@ -374,10 +383,7 @@ static void test_readers_while_refreshing(void **state)
         db_exec(db, sql);
         char want[8];
         snprintf(want, sizeof want, "g%d", g);
-        assert_true(EXT_RUN_UNTIL_NS(&f.e, ({
-            find(f.ops, f.e.self, "k0", &row) == DF_DATASET_FOUND && !strcmp(attr(&row, "a"), want);
-        }),
-                                     2000000000ull));
+        assert_true(wait_attr(&f, "k0", "a", want, &row));
     }
     u[0].stop = u[1].stop = true;
     ext_reader_join(&r[0]);
