@@ -102,23 +102,30 @@ static size_t align8(size_t n)
     return (n + 7) & ~(size_t)7;
 }
 
+/* The slot count for `n` rows: a power of two, at least 2n (load <= 1/2). */
+static size_t slots_for(size_t n)
+{
+    size_t nslots = 2;
+    while (nslots < 2 * n)
+        nslots *= 2;
+    return nslots;
+}
+
 struct dataset_table *dataset_table_finish(const struct dataset_builder *b, uint64_t version,
                                            size_t *dups)
 {
     *dups = 0;
-    size_t nslots = 2;
-    while (nslots < 2 * b->nrows)
-        nslots *= 2;
-    uint32_t mask = (uint32_t)(nslots - 1);
-    /* First pass, on the final slot array's shape: which rows are the first
-     * of their key (slots hold builder row indices + 1). */
-    uint32_t *tmp = calloc(nslots, sizeof *tmp);
+    /* First pass: which rows are the first of their key (a scratch table of
+     * builder row indices + 1, sized for every row). */
+    size_t tslots = slots_for(b->nrows);
+    uint32_t tmask = (uint32_t)(tslots - 1);
+    uint32_t *tmp = calloc(tslots, sizeof *tmp);
     if (!tmp)
         return NULL;
     size_t nrows = 0, nattrs = 0, sbytes = 0;
     for (size_t i = 0; i < b->nrows; i++) {
         const struct dataset_brow *r = &b->rows[i];
-        size_t at = r->hash & mask;
+        size_t at = r->hash & tmask;
         bool dup = false;
         while (tmp[at]) {
             const struct dataset_brow *o = &b->rows[tmp[at] - 1];
@@ -127,7 +134,7 @@ struct dataset_table *dataset_table_finish(const struct dataset_builder *b, uint
                 dup = true;
                 break;
             }
-            at = (at + 1) & mask;
+            at = (at + 1) & tmask;
         }
         if (dup) {
             ++*dups;
@@ -142,6 +149,14 @@ struct dataset_table *dataset_table_finish(const struct dataset_builder *b, uint
     }
     for (size_t c = 0; c < b->ncols; c++)
         sbytes += b->clen[c] + 1;
+    /* The kept rows' indices, packed at the front of tmp. */
+    size_t kept = 0;
+    for (size_t at = 0; at < tslots; at++) {
+        if (tmp[at])
+            tmp[kept++] = tmp[at];
+    }
+    size_t nslots = slots_for(nrows); /* dropped rows take no slots */
+    uint32_t mask = (uint32_t)(nslots - 1);
     /* One allocation: header, slots, rows, attributes, strings. */
     size_t o_slots = align8(sizeof(struct dataset_table));
     size_t o_rows = align8(o_slots + nslots * sizeof(uint32_t));
@@ -164,14 +179,12 @@ struct dataset_table *dataset_table_finish(const struct dataset_builder *b, uint
         cols[c] = strs;
         strs += b->clen[c] + 1;
     }
-    /* Second pass: rows in slot order, renumbered. */
-    size_t nr = 0, na = 0;
-    for (size_t s = 0; s < nslots; s++) {
-        if (!tmp[s]) {
-            slots[s] = 0;
-            continue;
-        }
-        const struct dataset_brow *r = &b->rows[tmp[s] - 1];
+    /* Second pass: the kept rows, renumbered, into a table sized for them
+     * (their keys are distinct: no comparison needed). */
+    memset(slots, 0, nslots * sizeof *slots);
+    size_t na = 0;
+    for (size_t nr = 0; nr < kept; nr++) {
+        const struct dataset_brow *r = &b->rows[tmp[nr] - 1];
         struct dataset_trow *out = &rows[nr];
         memcpy(strs, b->strs + r->koff, r->klen + 1);
         *out = (struct dataset_trow){
@@ -183,7 +196,10 @@ struct dataset_table *dataset_table_finish(const struct dataset_builder *b, uint
             attrs[na++] = (struct df_dataset_attr){.key = cols[a->col], .value = strs};
             strs += a->vlen + 1;
         }
-        slots[s] = (uint32_t)(++nr);
+        size_t at = r->hash & mask;
+        while (slots[at])
+            at = (at + 1) & mask;
+        slots[at] = (uint32_t)(nr + 1);
     }
     free(tmp);
     *t = (struct dataset_table){.size = size,
