@@ -333,7 +333,7 @@ enum { KEYS = 64 };
 
 struct reader_ud {
     const struct df_dataset_lookup_ops *ops;
-    volatile bool stop;
+    bool stop; /* set by the test's thread (atomic) */
     uint64_t lookups, last_snapshot;
     bool mixed; /* a row whose two attributes disagree, or a snapshot going back */
 };
@@ -357,7 +357,7 @@ static bool read_rows(void *self, void *p)
         u->mixed = true;
     }
     u->lookups++;
-    return !u->stop;
+    return !__atomic_load_n(&u->stop, __ATOMIC_RELAXED);
 }
 
 static void test_readers_while_refreshing(void **state)
@@ -385,7 +385,8 @@ static void test_readers_while_refreshing(void **state)
         snprintf(want, sizeof want, "g%d", g);
         assert_true(wait_attr(&f, "k0", "a", want, &row));
     }
-    u[0].stop = u[1].stop = true;
+    __atomic_store_n(&u[0].stop, true, __ATOMIC_RELAXED);
+    __atomic_store_n(&u[1].stop, true, __ATOMIC_RELAXED);
     ext_reader_join(&r[0]);
     ext_reader_join(&r[1]);
     for (int i = 0; i < 2; i++) {
