@@ -46,7 +46,7 @@ find_package(Python3 REQUIRED COMPONENTS Interpreter)
 foreach(scenario count sigterm nack readyz second_signal start_errors start_failure
                  log_level default_config forward_grpc forward_http forward_nack
                  forward_reconnect retry processors extensions exporter_token
-                 bearer_auth tenant_headers oauth2 oidc basic_auth)
+                 bearer_auth tenant_headers oauth2 oidc basic_auth enrich)
   add_test(NAME e2e.runtime.${scenario}
            COMMAND ${Python3_EXECUTABLE} ${DF_E2E}/runtime_e2e.py ${scenario}
                    $<TARGET_FILE:df_engine> $<TARGET_FILE:df_engine_test>)

@@ -104,6 +104,8 @@ struct frame {
     uint32_t num;
     bool open;
     size_t mark;
+    size_t pos;          /* open: the writer's length before this field's tag */
+    uint64_t kept, gone; /* children kept / removed by drops */
 };
 
 #define MAX_FRAMES 8
@@ -113,8 +115,14 @@ struct ctx {
     enum df_signal signal;
     struct df_attrs_scratch *s;
     struct df_pb_writer *w;
-    uint64_t modified;
+    uint64_t modified, dropped;
     struct frame fr[MAX_FRAMES];
+};
+
+struct df_attrs_list {
+    struct df_attrs_scratch *s;
+    size_t n;
+    bool changed;
 };
 
 static void open_frame(struct ctx *c, int d)
@@ -129,6 +137,7 @@ static void open_frame(struct ctx *c, int d)
     open_frame(c, d - 1);
     struct frame *p = &c->fr[d - 1];
     df_pb_put_raw(c->w, p->copied, (size_t)(f->fstart - p->copied));
+    f->pos = c->w->len;
     f->mark = df_pb_begin(c->w, f->num);
     p->copied = f->fnext;
 }
@@ -350,6 +359,40 @@ static int apply(const struct df_attrs *rules, struct df_attrs_ent *ents, size_t
     return changed;
 }
 
+static int reserve(struct df_attrs_scratch *s, size_t need);
+
+bool df_attrs_list_find(const struct df_attrs_list *l, const char *key, size_t klen,
+                        const uint8_t **val, size_t *vlen)
+{
+    long at = find(l->s->ents, l->n, key, klen);
+    if (at < 0)
+        return false;
+    *val = l->s->ents[at].val;
+    *vlen = l->s->ents[at].vlen;
+    return true;
+}
+
+int df_attrs_list_upsert(struct df_attrs_list *l, const char *key, size_t klen, const uint8_t *val,
+                         size_t vlen)
+{
+    long at = find(l->s->ents, l->n, key, klen);
+    if (at < 0) {
+        if (reserve(l->s, l->n + 1) < 0)
+            return DF_ENOMEM;
+        set_value(append(l->s->ents, &l->n, key, klen), val, vlen, NULL);
+        l->changed = true;
+        return 0;
+    }
+    l->changed |= set_value(&l->s->ents[at], val, vlen, NULL);
+    for (size_t i = (size_t)at + 1; i < l->n; i++) {
+        if (key_is(&l->s->ents[i], key, klen)) {
+            l->s->ents[i].deleted = true;
+            l->changed = true;
+        }
+    }
+    return 0;
+}
+
 static int reserve(struct df_attrs_scratch *s, size_t need)
 {
     if (need <= s->cap)
@@ -416,8 +459,11 @@ static void write_ent(struct df_pb_writer *w, uint32_t field, const struct df_at
     df_pb_end(w, kv);
 }
 
-/* The message of frame d owns attribute list `field`. */
-static int owner(struct ctx *c, int d, uint32_t field)
+/* The message of frame d owns attribute list `field` (of kind `which`).
+ * Returns 0, DF_ATTRS_DROP when the hook drops a resource or scope (the
+ * caller removes its container) or a negative error. A dropped record is
+ * removed here. */
+static int owner(struct ctx *c, int d, uint32_t field, unsigned which)
 {
     struct frame *fr = &c->fr[d];
     struct df_attrs_scratch *s = c->s;
@@ -440,8 +486,30 @@ static int owner(struct ctx *c, int d, uint32_t field)
     if (reserve(s, n + c->rules->count) < 0)
         return DF_ENOMEM;
     rc = apply(c->rules, s->ents, &n);
-    if (rc <= 0)
+    if (rc < 0)
         return rc;
+    if (c->rules->hook) {
+        struct df_attrs_list l = {.s = s, .n = n, .changed = rc > 0};
+        int hr = c->rules->hook->fn(c->rules->hook->arg, which, &l);
+        if (hr < 0)
+            return hr;
+        if (hr == DF_ATTRS_DROP) {
+            c->dropped++;
+            if (which != DF_ATTR_SIGNAL)
+                return DF_ATTRS_DROP;
+            struct frame *p = &c->fr[d - 1];
+            open_frame(c, d - 1);
+            df_pb_put_raw(c->w, p->copied, (size_t)(fr->fstart - p->copied));
+            p->copied = fr->fnext;
+            p->gone++;
+            return 0;
+        }
+        n = l.n;
+        rc = l.changed;
+    }
+    c->fr[d - 1].kept++;
+    if (!rc)
+        return 0;
     c->modified++;
     open_frame(c, d);
     r = df_pb_reader_make(fr->body, (size_t)(fr->end - fr->body));
@@ -462,8 +530,10 @@ static int owner(struct ctx *c, int d, uint32_t field)
 
 /* What field `num` of a `k` message is: its kind (and for owners the
  * attribute field), or -1 for a field the walk does not enter. */
-static int child(const struct ctx *c, enum kind k, uint32_t num, uint32_t data, uint32_t *attr)
+static int child(const struct ctx *c, enum kind k, uint32_t num, uint32_t data, uint32_t *attr,
+                 unsigned *which)
 {
+    *which = DF_ATTR_SIGNAL;
     unsigned to = c->rules->apply_to;
     switch (k) {
     case K_REQUEST:
@@ -471,12 +541,14 @@ static int child(const struct ctx *c, enum kind k, uint32_t num, uint32_t data, 
     case K_RESOURCE_X:
         if (num == 1 && (to & DF_ATTR_RESOURCE)) {
             *attr = 1; /* Resource.attributes */
+            *which = DF_ATTR_RESOURCE;
             return K_OWNER;
         }
         return num == 2 && (to & (DF_ATTR_SCOPE | DF_ATTR_SIGNAL)) ? K_SCOPE_X : -1;
     case K_SCOPE_X:
         if (num == 1 && (to & DF_ATTR_SCOPE)) {
             *attr = 3; /* InstrumentationScope.attributes */
+            *which = DF_ATTR_SCOPE;
             return K_OWNER;
         }
         if (num != 2 || !(to & DF_ATTR_SIGNAL))
@@ -499,15 +571,46 @@ static int child(const struct ctx *c, enum kind k, uint32_t num, uint32_t data, 
     return -1;
 }
 
+/* A ResourceX of frame d without a Resource: the hook sees an empty
+ * resource list; what it adds goes into a Resource appended to the
+ * ResourceX. Returns 0, DF_ATTRS_DROP or a negative error. */
+static int no_resource(struct ctx *c, int d)
+{
+    struct frame *fr = &c->fr[d];
+    struct df_attrs_list l = {.s = c->s};
+    int rc = c->rules->hook->fn(c->rules->hook->arg, DF_ATTR_RESOURCE, &l);
+    if (rc < 0)
+        return rc;
+    if (rc == DF_ATTRS_DROP) {
+        c->dropped++;
+        return DF_ATTRS_DROP;
+    }
+    if (!l.changed)
+        return 0;
+    c->modified++;
+    open_frame(c, d);
+    df_pb_put_raw(c->w, fr->copied, (size_t)(fr->end - fr->copied));
+    fr->copied = fr->end;
+    size_t m = df_pb_begin(c->w, 1); /* ResourceX.resource */
+    for (size_t i = 0; i < l.n; i++) {
+        if (!c->s->ents[i].deleted)
+            write_ent(c->w, 1, &c->s->ents[i]); /* Resource.attributes */
+    }
+    df_pb_end(c->w, m);
+    return 0;
+}
+
 static int walk(struct ctx *c, int d, enum kind k)
 {
     struct frame *fr = &c->fr[d];
     struct df_pb_reader r = df_pb_reader_make(fr->body, (size_t)(fr->end - fr->body));
     struct df_pb_field f;
     int rc;
+    bool resource = false;
     while ((rc = df_pb_next(&r, &f)) == 1) {
         uint32_t attr = 0;
-        int ck = child(c, k, f.num, fr->num, &attr);
+        unsigned which;
+        int ck = child(c, k, f.num, fr->num, &attr, &which);
         if (ck < 0)
             continue;
         if (f.wtype != DF_PB_LEN)
@@ -517,11 +620,37 @@ static int walk(struct ctx *c, int d, enum kind k)
                                       .fstart = f.start,
                                       .fnext = f.next,
                                       .num = f.num};
-        rc = ck == K_OWNER ? owner(c, d + 1, attr) : walk(c, d + 1, (enum kind)ck);
+        struct frame *ch = &c->fr[d + 1];
+        resource |= ck == K_OWNER && which == DF_ATTR_RESOURCE;
+        if (ck == K_RESOURCE_X && c->rules->hook) {
+            rc = c->rules->hook->fn(c->rules->hook->arg, 0, NULL);
+            if (rc < 0)
+                return rc;
+        }
+        rc = ck == K_OWNER ? owner(c, d + 1, attr, which) : walk(c, d + 1, (enum kind)ck);
         if (rc < 0)
             return rc;
+        if (rc == DF_ATTRS_DROP && ck == K_OWNER)
+            return DF_ATTRS_DROP; /* a resource or scope: its container goes */
+        if (rc == DF_ATTRS_DROP || (ck != K_OWNER && ch->gone && !ch->kept)) {
+            /* Remove the child: unwrite it when it was opened, else skip it. */
+            if (ch->open) {
+                c->w->len = ch->pos;
+            } else {
+                open_frame(c, d);
+                df_pb_put_raw(c->w, fr->copied, (size_t)(ch->fstart - fr->copied));
+            }
+            fr->copied = ch->fnext;
+            fr->gone++;
+            continue;
+        }
         close_frame(c, d + 1);
+        if (ck != K_OWNER)
+            fr->kept++;
     }
+    if (rc == 0 && k == K_RESOURCE_X && !resource && c->rules->hook &&
+        (c->rules->apply_to & DF_ATTR_RESOURCE))
+        return no_resource(c, d);
     return rc;
 }
 
@@ -532,7 +661,7 @@ int df_attrs_rewrite(const struct df_attrs *rules, enum df_signal signal, const 
     *res = (struct df_attrs_result){0};
     if ((unsigned)signal >= DF_SIGNAL_COUNT)
         return DF_EINVAL;
-    if (!rules->count || !rules->apply_to)
+    if ((!rules->count && !rules->hook) || !rules->apply_to)
         return 0;
     struct ctx c = {.rules = rules, .signal = signal, .s = scratch, .w = out};
     c.fr[0] = (struct frame){.body = in, .end = in ? in + len : in};
@@ -544,5 +673,6 @@ int df_attrs_rewrite(const struct df_attrs *rules, enum df_signal signal, const 
         return DF_ENOMEM;
     res->changed = c.fr[0].open;
     res->modified = c.modified;
+    res->dropped = c.dropped;
     return 0;
 }

@@ -33,7 +33,7 @@
  * not descend into (bodies, events, buckets, messages above no targeted
  * list) are copied unchecked. Receivers validate what they admit
  * (df_otlp_count), and for a request df_otlp_count accepts the output is
- * accepted too, with the same item count.
+ * accepted too, with the same item count (fewer when a hook drops).
  *
  * A rule set is immutable once built and may be shared by every thread; a
  * struct df_attrs_scratch belongs to one thread. */
@@ -85,11 +85,48 @@ struct df_attr_action {
     size_t value_len;
 };
 
+struct df_attrs_list;
+
+/* A per-list hook, run on every targeted attribute list after the actions:
+ * it reads the list (df_attrs_list_find) and may upsert entries
+ * (df_attrs_list_upsert). `which` is the DF_ATTR_* bit of the list. Returns
+ * 0 to keep the list's owner, DF_ATTRS_DROP to drop it (a record is removed;
+ * for a resource or scope list its ResourceX / ScopeX container is removed),
+ * or a negative error that ends the rewrite. Containers left without records
+ * by drops are removed, as otlp/filter.h does. It is also called with
+ * `which` 0 and a NULL list (its return then 0 or an error) as each
+ * ResourceX begins, before its resource and records; a ResourceX without
+ * a Resource message is shown to the hook (resource lists targeted) as an
+ * empty resource list after its scopes, and what the hook adds goes into a
+ * Resource appended to it (the actions do not run on it). State kept from a
+ * resource's list for its records is reset there. Lists are seen in wire
+ * order (the resource before its scopes when it is encoded first, as
+ * serializers do). Runs on the rewriting thread. */
+#define DF_ATTRS_DROP 1
+struct df_attrs_hook {
+    int (*fn)(void *arg, unsigned which, struct df_attrs_list *list);
+    void *arg;
+};
+
 struct df_attrs {
     const struct df_attr_action *actions;
     size_t count;
-    unsigned apply_to; /* DF_ATTR_* bits */
+    unsigned apply_to;                /* DF_ATTR_* bits */
+    const struct df_attrs_hook *hook; /* NULL: none */
 };
+
+/* For hooks: finds the first entry with key [key, klen) and gives its
+ * AnyValue body (*val NULL when it has none). Returns whether it exists. */
+bool df_attrs_list_find(const struct df_attrs_list *l, const char *key, size_t klen,
+                        const uint8_t **val, size_t *vlen);
+
+/* For hooks: sets key [key, klen) to the AnyValue body [val, vlen): the
+ * first entry with the key takes the value (unchanged when already equal),
+ * later entries with it are removed, and it is appended when absent. The key
+ * and value bytes must stay valid until the hook returns and the list is
+ * written, i.e. until the next hook call. Returns 0 or DF_ENOMEM. */
+int df_attrs_list_upsert(struct df_attrs_list *l, const char *key, size_t klen, const uint8_t *val,
+                         size_t vlen);
 
 /* AnyValue encodings for literal values: write into out[] (at least
  * DF_ATTR_VALUE_MAX bytes, or 2 + 10 + len for a string) and return the
@@ -113,6 +150,7 @@ void df_attrs_scratch_free(struct df_attrs_scratch *s);
 struct df_attrs_result {
     bool changed;      /* false: `out` is untouched; the input stands as it is */
     uint64_t modified; /* records (and resources/scopes) whose attributes changed */
+    uint64_t dropped;  /* attribute owners a hook dropped */
 };
 
 /* Rewrites request `in[0..len)` of `signal` with `rules`, appending the new

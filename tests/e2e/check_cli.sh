@@ -185,7 +185,7 @@ b=$(basename "$df_engine_test")
 urns=(urn:test:receiver:gen urn:test:receiver:listen urn:test:processor:pass
     urn:test:processor:enrich urn:test:processor:authn urn:test:exporter:sink
     urn:test:extension:auth urn:test:extension:lookup urn:test:extension:lookup_local
-    urn:test:extension:heartbeat urn:test:extension:header_auth)
+    urn:test:extension:heartbeat urn:test:extension:header_auth urn:test:extension:dataset)
 options=(rate batch interval mode ratio enabled protocols protocols.grpc
     protocols.grpc.listening_addr protocols.http.listening_addr tags users)
 caps=(test_auth:1 test_lookup:2)

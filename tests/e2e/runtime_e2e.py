@@ -731,6 +731,72 @@ def scenario_processors(engine, engine_test, tmp):
     print("processors: %d of 2000 logs kept, all renamed" % records)
 
 
+def logs_json(*hosts):
+    """An OTLP/JSON logs request: one resource (host.name) and record per host."""
+    return json.dumps({"resourceLogs": [
+        {"resource": {"attributes": [{"key": "host.name", "value": {"stringValue": h}}]},
+         "scopeLogs": [{"logRecords": [{"body": {"stringValue": "from " + h}}]}]}
+        for h in hosts]}).encode()
+
+
+def scenario_enrich(engine, engine_test, tmp):
+    """processor:enrich in df_engine_test, bound to the test dataset_lookup
+    provider: OTLP/HTTP JSON in, exporter:file (json) out. Found resources
+    get the row's columns under the prefix; unknown ones are dropped
+    (on_missing: drop) and a request left empty is still answered 200."""
+    import http.client
+    out = os.path.join(tmp, "out.jsonl")
+    http_port = free_port()
+    exts = ("          hosts:\n"
+            "            type: 'urn:test:extension:dataset'\n"
+            "            config: {rows: {web-1: 'rack=r12 owner=payments'}}")
+    nodes = ("          rx:\n"
+             "            type: receiver:otlp\n"
+             "            config: {protocols: {http: {listening_addr: '127.0.0.1:%d'}}}\n"
+             "          enrich:\n"
+             "            type: processor:enrich\n"
+             "            capabilities: {dataset_lookup: hosts}\n"
+             "            config: {lookup_key: {name: host.name}, prefix: 'host.', "
+             "on_missing: drop}\n"
+             "          file:\n"
+             "            type: exporter:file\n"
+             "            config: {path: '%s', format: json}\n" % (http_port, out))
+    conns = "          - {from: rx, to: enrich}\n          - {from: enrich, to: file}\n"
+    e = Engine(engine_test, pipeline(nodes, conns, extensions=exts), tmp, ["--num-cores", "1"])
+    e.wait_ready()
+    for body in (logs_json("web-1", "web-9"), logs_json("web-9")):
+        conn = http.client.HTTPConnection("127.0.0.1", http_port, timeout=10)
+        conn.request("POST", "/v1/logs", body=body, headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        r.read()
+        conn.close()
+        if r.status != 200:
+            fail("POST /v1/logs: HTTP %d" % r.status)
+
+    def settled():
+        m = e.metrics()
+        return (total(m, "df_processor_enrich_items_total") == 3 and
+                total(m, "df_node_items_received_total", node="file") >= 1 and m)
+    m = e.wait("3 items enriched or dropped", settled)
+    if total(m, "df_processor_enrich_enriched_total") != 1 or \
+            total(m, "df_processor_enrich_missing_total") != 2:
+        fail("enriched/missing counters: %r" % [(k, v) for k, v in m.items() if "enrich" in k[0]])
+    e.proc.send_signal(signal.SIGTERM)
+    if e.exit_code() != 0:
+        fail("exit %d\n%s" % (e.proc.returncode, e.log()))
+    resources = []
+    with open(out) as f:
+        for line in f:
+            for rl in json.loads(line)["resourceLogs"]:
+                attrs = {kv["key"]: kv["value"].get("stringValue")
+                         for kv in rl["resource"]["attributes"]}
+                resources.append(attrs)
+    want = [{"host.name": "web-1", "host.rack": "r12", "host.owner": "payments"}]
+    if resources != want:
+        fail("resources written: %r, want %r" % (resources, want))
+    print("enrich: web-1 enriched, web-9 dropped")
+
+
 EXT_PIPELINE = """version: otel_dataflow/v1
 groups:
   g:

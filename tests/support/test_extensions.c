@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "df/capabilities/auth_check.h"
+#include "df/capabilities/dataset_lookup.h"
 #include "df/extension.h"
 #include "df/node.h"
 #include "df/options.h"
@@ -585,6 +586,126 @@ DF_REGISTER_EXTENSION(test_lookup_local_ext, "urn:test:extension:lookup_local",
                       "https://example.invalid/df_engine/test", DF_EXEC_LOCAL, DF_LIFECYCLE_ACTIVE,
                       .capabilities = local_caps, .options = &lookup_table, .ops = &local_ext_ops,
                       .ready_timeout_ns = 500000000);
+
+/* ---- urn:test:extension:dataset (local, passive) ----------------------- */
+
+struct dataset_config {
+    struct df_map rows;
+    bool unloaded;
+};
+
+static const struct df_option dataset_opts[] = {
+    {.name = "rows",
+     .type = DF_OPT_MAP,
+     .elem = &string_elem,
+     .offset = offsetof(struct dataset_config, rows),
+     .desc = "key -> row, `col=value col=value ...` (space-separated)"},
+    {.name = "unloaded",
+     .type = DF_OPT_BOOL,
+     .def = "false",
+     .offset = offsetof(struct dataset_config, unloaded),
+     .desc = "answer error to every lookup, as a provider with no dataset loaded"},
+};
+
+static const struct df_option_table dataset_table =
+    DF_OPTION_TABLE(struct dataset_config, dataset_opts, "Test dataset options.");
+
+struct dataset {
+    const struct dataset_config *c;
+    char **bufs; /* split copies of the rows the attrs point into */
+    struct df_dataset_attr **attrs;
+    size_t *nattrs;
+};
+
+static void dataset_destroy(struct df_extension *ext, void *state)
+{
+    (void)ext;
+    struct dataset *d = state;
+    if (!d)
+        return;
+    for (size_t i = 0; d->bufs && i < d->c->rows.count; i++) {
+        free(d->bufs[i]);
+        free(d->attrs[i]);
+    }
+    free(d->bufs);
+    free(d->attrs);
+    free(d->nattrs);
+    free(d);
+}
+
+/* Splits row i (`col=value` tokens; others skipped). */
+static int dataset_split(struct dataset *d, size_t i, const char *row)
+{
+    size_t cap = 1;
+    for (const char *p = row; *p; p++)
+        cap += *p == '=';
+    d->bufs[i] = strdup(row);
+    d->attrs[i] = calloc(cap, sizeof *d->attrs[i]);
+    if (!d->bufs[i] || !d->attrs[i])
+        return DF_ENOMEM;
+    char *save = NULL;
+    for (char *t = strtok_r(d->bufs[i], " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+        char *eq = strchr(t, '=');
+        if (!eq)
+            continue;
+        *eq = 0;
+        d->attrs[i][d->nattrs[i]++] = (struct df_dataset_attr){.key = t, .value = eq + 1};
+    }
+    return 0;
+}
+
+static int dataset_create(struct df_extension *ext, const void *options, void **state,
+                          struct df_error *err)
+{
+    (void)ext;
+    (void)err;
+    const struct dataset_config *c = options;
+    struct dataset *d = calloc(1, sizeof *d);
+    *state = d;
+    if (!d)
+        return DF_ENOMEM;
+    d->c = c;
+    size_t n = c->rows.count;
+    d->bufs = calloc(n + 1, sizeof *d->bufs);
+    d->attrs = calloc(n + 1, sizeof *d->attrs);
+    d->nattrs = calloc(n + 1, sizeof *d->nattrs);
+    if (!d->bufs || !d->attrs || !d->nattrs)
+        return DF_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (dataset_split(d, i, *DF_MAP_AT(c->rows, const char *, i)) < 0)
+            return DF_ENOMEM;
+    }
+    return 0;
+}
+
+static enum df_dataset_outcome dataset_lookup(void *self, const char *key, size_t len,
+                                              struct df_dataset_row *row)
+{
+    const struct dataset *d = self;
+    if (d->c->unloaded)
+        return DF_DATASET_ERROR;
+    for (size_t i = 0; i < d->c->rows.count; i++) {
+        const char *k = d->c->rows.keys[i];
+        if (strlen(k) == len && !memcmp(k, key, len)) {
+            *row = (struct df_dataset_row){
+                .attrs = d->attrs[i], .nattrs = d->nattrs[i], .snapshot = 1};
+            return DF_DATASET_FOUND;
+        }
+    }
+    return DF_DATASET_NOT_FOUND;
+}
+
+static const struct df_dataset_lookup_ops dataset_ops = {.lookup = dataset_lookup};
+static const struct df_extension_ops dataset_ext_ops = {.create = dataset_create,
+                                                        .destroy = dataset_destroy};
+static const struct df_ext_capability dataset_caps[] = {
+    {DF_DATASET_LOOKUP_NAME, DF_DATASET_LOOKUP_VERSION, &dataset_ops}, {0}};
+
+DF_REGISTER_EXTENSION(test_dataset_ext, "urn:test:extension:dataset",
+                      "Test dataset_lookup provider: rows from its config.",
+                      "https://example.invalid/df_engine/test", DF_EXEC_LOCAL, DF_LIFECYCLE_PASSIVE,
+                      .capabilities = dataset_caps, .options = &dataset_table,
+                      .ops = &dataset_ext_ops);
 
 /* ---- urn:test:extension:heartbeat (shared, background) ------------------- */
 

@@ -22,6 +22,9 @@
  *     stop_delay  the stop hook reports stopped after this long
  *     fetch_url   GET it at start with df_extension_fetch; the outcome is
  *                 journaled as "fetch <name> rc=<rc> status=<status>"
+ *   urn:test:extension:dataset       local, passive: the core's dataset_lookup
+ *     (v1) from `rows` (map key -> `col=value col=value ...`); with
+ *     `unloaded: true` every lookup answers error (no dataset loaded).
  *   urn:test:extension:heartbeat     shared, background: a task and no
  *                                    capabilities (nothing binds it).
  *   urn:test:extension:header_auth  local, passive: the core's auth_check

@@ -1,6 +1,7 @@
 /* Unit tests for the streaming attribute rewrite (otlp/attrs.h): every action
  * on hand-built requests of the three signals, apply_to resource and scope,
- * zero-copy when nothing changes, untouched bytes kept, malformed input, and
+ * zero-copy when nothing changes, untouched bytes kept, per-list hooks
+ * (upsert, drops emptying containers), malformed input, and
  * generated payloads. Results are checked by walking the output. */
 #define _GNU_SOURCE /* memmem */
 #include <setjmp.h>
@@ -482,6 +483,122 @@ static void test_literal_values(void **state)
     free(in);
 }
 
+/* ---- hooks ----------------------------------------------------------------- */
+
+/* Drops records whose method is GET and, in `which_drop` lists, every
+ * owner; upserts x=v into the others. */
+struct hook_env {
+    unsigned which_drop;
+    unsigned calls[8];
+};
+
+static int test_hook(void *arg, unsigned which, struct df_attrs_list *l)
+{
+    struct hook_env *e = arg;
+    e->calls[which]++;
+    if (!which)
+        return 0;
+    if (which & e->which_drop)
+        return DF_ATTRS_DROP;
+    const uint8_t *val;
+    size_t vlen;
+    if (df_attrs_list_find(l, "method", 6, &val, &vlen) && vlen == 5 && !memcmp(val + 2, "GET", 3))
+        return DF_ATTRS_DROP;
+    return df_attrs_list_upsert(l, "x", 1, (const uint8_t *)"\x0a\x01v", 3);
+}
+
+static int hook_rewrite(struct run *r, enum df_signal sig, const uint8_t *in, size_t len,
+                        struct hook_env *e, unsigned apply_to)
+{
+    struct df_attrs_hook h = {.fn = test_hook, .arg = e};
+    struct df_attrs rules = {.apply_to = apply_to, .hook = &h};
+    struct df_attrs_scratch s = {0};
+    struct df_pb_writer w;
+    df_pb_writer_init(&w);
+    int rc = df_attrs_rewrite(&rules, sig, in, len, &s, &w, &r->res);
+    df_attrs_scratch_free(&s);
+    free(r->out);
+    r->out = df_pb_writer_take(&w, &r->len);
+    if (rc == 0 && r->res.changed)
+        describe(&r->t, sig, r->out, r->len);
+    return rc;
+}
+
+static void test_hook_upsert_and_drop(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *in = logs_req(&len);
+    struct run r = {0};
+    struct hook_env e = {0};
+    assert_int_equal(hook_rewrite(&r, DF_SIGNAL_LOGS, in, len, &e, DF_ATTR_SIGNAL), 0);
+    assert_int_equal(e.calls[0], 1); /* one ResourceLogs */
+    assert_int_equal(e.calls[DF_ATTR_SIGNAL], 2);
+    assert_int_equal(r.res.dropped, 1);
+    assert_int_equal(r.res.modified, 1);
+    assert_string_equal(r.t.s, ORIGINAL " method=POST,code=#201,user=alice,x=v,;");
+    uint64_t n = 0;
+    assert_int_equal(df_otlp_count(DF_SIGNAL_LOGS, r.out, r.len, &n), 0);
+    assert_int_equal(n, 1);
+    /* The resource list gains x; its records stay as they are. */
+    assert_int_equal(hook_rewrite(&r, DF_SIGNAL_LOGS, in, len, &e, DF_ATTR_RESOURCE), 0);
+    assert_string_equal(r.t.s, "R:service.name=svc,x=v,; S:scope.attr=x,;"
+                               " method=GET,code=#200,user=alice,;"
+                               " method=POST,code=#201,user=alice,;");
+    free(r.out);
+    free(in);
+}
+
+/* Dropping every point of every metric, or the scope, or the resource,
+ * leaves nothing: emptied containers go. */
+static void test_hook_empties_containers(void **state)
+{
+    (void)state;
+    static const unsigned drops[] = {DF_ATTR_SIGNAL, DF_ATTR_SCOPE, DF_ATTR_RESOURCE};
+    size_t len;
+    uint8_t *in = metrics_req(&len);
+    for (size_t i = 0; i < sizeof drops / sizeof drops[0]; i++) {
+        struct run r = {0};
+        struct hook_env e = {.which_drop = drops[i]};
+        assert_int_equal(hook_rewrite(&r, DF_SIGNAL_METRICS, in, len, &e, drops[i]), 0);
+        assert_true(r.res.changed);
+        assert_int_equal(r.len, 0);
+        assert_int_equal(r.res.dropped, drops[i] == DF_ATTR_SIGNAL ? 5 : 1);
+        free(r.out);
+    }
+    free(in);
+}
+
+/* Upsert keeps one entry of a key: later duplicates are removed; a value
+ * already equal is no change. */
+static void test_hook_upsert_dedups(void **state)
+{
+    (void)state;
+    struct df_pb_writer w;
+    df_pb_writer_init(&w);
+    size_t rl, sl;
+    resource_and_scope_open(&w, &rl, &sl);
+    size_t rec = df_pb_begin(&w, 2);
+    kv_str(&w, 6, "x", "a");
+    kv_str(&w, 6, "user", "bob");
+    kv_str(&w, 6, "x", "b");
+    df_pb_end(&w, rec);
+    rec = df_pb_begin(&w, 2);
+    kv_str(&w, 6, "x", "v");
+    df_pb_end(&w, rec);
+    df_pb_end(&w, sl);
+    df_pb_end(&w, rl);
+    size_t len;
+    uint8_t *in = df_pb_writer_take(&w, &len);
+    struct run r = {0};
+    struct hook_env e = {0};
+    assert_int_equal(hook_rewrite(&r, DF_SIGNAL_LOGS, in, len, &e, DF_ATTR_SIGNAL), 0);
+    assert_int_equal(r.res.modified, 1);
+    assert_string_equal(r.t.s, ORIGINAL " x=v,user=bob,; x=v,;");
+    free(r.out);
+    free(in);
+}
+
 static void test_malformed(void **state)
 {
     (void)state;
@@ -566,6 +683,9 @@ int main(void)
         cmocka_unit_test(test_spans_keep_other_fields),
         cmocka_unit_test(test_every_data_point_kind),
         cmocka_unit_test(test_literal_values),
+        cmocka_unit_test(test_hook_upsert_and_drop),
+        cmocka_unit_test(test_hook_empties_containers),
+        cmocka_unit_test(test_hook_upsert_dedups),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_generated),
     };

@@ -17,6 +17,7 @@ static const char *const engine_nodes[] = {
     "urn:otel:receiver:otlp",
     "urn:otel:processor:batch",
     "urn:otel:processor:attribute",
+    "urn:otel:processor:enrich",
     "urn:otel:processor:filter",
     "urn:otel:processor:retry",
     "urn:otel:processor:type_router",
@@ -48,10 +49,13 @@ static const char *const test_nodes[] = {
     "urn:test:exporter:sink",
     NULL,
 };
-static const char *const test_extensions[] = {
-    "urn:test:extension:auth",         "urn:test:extension:lookup",
-    "urn:test:extension:lookup_local", "urn:test:extension:heartbeat",
-    "urn:test:extension:header_auth",  NULL};
+static const char *const test_extensions[] = {"urn:test:extension:auth",
+                                              "urn:test:extension:lookup",
+                                              "urn:test:extension:lookup_local",
+                                              "urn:test:extension:heartbeat",
+                                              "urn:test:extension:header_auth",
+                                              "urn:test:extension:dataset",
+                                              NULL};
 static const char *const test_capabilities[] = {"test_auth", "test_lookup", NULL};
 
 static size_t count(const char *const *list)
