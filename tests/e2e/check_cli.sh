@@ -279,6 +279,7 @@ assert caps["auth_check"]["provided_by"] == [
     {"urn": "urn:test:extension:header_auth", "version": 1}], caps["auth_check"]
 assert caps["auth_check"]["consumed_by"] == ["urn:otel:receiver:otlp"], caps["auth_check"]
 assert caps["dataset_lookup"]["provided_by"] == [
+    {"urn": "urn:otel:extension:db_storage", "version": 1},
     {"urn": "urn:otel:extension:file_storage", "version": 1},
     {"urn": "urn:otel:extension:file_storage_local", "version": 1},
     {"urn": "urn:test:extension:dataset", "version": 1}], caps["dataset_lookup"]
@@ -290,6 +291,9 @@ e = exts["urn:test:extension:lookup"]
 assert e["capabilities"] == ["test_lookup"], e
 assert e["implements"] == [{"name": "test_lookup", "version": 2}], e
 assert (e["execution_model"], e["lifecycle"], e["ready_timeout_ms"]) == ("shared", "active", 500), e
+d = exts["urn:otel:extension:db_storage"]
+assert d["implements"] == [{"name": "dataset_lookup", "version": 1}], d
+assert (d["execution_model"], d["lifecycle"], d["ready_timeout_ms"]) == ("shared", "active", 30000), d
 b = exts["urn:test:extension:heartbeat"]
 assert (b["lifecycle"], b["implements"], b["ready_timeout_ms"]) == ("background", [], 0), b
 EOF

@@ -30,11 +30,15 @@ static const char *const engine_nodes[] = {
     "urn:otel:exporter:otlp_http",
     NULL,
 };
-static const char *const engine_extensions[] = {
-    "urn:otel:extension:basic_auth",     "urn:otel:extension:bearer_token_auth",
-    "urn:otel:extension:file_storage",   "urn:otel:extension:file_storage_local",
-    "urn:otel:extension:headers_setter", "urn:otel:extension:oauth2_client_auth",
-    "urn:otel:extension:oidc_auth",      NULL};
+static const char *const engine_extensions[] = {"urn:otel:extension:basic_auth",
+                                                "urn:otel:extension:bearer_token_auth",
+                                                "urn:otel:extension:db_storage",
+                                                "urn:otel:extension:file_storage",
+                                                "urn:otel:extension:file_storage_local",
+                                                "urn:otel:extension:headers_setter",
+                                                "urn:otel:extension:oauth2_client_auth",
+                                                "urn:otel:extension:oidc_auth",
+                                                NULL};
 static const char *const engine_capabilities[] = {"auth_check", "bearer_token_provider",
                                                   "dataset_lookup", "request_headers", NULL};
 
