@@ -101,4 +101,15 @@ static inline bool df_pdata_exclusive(const struct df_pdata *pd)
     return pd->bytes->refs == 1;
 }
 
+/* Makes `pd` view b->data[0..len) instead of its bytes (a processor's
+ * rewrite of the request), taking over the caller's reference to `b` and
+ * dropping pd's to the old buffer. Subscriptions and context stay. */
+static inline void df_pdata_set_bytes(struct df_pdata *pd, struct df_bytes *b, size_t len)
+{
+    df_bytes_unref(pd->bytes);
+    pd->bytes = b;
+    pd->data = b->data;
+    pd->len = len;
+}
+
 #endif

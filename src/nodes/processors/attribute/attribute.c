@@ -174,10 +174,7 @@ static void attribute_process(struct df_node *node, void *state, struct df_pdata
             df_node_nack(node, pd, DF_OUTCOME_NACK_TRANSIENT, "attribute processor: out of memory");
             return;
         }
-        df_bytes_unref(pd->bytes);
-        pd->bytes = b;
-        pd->data = b->data;
-        pd->len = len;
+        df_pdata_set_bytes(pd, b, len);
         df_metric_add(a->modified, (double)res.modified);
     }
     df_node_send(node, DF_PORT_DEFAULT, pd);

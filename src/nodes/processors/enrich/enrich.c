@@ -251,10 +251,7 @@ static void enrich_process(struct df_node *node, void *state, struct df_pdata *p
         fail(node, e, pd, DF_ENOMEM);
         return;
     }
-    df_bytes_unref(pd->bytes);
-    pd->bytes = b;
-    pd->data = b->data;
-    pd->len = len;
+    df_pdata_set_bytes(pd, b, len);
     pd->items = items;
     df_node_send(node, DF_PORT_DEFAULT, pd);
 }

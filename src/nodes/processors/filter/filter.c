@@ -118,11 +118,7 @@ static void filter_process(struct df_node *node, void *state, struct df_pdata *p
             df_node_nack(node, pd, DF_OUTCOME_NACK_TRANSIENT, "filter processor: out of memory");
             return;
         }
-        size_t n = df_filter_write(x->f, pd->data, pd->len, b->data);
-        df_bytes_unref(pd->bytes);
-        pd->bytes = b;
-        pd->data = b->data;
-        pd->len = n;
+        df_pdata_set_bytes(pd, b, df_filter_write(x->f, pd->data, pd->len, b->data));
     }
     pd->items = r.items_kept;
     df_node_send(node, DF_PORT_DEFAULT, pd);
