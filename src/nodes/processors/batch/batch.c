@@ -155,7 +155,8 @@ static void flush(struct df_node *node, struct pending *p)
 }
 
 /* Arms the timer for the earliest deadline of a partition with parts, or
- * stops it when none has any. */
+ * stops it when none has any. Invariant: the timer is armed (armed_for set)
+ * whenever a partition has parts. */
 static void arm(struct batch *b)
 {
     uint64_t first = 0;
@@ -306,7 +307,15 @@ static void batch_process(struct df_node *node, void *state, struct df_pdata *pd
         in->outcome = DF_OUTCOME_NACK_TRANSIENT;
         in->reason = strdup("batch processor: out of memory");
     }
-    arm(b);
+    /* Every partition waits the same timeout, so a batch begun now is due
+     * after any the timer is armed for: it needs arming only when idle (when
+     * it fires it flushes what is due and re-arms for the next deadline). No
+     * scan of the partitions per request. */
+    if (p->nparts && !b->armed_for) {
+        uint64_t now = uv_hrtime();
+        b->armed_for = p->deadline;
+        df_timer_start(b->timer, p->deadline > now ? p->deadline - now : 0, 0);
+    }
     if (--in->parts_pending == 0 && !in->outstanding)
         settle_input(node, in);
 }
