@@ -43,20 +43,31 @@ void dataset_builder_init(struct dataset_builder *b)
 void dataset_builder_free(struct dataset_builder *b)
 {
     free(b->strs);
+    free(b->cols);
     free(b->rows);
     free(b->attrs);
     dataset_builder_init(b);
 }
 
-int dataset_builder_column(struct dataset_builder *b, const char *name)
+int dataset_builder_column(struct dataset_builder *b, const char *name, size_t len)
 {
-    if (b->ncols >= DATASET_COLS_LIMIT || b->nrows)
+    const size_t mask = 2 * DATASET_COLS_LIMIT - 1; /* cslots: load factor <= 1/2 */
+    size_t at = hash(name, len) & mask;
+    for (; b->cslots[at]; at = (at + 1) & mask) {
+        const struct dataset_bcol *c = &b->cols[b->cslots[at] - 1];
+        if (c->len == len && !memcmp(b->strs + c->off, name, len))
+            return b->cslots[at] - 1;
+    }
+    if (b->ncols >= DATASET_COLS_LIMIT)
         return DF_EINVAL;
-    size_t len = strlen(name);
-    if (add_str(b, name, len, &b->coff[b->ncols]) < 0)
+    if (df_grow(&b->cols, &b->ccap, b->ncols + 1, sizeof *b->cols) < 0)
         return DF_ENOMEM;
-    b->clen[b->ncols] = len;
-    return (int)b->ncols++;
+    struct dataset_bcol *c = &b->cols[b->ncols];
+    if (add_str(b, name, len, &c->off) < 0)
+        return DF_ENOMEM;
+    c->len = len;
+    b->cslots[at] = (uint16_t)++b->ncols;
+    return (int)b->ncols - 1;
 }
 
 int dataset_builder_row(struct dataset_builder *b, const char *key, size_t len)
@@ -112,9 +123,9 @@ static size_t slots_for(size_t n)
 }
 
 struct dataset_table *dataset_table_finish(const struct dataset_builder *b, uint64_t version,
-                                           size_t *dups)
+                                           struct dataset_dups *dups)
 {
-    *dups = 0;
+    *dups = (struct dataset_dups){0};
     /* First pass: which rows are the first of their key (a scratch table of
      * builder row indices + 1, sized for every row). */
     size_t tslots = slots_for(b->nrows);
@@ -137,7 +148,8 @@ struct dataset_table *dataset_table_finish(const struct dataset_builder *b, uint
             at = (at + 1) & tmask;
         }
         if (dup) {
-            ++*dups;
+            if (!dups->count++)
+                *dups = (struct dataset_dups){.count = 1, .row = i, .first = tmp[at] - 1};
             continue;
         }
         tmp[at] = (uint32_t)(i + 1);
@@ -148,7 +160,7 @@ struct dataset_table *dataset_table_finish(const struct dataset_builder *b, uint
             sbytes += b->attrs[r->first + k].vlen + 1;
     }
     for (size_t c = 0; c < b->ncols; c++)
-        sbytes += b->clen[c] + 1;
+        sbytes += b->cols[c].len + 1;
     /* The kept rows' indices, packed at the front of tmp. */
     size_t kept = 0;
     for (size_t at = 0; at < tslots; at++) {
@@ -175,9 +187,9 @@ struct dataset_table *dataset_table_finish(const struct dataset_builder *b, uint
     char *strs = mem + o_strs;
     const char *cols[DATASET_COLS_LIMIT];
     for (size_t c = 0; c < b->ncols; c++) {
-        memcpy(strs, b->strs + b->coff[c], b->clen[c] + 1);
+        memcpy(strs, b->strs + b->cols[c].off, b->cols[c].len + 1);
         cols[c] = strs;
-        strs += b->clen[c] + 1;
+        strs += b->cols[c].len + 1;
     }
     /* Second pass: the kept rows, renumbered, into a table sized for them
      * (their keys are distinct: no comparison needed). */
@@ -223,4 +235,21 @@ const struct dataset_trow *dataset_table_find(const struct dataset_table *t, con
         if (r->klen == len && !memcmp(r->key, key, len))
             return r;
     }
+}
+
+void dataset_table_free(void *table)
+{
+    free(table);
+}
+
+enum df_dataset_outcome dataset_table_lookup(const struct dataset_table *t, const char *key,
+                                             size_t len, struct df_dataset_row *row)
+{
+    if (!t)
+        return DF_DATASET_ERROR;
+    const struct dataset_trow *r = dataset_table_find(t, key, len);
+    if (!r)
+        return DF_DATASET_NOT_FOUND;
+    *row = (struct df_dataset_row){.attrs = r->attrs, .nattrs = r->nattrs, .snapshot = t->version};
+    return DF_DATASET_FOUND;
 }

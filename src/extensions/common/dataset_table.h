@@ -1,10 +1,9 @@
 /* extensions/common/dataset_table.h — an immutable keyed table of rows of
- * string attributes, for the dataset_lookup providers (extension:db_storage;
- * any other provider loading a dataset may build one the same way). Private
- * to src/extensions/.
+ * string attributes, the snapshot of every dataset_lookup provider
+ * (extension:file_storage, extension:db_storage). Private to src/extensions/.
  *
- * A builder collects rows (a key and attributes whose keys are column names
- * declared once) in growable buffers; dataset_table_finish turns them into
+ * A builder collects rows (a key and attributes whose keys are column names,
+ * each name stored once) in growable buffers; dataset_table_finish turns them into
  * one allocation holding an open-addressing hash table (linear probing,
  * load factor at most 1/2), the rows, their attributes and every string.
  * The finished table is never written again: publish it with
@@ -28,9 +27,10 @@
 
 #include "df/capabilities/dataset_lookup.h"
 
-/* The most rows and columns a table may hold (the hash slots are 32-bit). */
+/* The most rows a table may hold (the hash slots are 32-bit) and the most
+ * distinct column names. */
 #define DATASET_ROWS_LIMIT 16000000u
-#define DATASET_COLS_LIMIT 64u
+#define DATASET_COLS_LIMIT 1024u
 
 struct dataset_brow {
     size_t koff;    /* key's offset in strs */
@@ -46,6 +46,10 @@ struct dataset_battr {
     size_t voff;
 };
 
+struct dataset_bcol {
+    size_t off, len; /* the column name's offset in strs, its length */
+};
+
 struct dataset_builder {
     char *strs; /* column names, keys and values, each NUL-terminated */
     size_t slen, scap;
@@ -53,9 +57,16 @@ struct dataset_builder {
     size_t nrows, rcap;
     struct dataset_battr *attrs;
     size_t nattrs, acap;
-    size_t coff[DATASET_COLS_LIMIT]; /* column names' offsets in strs */
-    size_t clen[DATASET_COLS_LIMIT];
-    size_t ncols;
+    struct dataset_bcol *cols;
+    size_t ncols, ccap;
+    uint16_t cslots[2 * DATASET_COLS_LIMIT]; /* column index + 1 by name hash, 0 = empty */
+};
+
+/* What dataset_table_finish dropped: `count` rows whose key an earlier row
+ * had; the first of them is builder row `row` (0-based, in the order of
+ * dataset_builder_row), which repeats the key of row `first`. */
+struct dataset_dups {
+    size_t count, row, first;
 };
 
 /* One row of a finished table. */
@@ -81,9 +92,10 @@ void dataset_builder_init(struct dataset_builder *b);
 /* Frees what the builder holds and makes it empty again. */
 void dataset_builder_free(struct dataset_builder *b);
 
-/* Declares the next column (attribute key) `name`; returns its index, or
- * DF_EINVAL past DATASET_COLS_LIMIT, or DF_ENOMEM. Before the first row. */
-int dataset_builder_column(struct dataset_builder *b, const char *name);
+/* The index of column (attribute key) name[0..len), declared now if it is
+ * new (indices count from 0 in the order of declaration); DF_EINVAL for a
+ * new name past DATASET_COLS_LIMIT, or DF_ENOMEM. At any time. */
+int dataset_builder_column(struct dataset_builder *b, const char *name, size_t len);
 
 /* Starts a row with key `key[0..len)`. Returns 0, DF_EINVAL past
  * DATASET_ROWS_LIMIT rows or for a key of 4GiB or more, or DF_ENOMEM. */
@@ -94,15 +106,24 @@ int dataset_builder_row(struct dataset_builder *b, const char *key, size_t len);
  * DF_ENOMEM. */
 int dataset_builder_attr(struct dataset_builder *b, size_t col, const char *value, size_t len);
 
-/* The table of the rows collected so far, in one allocation (free() it, or
- * let a snapshot cell do), with `version` as its rows' snapshot number; sets
- * *dups to the number of rows dropped because an earlier row had the same
- * key. NULL on exhaustion. The builder is left as it was. */
+/* The table of the rows collected so far, in one allocation (free it with
+ * dataset_table_free, or let a snapshot cell made with that function do),
+ * with `version` as its rows' snapshot number; fills *dups. NULL on
+ * exhaustion. The builder is left as it was. */
 struct dataset_table *dataset_table_finish(const struct dataset_builder *b, uint64_t version,
-                                           size_t *dups);
+                                           struct dataset_dups *dups);
+
+/* Frees a table (the free function of a snapshot cell of tables). */
+void dataset_table_free(void *table);
 
 /* The row with key `key[0..len)`, or NULL. Any thread; no allocation. */
 const struct dataset_trow *dataset_table_find(const struct dataset_table *t, const char *key,
                                               size_t len);
+
+/* A dataset_lookup answer from table `t`, the snapshot in force (NULL:
+ * nothing loaded yet, an error): found (*row filled; it points into `t`),
+ * or not found. Any thread; no allocation. */
+enum df_dataset_outcome dataset_table_lookup(const struct dataset_table *t, const char *key,
+                                             size_t len, struct df_dataset_row *row);
 
 #endif

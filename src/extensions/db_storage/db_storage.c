@@ -44,7 +44,8 @@ struct dbs {
     uv_work_t work;
     uint64_t next_version;
     struct dataset_table *result; /* NULL: failed, `why` says why */
-    size_t dups, null_keys;
+    struct dataset_dups dups;
+    size_t null_keys;
     uint64_t took_ns;
     char why[DF_ERROR_MSG_MAX / 2];
 };
@@ -56,7 +57,8 @@ static void load_work(uv_work_t *w)
     struct dbs *s = w->data;
     uint64_t t0 = uv_hrtime();
     s->result = NULL;
-    s->dups = s->null_keys = 0;
+    s->dups = (struct dataset_dups){0};
+    s->null_keys = 0;
     sqlite3 *db;
     sqlite3_stmt *stmt;
     int offset;
@@ -110,11 +112,11 @@ static void load_done(uv_work_t *w, int status)
         return;
     }
     df_extension_refreshed(s->ext, true);
-    if (s->dups)
+    if (s->dups.count)
         df_extension_log(s->ext, DF_LOG_WARN,
                          "database '%s': %zu row(s) repeat an earlier row's key; the first row "
                          "of each key is kept",
-                         s->c->path, s->dups);
+                         s->c->path, s->dups.count);
     df_extension_log(s->ext, s->ready ? DF_LOG_DEBUG : DF_LOG_INFO,
                      "database '%s' loaded: %zu rows (%zu with a NULL key skipped) in %.1f ms",
                      s->c->path, s->rows, s->null_keys, (double)s->took_ns / 1e6);
@@ -158,24 +160,12 @@ static enum df_dataset_outcome lookup(void *self, const char *key, size_t len,
                                       struct df_dataset_row *row)
 {
     struct view *v = self;
-    const struct dataset_table *t = df_snapshot_read(&v->view);
-    if (!t)
-        return DF_DATASET_ERROR;
-    const struct dataset_trow *r = dataset_table_find(t, key, len);
-    if (!r)
-        return DF_DATASET_NOT_FOUND;
-    *row = (struct df_dataset_row){.attrs = r->attrs, .nattrs = r->nattrs, .snapshot = t->version};
-    return DF_DATASET_FOUND;
+    return dataset_table_lookup(df_snapshot_read(&v->view), key, len, row);
 }
 
 static const struct df_dataset_lookup_ops lookup_ops = {.lookup = lookup};
 
 /* ---- hooks -------------------------------------------------------------------- */
-
-static void table_free(void *p)
-{
-    free(p);
-}
 
 static void dbs_free(struct dbs *s)
 {
@@ -191,7 +181,7 @@ static int dbs_create(struct df_extension *ext, const void *options, void **stat
         return DF_EINVAL;
     }
     struct dbs *s = calloc(1, sizeof *s);
-    if (!s || !(s->cell = df_snapshot_new(table_free))) {
+    if (!s || !(s->cell = df_snapshot_new(dataset_table_free))) {
         free(s);
         return DF_ENOMEM;
     }

@@ -106,7 +106,8 @@ int dbs_read(sqlite3_stmt *stmt, int64_t max_rows, struct dataset_builder *b, si
     *null_keys = 0;
     int n = sqlite3_column_count(stmt);
     for (int i = 1; i < n; i++) {
-        if (dataset_builder_column(b, sqlite3_column_name(stmt, i)) < 0) {
+        const char *name = sqlite3_column_name(stmt, i);
+        if (dataset_builder_column(b, name, strlen(name)) < 0) {
             snprintf(why, cap, "out of memory");
             return DF_ENOMEM;
         }

@@ -47,10 +47,10 @@ static int check_file(const struct fs_config *c, const struct df_value *src, con
         return DF_EINVAL;
     }
     struct fs_parse_error e;
-    struct fs_dataset *ds = fs_dataset_parse(buf, len, fs_config_format(c), c->key, &e);
+    struct dataset_table *ds = fs_dataset_parse(buf, len, fs_config_format(c), c->key, 0, &e);
     free(buf);
     if (ds) {
-        free(ds);
+        dataset_table_free(ds);
         return 0;
     }
     if (e.line)

@@ -6,7 +6,8 @@
  * snapshot or an error with a line number out), allocate nothing that
  * outlives a failed call, and never quote the content in an error (column
  * names of a CSV header excepted: they are the file's schema, not data).
- * Any thread. A snapshot is one allocation: rows, their attributes, their
+ * Any thread. A snapshot is a dataset table (extensions/common/
+ * dataset_table.h): one allocation holding the rows, their attributes, their
  * strings and the hash table over the keys. */
 #ifndef DF_EXTENSIONS_FILE_STORAGE_DATASET_H
 #define DF_EXTENSIONS_FILE_STORAGE_DATASET_H
@@ -14,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "df/capabilities/dataset_lookup.h"
+#include "extensions/common/dataset_table.h"
 
 /* Bounds of a dataset file (documented in docs/extensions/file_storage.md). */
 #define FS_FILE_MAX    (256u * 1024 * 1024) /* bytes */
@@ -41,22 +42,6 @@ extern const char *const fs_format_names[];
  * .yml), or FS_FORMAT_AUTO when it implies none. */
 enum fs_format fs_format_of_path(const char *path);
 
-struct fs_row {
-    const char *key; /* the key attribute's value */
-    uint32_t keylen;
-    uint32_t nattrs;
-    const struct df_dataset_attr *attrs; /* every field of the row, the key's too */
-};
-
-struct fs_dataset {
-    size_t nrows;
-    size_t bytes;    /* the snapshot's allocation */
-    uint64_t load;   /* which load (set by the owner before publishing) */
-    uint32_t mask;   /* slots - 1 */
-    uint32_t *slots; /* row index + 1, 0 = empty; open addressing, linear probing */
-    struct fs_row *rows;
-};
-
 /* Why a parse failed: the 1-based line (0 when it concerns the whole file)
  * and a message that never holds a field's value. */
 struct fs_parse_error {
@@ -65,19 +50,19 @@ struct fs_parse_error {
 };
 
 /* Parses buf[0..len) in `format` (not AUTO), the rows keyed by the field
- * named `key`. Rules: every row has the key, non-empty, and no two rows the
- * same one; CSV (RFC 4180: a header row, quoted fields with "" for a
- * quote, CRLF or LF, every record as many fields as the header, empty lines
- * skipped); JSON lines (one object per line, empty lines skipped: strings
- * as they are, numbers and booleans as their JSON text, null leaves the
- * field out, objects and arrays refused); YAML (one document, a sequence of
- * maps of scalars; aliases refused). A leading UTF-8 BOM is skipped.
- * Bounds: the FS_*_MAX above. Returns a
- * snapshot (free with free()) or NULL with *err filled. */
-struct fs_dataset *fs_dataset_parse(const char *buf, size_t len, enum fs_format format,
-                                    const char *key, struct fs_parse_error *err);
-
-/* The row keyed `key` (`len` bytes), or NULL. Any thread. */
-const struct fs_row *fs_dataset_find(const struct fs_dataset *ds, const char *key, size_t len);
+ * named `key`; a row's attributes are its other fields, named as in the
+ * file. Rules: every row has the key, non-empty, and no two rows the same
+ * one; CSV (RFC 4180: a header row, quoted fields with "" for a quote, CRLF
+ * or LF, every record as many fields as the header, empty lines skipped);
+ * JSON lines (one object per line, empty lines skipped: strings as they
+ * are, numbers and booleans as their JSON text, null leaves the field out,
+ * objects and arrays refused); YAML (one document, a sequence of maps of
+ * scalars; aliases refused). A leading UTF-8 BOM is skipped. Bounds: the
+ * FS_*_MAX above, and at most DATASET_COLS_LIMIT distinct field names.
+ * Returns the table, its rows' snapshot number `version` (free it with
+ * dataset_table_free), or NULL with *err filled. */
+struct dataset_table *fs_dataset_parse(const char *buf, size_t len, enum fs_format format,
+                                       const char *key, uint64_t version,
+                                       struct fs_parse_error *err);
 
 #endif

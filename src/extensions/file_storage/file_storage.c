@@ -42,30 +42,18 @@ struct fs {
     bool reading, again, stopping;
 };
 
-static enum df_dataset_outcome find(const struct fs_dataset *ds, const char *key, size_t len,
-                                    struct df_dataset_row *row)
-{
-    if (!ds)
-        return DF_DATASET_ERROR; /* nothing loaded yet */
-    const struct fs_row *r = fs_dataset_find(ds, key, len);
-    if (!r)
-        return DF_DATASET_NOT_FOUND;
-    *row = (struct df_dataset_row){.attrs = r->attrs, .nattrs = r->nattrs, .snapshot = ds->load};
-    return DF_DATASET_FOUND;
-}
-
 static enum df_dataset_outcome lookup_shared(void *self, const char *key, size_t len,
                                              struct df_dataset_row *row)
 {
     struct ext_view *v = self; /* a core's handle target */
-    return find(df_snapshot_read(&v->view), key, len, row);
+    return dataset_table_lookup(df_snapshot_read(&v->view), key, len, row);
 }
 
 static enum df_dataset_outcome lookup_local(void *self, const char *key, size_t len,
                                             struct df_dataset_row *row)
 {
     struct fs *s = self;
-    return find(df_snapshot_read(&s->local), key, len, row);
+    return dataset_table_lookup(df_snapshot_read(&s->local), key, len, row);
 }
 
 static const struct df_dataset_lookup_ops ops_shared = {.lookup = lookup_shared};
@@ -91,10 +79,9 @@ static bool load(struct fs *s, const struct ext_file_read *r)
                          r->len);
         return true;
     } else {
-        struct fs_dataset *ds = fs_dataset_parse(r->buf, r->len, s->format, s->c->key, &e);
-        size_t rows = ds ? ds->nrows : 0, bytes = ds ? ds->bytes : 0;
-        if (ds)
-            ds->load = s->loads + 1;
+        struct dataset_table *ds =
+            fs_dataset_parse(r->buf, r->len, s->format, s->c->key, s->loads + 1, &e);
+        size_t rows = ds ? ds->nrows : 0, bytes = ds ? ds->size : 0;
         if (ds && df_snapshot_publish(s->cell, ds) < 0) { /* frees ds */
             snprintf(e.msg, sizeof e.msg, "cannot be published: out of memory");
         } else if (ds) {
@@ -159,11 +146,6 @@ static void on_change(struct df_extension *ext, void *state)
 
 /* ---- hooks ---------------------------------------------------------------------- */
 
-static void dataset_free(void *p)
-{
-    free(p);
-}
-
 static void fs_free(struct fs *s)
 {
     if (!s)
@@ -181,7 +163,7 @@ static int create(struct df_extension *ext, const void *options, void **state, b
 {
     const struct fs_config *c = options;
     struct fs *s = calloc(1, sizeof *s);
-    if (!s || !(s->cell = df_snapshot_new(dataset_free)) ||
+    if (!s || !(s->cell = df_snapshot_new(dataset_table_free)) ||
         !(s->reader =
               ext_file_read_new(df_extension_loop(ext), FS_FILE_MAX, "it is larger than 256MiB"))) {
         fs_free(s);

@@ -19,10 +19,10 @@
 
 /* ---- the parsers ------------------------------------------------------------------ */
 
-static struct fs_dataset *parse(enum fs_format fmt, const char *text)
+static struct dataset_table *parse(enum fs_format fmt, const char *text)
 {
     struct fs_parse_error e;
-    struct fs_dataset *ds = fs_dataset_parse(text, strlen(text), fmt, "id", &e);
+    struct dataset_table *ds = fs_dataset_parse(text, strlen(text), fmt, "id", 5, &e);
     if (!ds)
         fprintf(stderr, "line %zu: %s\n", e.line, e.msg);
     assert_non_null(ds);
@@ -30,9 +30,9 @@ static struct fs_dataset *parse(enum fs_format fmt, const char *text)
 }
 
 /* The value of field `name` of the row keyed `key`, or NULL. */
-static const char *field(const struct fs_dataset *ds, const char *key, const char *name)
+static const char *field(const struct dataset_table *ds, const char *key, const char *name)
 {
-    const struct fs_row *r = fs_dataset_find(ds, key, strlen(key));
+    const struct dataset_trow *r = dataset_table_find(ds, key, strlen(key));
     for (size_t i = 0; r && i < r->nattrs; i++) {
         if (!strcmp(r->attrs[i].key, name))
             return r->attrs[i].value;
@@ -43,7 +43,7 @@ static const char *field(const struct fs_dataset *ds, const char *key, const cha
 static void expect_error(enum fs_format fmt, const char *text, size_t line, const char *want)
 {
     struct fs_parse_error e;
-    struct fs_dataset *ds = fs_dataset_parse(text, strlen(text), fmt, "id", &e);
+    struct dataset_table *ds = fs_dataset_parse(text, strlen(text), fmt, "id", 1, &e);
     if (ds || e.line != line || !strstr(e.msg, want))
         fprintf(stderr, "want line %zu '%s', got line %zu '%s'\n", line, want, e.line, e.msg);
     assert_null(ds);
@@ -68,35 +68,37 @@ static void expect_errors(enum fs_format fmt, const struct bad *b, size_t n)
 static void test_csv(void **state)
 {
     (void)state;
-    struct fs_dataset *ds = parse(FS_FORMAT_CSV, "id,name,team\r\n"
-                                                 "1,\"Alice \"\"A\"\"\",red\r\n"
-                                                 "\n"
-                                                 "2,Bob,\"blue\nteam, two\"\n"
-                                                 "\"3\",,\"\"");
+    struct dataset_table *ds = parse(FS_FORMAT_CSV, "id,name,team\r\n"
+                                                    "1,\"Alice \"\"A\"\"\",red\r\n"
+                                                    "\n"
+                                                    "2,Bob,\"blue\nteam, two\"\n"
+                                                    "\"3\",,\"\"");
     assert_int_equal(ds->nrows, 3);
     assert_string_equal(field(ds, "1", "name"), "Alice \"A\"");
-    assert_string_equal(field(ds, "1", "id"), "1");
+    assert_null(field(ds, "1", "id")); /* the key is the row's key, not an attribute */
+    assert_int_equal(ds->version, 5);
     assert_string_equal(field(ds, "2", "team"), "blue\nteam, two");
     assert_string_equal(field(ds, "3", "name"), "");
-    assert_null(fs_dataset_find(ds, "4", 1));
-    assert_null(fs_dataset_find(ds, "1 ", 2));
-    assert_int_equal(fs_dataset_find(ds, "2", 1)->nattrs, 3);
+    assert_null(dataset_table_find(ds, "4", 1));
+    assert_null(dataset_table_find(ds, "1 ", 2));
+    assert_int_equal(dataset_table_find(ds, "2", 1)->nattrs, 2);
     free(ds);
     ds = parse(FS_FORMAT_CSV, "\xef\xbb\xbfid,n\n1,a\n"); /* a BOM is not the name's */
     assert_string_equal(field(ds, "1", "n"), "a");
     free(ds);
     ds = parse(FS_FORMAT_JSONL, "\xef\xbb\xbf{\"id\": 1}\n");
-    assert_non_null(fs_dataset_find(ds, "1", 1));
+    assert_non_null(dataset_table_find(ds, "1", 1));
     free(ds);
     ds = parse(FS_FORMAT_CSV, "name,id\n"); /* a header only: no rows */
     assert_int_equal(ds->nrows, 0);
-    assert_null(fs_dataset_find(ds, "x", 1));
+    assert_null(dataset_table_find(ds, "x", 1));
     free(ds);
 
     static const struct bad bad[] = {
         {"", 0, "is empty"},
         {"key,name\n1,a\n", 1, "no key column 'id'"},
         {"id,id\n", 1, "names column 'id' twice"},
+        {"id,n,n\n", 1, "names column 'n' twice"},
         {"id,\n", 1, "column 2 of the header has no name"},
         {"id,n\n1,a\n2,secret\"x\n", 3, "quote inside an unquoted"},
         {"id,n\n1,\"secret\"x\n", 2, "goes on after its closing quote"},
@@ -113,7 +115,7 @@ static void test_csv(void **state)
 static void test_jsonl(void **state)
 {
     (void)state;
-    struct fs_dataset *ds = parse(
+    struct dataset_table *ds = parse(
         FS_FORMAT_JSONL, "{\"id\": \"a\", \"n\": 42, \"r\": 0.1, \"ok\": true, \"z\": null}\r\n"
                          "\n"
                          "{\"id\": 7, \"n\": -1, \"f\": false}\n");
@@ -122,7 +124,7 @@ static void test_jsonl(void **state)
     assert_string_equal(field(ds, "a", "r"), "0.1");
     assert_string_equal(field(ds, "a", "ok"), "true");
     assert_null(field(ds, "a", "z")); /* null leaves the field out */
-    assert_int_equal(fs_dataset_find(ds, "a", 1)->nattrs, 4);
+    assert_int_equal(dataset_table_find(ds, "a", 1)->nattrs, 3);
     assert_string_equal(field(ds, "7", "f"), "false");
     free(ds);
 
@@ -141,10 +143,10 @@ static void test_jsonl(void **state)
 static void test_yaml(void **state)
 {
     (void)state;
-    struct fs_dataset *ds = parse(FS_FORMAT_YAML, "- {id: a, name: Alice}\n"
-                                                  "- id: b\n"
-                                                  "  name: \"Bob: B\"\n"
-                                                  "  n: 3\n");
+    struct dataset_table *ds = parse(FS_FORMAT_YAML, "- {id: a, name: Alice}\n"
+                                                     "- id: b\n"
+                                                     "  name: \"Bob: B\"\n"
+                                                     "  n: 3\n");
     assert_int_equal(ds->nrows, 2);
     assert_string_equal(field(ds, "a", "name"), "Alice");
     assert_string_equal(field(ds, "b", "name"), "Bob: B");
@@ -160,6 +162,7 @@ static void test_yaml(void **state)
         {"- {id: 1}\n- {id: 2, n: [secret]}\n", 2, "is not a scalar"},
         {"- {id: &x 1}\n- {id: *x}\n", 2, "is not a scalar"},
         {"- {id: 1, n: a, n: secret}\n", 1, "'n' appears twice"},
+        {"- {id: 1, n: a, id: 2}\n", 1, "'id' appears twice"},
         {"- {id: 1}\n- {id: '1'}\n", 2, "same as the row's on line 1"},
         {"- {id: 1}\n---\n- {id: 2}\n", 2, "more than one YAML document"},
         {"- {id: 1\n- x: [\n", 2, "is not valid YAML"},
@@ -261,7 +264,7 @@ static void test_shared_reload(void **state)
     assert_int_equal(ext_fx_refreshes(&f, 0), 1);
     assert_int_equal(lookup(&f, f.self, "web-1", &row), DF_DATASET_FOUND);
     assert_int_equal(row.snapshot, 1);
-    assert_int_equal(row.nattrs, 2);
+    assert_int_equal(row.nattrs, 1); /* team: the key is not an attribute */
     assert_string_equal(row_value(&row, "team"), "red");
     assert_int_equal(lookup(&f, f.self, "web-3", &row), DF_DATASET_NOT_FOUND);
 
@@ -340,7 +343,7 @@ static bool reader_step(void *self, void *ud)
     struct df_dataset_row row;
     const char *key = r->calls % 2 ? "a" : "b";
     if (lookup(r->f, self, key, &row) != DF_DATASET_FOUND || row.snapshot < r->max_snapshot ||
-        row.nattrs != 3) {
+        row.nattrs != 2) {
         r->bad = 1;
         return false;
     }
