@@ -563,7 +563,7 @@ static int enc_msg(struct dec *d, enum df_otlp_msg m, const json_t *obj, const s
 /* One value of a packed repeated field, written raw. */
 static int enc_packed(struct dec *d, const struct fdef *fd, const json_t *v, const struct seg *at)
 {
-    uint64_t u;
+    uint64_t u = 0; /* set by get_uint on success; gcc -O3 cannot see it */
     double x;
     int rc;
     switch (fd->kind) {
@@ -590,8 +590,8 @@ static int enc_scalar(struct dec *d, const struct fdef *fd, uint32_t num, const 
                       const struct seg *at, bool presence)
 {
     struct df_pb_writer *w = d->w;
-    uint64_t u;
-    int64_t i;
+    uint64_t u = 0; /* as above */
+    int64_t i = 0;
     double x;
     int rc = 0;
     switch (fd->kind) {
