@@ -57,6 +57,9 @@ endforeach()
 add_test(NAME conformance.js_sdk_auth
          COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tests/conformance/auth_sdk.py
                  $<TARGET_FILE:df_engine> $<TARGET_FILE:df_engine_test>)
+add_test(NAME conformance.js_sdk_dataset
+         COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tests/conformance/dataset_sdk.py
+                 $<TARGET_FILE:df_engine>)
 add_test(NAME conformance.js_sdk
          COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tests/conformance/conformance.py
                  $<TARGET_FILE:df_engine>)

@@ -2,10 +2,11 @@
 // Checks that what send.js sent arrived intact in an exporter:file output
 // (OTLP/JSON, one export request per line).
 //
-//   node check.js expected.json received.jsonl [key=value]
+//   node check.js expected.json received.jsonl [key=value ...]
 //
-// With key=value, every resource of the run must also carry that attribute
-// (what df_engine added on the way, e.g. the sender's tenant).
+// With key=value, every resource of the run must also carry that string
+// attribute (what df_engine added on the way, e.g. the sender's tenant);
+// several may be given.
 // Records are matched by the run's tag (a resource attribute and a record
 // attribute); every expected log record, span and metric point must appear
 // exactly once with the same body, attributes, ids, times, kinds, events,
@@ -14,7 +15,7 @@
 
 const fs = require('fs');
 
-const [expectedPath, receivedPath, required] = process.argv.slice(2);
+const [expectedPath, receivedPath, ...required] = process.argv.slice(2);
 const expected = JSON.parse(fs.readFileSync(expectedPath, 'utf8'));
 const problems = [];
 const problem = (msg) => problems.push(msg);
@@ -41,14 +42,15 @@ function attrs(list) {
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const hex = (s) => (s || '').toLowerCase();
 
-// Whether a resource belongs to this run; checks the required attribute.
-const [reqKey, reqValue] = required ? [required.slice(0, required.indexOf('=')),
-  required.slice(required.indexOf('=') + 1)] : [];
+// Whether a resource belongs to this run; checks the required attributes.
+const requiredAttrs = required.map((r) => [r.slice(0, r.indexOf('=')), r.slice(r.indexOf('=') + 1)]);
 function ours(resource) {
   const res = attrs(resource && resource.attributes);
   if (res['service.name'] !== expected.tag) return false;
-  if (reqKey && res[reqKey] !== reqValue) {
-    problem(`a resource has ${reqKey}=${JSON.stringify(res[reqKey])}, want ${JSON.stringify(reqValue)}`);
+  for (const [reqKey, reqValue] of requiredAttrs) {
+    if (res[reqKey] !== reqValue) {
+      problem(`a resource has ${reqKey}=${JSON.stringify(res[reqKey])}, want ${JSON.stringify(reqValue)}`);
+    }
   }
   return true;
 }

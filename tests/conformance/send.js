@@ -3,14 +3,17 @@
 // exporters, then writes what it sent (as plain JSON) for check.js.
 //
 //   node send.js --transport grpc|proto|http --endpoint http://127.0.0.1:4317 \
-//                --expected out.json [--tag name] [--authorization VALUE]
+//                --expected out.json [--tag name] [--authorization VALUE] \
+//                [--resource key=value,key=value]
 //
 // grpc uses the OTLP/gRPC exporters (endpoint = the gRPC address); proto and
 // http use OTLP/HTTP with protobuf and JSON bodies (endpoint = the base URL,
 // /v1/<signal> appended). Every record carries the tag in its attributes so
 // that check.js can pick this run's records out of a shared file. With
 // --authorization, every request carries that Authorization header (gRPC
-// metadata for grpc). Exits 1 when df_engine refused an export.
+// metadata for grpc). With --resource, the resource also carries those
+// string attributes (e.g. host.name=web-1). Exits 1 when df_engine refused
+// an export.
 'use strict';
 
 const api = require('@opentelemetry/api');
@@ -29,6 +32,12 @@ function args() {
     if (!out[k]) throw new Error(`missing --${k}`);
   }
   out.tag = out.tag || `conformance-${out.transport}`;
+  out.resourceAttributes = {};
+  for (const pair of (out.resource || '').split(',').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`--resource wants key=value pairs, got ${pair}`);
+    out.resourceAttributes[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
   return out;
 }
 
@@ -78,8 +87,11 @@ async function main() {
     'service.name': a.tag,
     'service.version': '1.2.3',
     'host.cores': 2,
+    ...a.resourceAttributes,
   });
-  const expected = { tag: a.tag, resource: { 'service.name': a.tag }, logs: [], spans: [], metrics: [] };
+  const expected = {
+    tag: a.tag, resource: { 'service.name': a.tag, ...a.resourceAttributes }, logs: [], spans: [], metrics: [],
+  };
   const base = [1767225600, 123456789]; // 2026-01-01T00:00:00.123456789Z
 
   // Logs: every AnyValue kind, severities, trace context, explicit times.

@@ -6,7 +6,9 @@
 # --validate-and-exit; each must exit 0. An empty folder passes with a note,
 # since the release binary has no node types yet. Prints one line per file
 # and `N passed, M failed`; exits 1 on any failure. Writes only under a
-# mktemp folder.
+# mktemp folder. Examples are run from the folder above DIR (the repository
+# root: `build/df_engine -c configs/<file>`), so they are validated from
+# there too: relative paths in them (a dataset file) resolve as when run.
 set -euo pipefail
 
 if [[ $# -ne 2 ]]; then
@@ -23,6 +25,9 @@ if [[ ! -d $dir ]]; then
     echo "$0: $dir is not a folder" >&2
     exit 1
 fi
+binary=$(realpath "$binary")
+dir=$(realpath "$dir")
+cd "$dir/.."
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
