@@ -165,6 +165,12 @@ void df_extension_stopped(struct df_extension *ext);
  * df_extension_state_age_seconds. */
 void df_extension_refreshed(struct df_extension *ext, bool ok);
 
+/* Tells the size of the state in force (a dataset's rows and its
+ * snapshot's bytes, a key set's keys): exported as
+ * df_extension_state_entries and df_extension_state_bytes from the first
+ * call on. The instance's loop. */
+void df_extension_state_size(struct df_extension *ext, uint64_t entries, uint64_t bytes);
+
 /* Timers on the instance's loop; create or later. When the instance is
  * asked to stop, the runtime stops its armed timers (the stop hook may arm
  * one again to bound its own work) and closes them all once it stopped.

@@ -235,7 +235,7 @@ struct ext_emit {
     uint64_t now;
 };
 
-enum { X_STATE, X_READY, X_REFRESH, X_AGE };
+enum { X_STATE, X_READY, X_REFRESH, X_AGE, X_ENTRIES, X_BYTES };
 
 static void emit_extension(void *ud, const struct df_engine_pipeline *ep, const char *core,
                            const struct df_extension *x)
@@ -268,6 +268,18 @@ static void emit_extension(void *ud, const struct df_engine_pipeline *ep, const 
         if (ok)
             df_prom_sample(em->p, "df_extension_state_age_seconds", names, values, 4,
                            (double)(em->now - ok) / 1e9);
+        break;
+    }
+    case X_ENTRIES:
+    case X_BYTES: {
+        uint64_t entries = __atomic_load_n(&x->size[0], __ATOMIC_RELAXED);
+        if (entries) /* told */
+            df_prom_sample_u64(
+                em->p,
+                em->which == X_ENTRIES ? "df_extension_state_entries" : "df_extension_state_bytes",
+                names, values, 4,
+                em->which == X_ENTRIES ? entries - 1
+                                       : __atomic_load_n(&x->size[1], __ATOMIC_RELAXED));
         break;
     }
     }
@@ -340,6 +352,12 @@ static void extension_metrics(const struct df_engine *e, struct df_prom *p)
                        "Background refreshes of an instance's state, by result."},
         [X_AGE] = {"df_extension_state_age_seconds", "gauge",
                    "Seconds since an instance's state last loaded successfully."},
+        [X_ENTRIES] = {"df_extension_state_entries", "gauge",
+                       "Entries of an instance's state in force (a dataset's rows), as its "
+                       "provider tells them."},
+        [X_BYTES] = {"df_extension_state_bytes", "gauge",
+                     "Bytes of an instance's state in force (a dataset's snapshot), as its "
+                     "provider tells them."},
     };
     for (int w = 0; w < (int)DF_COUNTOF(fams); w++) {
         df_prom_family(p, fams[w].name, fams[w].type, fams[w].help);

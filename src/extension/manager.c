@@ -260,6 +260,14 @@ void df_extension_refreshed(struct df_extension *x, bool ok)
         __atomic_store_n(&x->last_ok_ns, uv_hrtime(), __ATOMIC_RELAXED);
 }
 
+void df_extension_state_size(struct df_extension *x, uint64_t entries, uint64_t bytes)
+{
+    /* Two relaxed stores: a scrape between them may pair the new count with
+     * the old bytes, which the next scrape corrects. */
+    __atomic_store_n(&x->size[0], entries + 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&x->size[1], bytes, __ATOMIC_RELAXED);
+}
+
 /* ---- stop ---------------------------------------------------------------- */
 
 static void check_stopped(struct df_ext_set *s)

@@ -70,6 +70,8 @@ struct df_extension {
     uint64_t ready_ns;     /* 0 until ready (relaxed atomic) */
     uint64_t last_ok_ns;   /* last ok refresh, or ready time (relaxed atomic) */
     uint64_t refreshes[2]; /* [0] ok, [1] failed (relaxed atomic) */
+    uint64_t size[2];      /* state in force: [0] entries + 1 (0: never told), [1] bytes
+                            * (relaxed atomics) */
     uv_timer_t ready_timer;
     struct df_ext_timer *timers;
     struct df_ext_watch *watches;

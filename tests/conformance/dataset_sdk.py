@@ -15,7 +15,8 @@ One engine, three pipelines (each its own ports, dataset and output file):
   data sent within 2 s carries the new row. The file then replaced by a
   malformed one (a row with a field too many) and by an empty one: the
   data sent afterwards still carries the last good row, and
-  df_extension_refreshes_total{result="failed"} counts each failure.
+  df_extension_refreshes_total{result="failed"} counts each failure, while
+  df_extension_state_entries and _bytes still tell the last good snapshot.
 - db: extension:db_storage on a SQLite database (refresh_interval 200ms),
   prefix inv., on_missing tag. A known host's data is enriched; an unknown
   host's resources get inv.missing = true (a bool). A row updated during
@@ -311,6 +312,13 @@ def main():
                     e2e.fail("%s: lookups answered error" % p.name)
             if e2e.total(m, "df_extension_refreshes_total", pipeline="db", result="ok") < 3:
                 e2e.fail("db: fewer than 3 successful loads at 200ms")
+            # The snapshots in force (the last good ones) in the state gauges.
+            for p, rows in ((csv, 2), (dbp, 2), (drop, 1)):
+                got = e2e.total(m, "df_extension_state_entries", pipeline=p.name)
+                size = e2e.total(m, "df_extension_state_bytes", pipeline=p.name)
+                if got != rows or not 0 < size < 4096:
+                    e2e.fail("%s: df_extension_state_entries %r (want %d), _bytes %r"
+                             % (p.name, got, rows, size))
         finally:
             eng.proc.terminate()
         if eng.exit_code() != 0:

@@ -90,13 +90,14 @@ static void load_done(uv_work_t *w, int status)
     if (status < 0 && !t)
         snprintf(s->why, sizeof s->why, "the load did not run: %s", uv_strerror(status));
     if (t) {
-        size_t rows = t->nrows;
+        size_t rows = t->nrows, bytes = t->size;
         if (df_snapshot_publish(s->cell, t) < 0) { /* frees t */
             t = NULL;
             snprintf(s->why, sizeof s->why, "out of memory publishing the table");
         } else {
             s->version = s->next_version;
             s->rows = rows;
+            df_extension_state_size(s->ext, rows, bytes);
         }
     }
     if (!t) {
