@@ -4,9 +4,10 @@
  * The walk keeps one frame per open message, from the request down to the
  * attribute owner being read. Frames open lazily: the first change below a
  * message writes, in each ancestor not yet open, the bytes before the child's
- * field and a df_pb_begin for it; from then on every ancestor copies its
- * remaining untouched fields in spans and closes with df_pb_end. A message
- * with no change below it is never opened, so its parent copies it whole. */
+ * field and its tag with room for the length (open_frame); from then on every
+ * ancestor copies its remaining untouched fields in spans and writes its
+ * length when it closes (end_frame). A message with no change below it is
+ * never opened, so its parent copies it whole. */
 #include "otlp/attrs.h"
 
 #include <inttypes.h>
@@ -103,7 +104,8 @@ struct frame {
     const uint8_t *fstart, *fnext;
     uint32_t num;
     bool open;
-    size_t mark;
+    size_t mark;         /* open: where its length varint goes */
+    size_t width;        /* open: the bytes kept for that varint */
     size_t pos;          /* open: the writer's length before this field's tag */
     uint64_t kept, gone; /* children kept / removed by drops */
 };
@@ -125,6 +127,22 @@ struct df_attrs_list {
     bool changed;
 };
 
+static size_t varint_width(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+/* A rewritten message is opened with room for a length varint as wide as
+ * its original length's, and close_frame writes the length there: adding or
+ * removing a few attributes seldom changes that width, so a message's body
+ * is written once. (df_pb_begin keeps one byte and moves every body of 128
+ * bytes or more up when it ends: the whole request again for each level of
+ * nesting above a changed record.) */
 static void open_frame(struct ctx *c, int d)
 {
     struct frame *f = &c->fr[d];
@@ -138,8 +156,33 @@ static void open_frame(struct ctx *c, int d)
     struct frame *p = &c->fr[d - 1];
     df_pb_put_raw(c->w, p->copied, (size_t)(f->fstart - p->copied));
     f->pos = c->w->len;
-    f->mark = df_pb_begin(c->w, f->num);
+    df_pb_put_tag(c->w, f->num, DF_PB_LEN);
+    static const uint8_t room[DF_PB_VARINT_MAX];
+    f->width = varint_width((uint64_t)(f->end - f->body));
+    f->mark = c->w->len;
+    df_pb_put_raw(c->w, room, f->width);
     p->copied = f->fnext;
+}
+
+/* Writes the length of the body that began after the open frame f's length
+ * varint, moving the body when the length needs a different width. */
+static void end_frame(struct df_pb_writer *w, const struct frame *f)
+{
+    if (w->err)
+        return;
+    size_t body = w->len - f->mark - f->width;
+    size_t n = varint_width(body);
+    if (n > f->width) {
+        static const uint8_t room[DF_PB_VARINT_MAX];
+        df_pb_put_raw(w, room, n - f->width); /* grows len by the difference */
+        if (w->err)
+            return;
+    } else {
+        w->len -= f->width - n;
+    }
+    if (n != f->width)
+        memmove(w->buf + f->mark + n, w->buf + f->mark + f->width, body);
+    put_varint(w->buf + f->mark, body);
 }
 
 static void close_frame(struct ctx *c, int d)
@@ -150,7 +193,7 @@ static void close_frame(struct ctx *c, int d)
     df_pb_put_raw(c->w, f->copied, (size_t)(f->end - f->copied));
     f->copied = f->end;
     if (d > 0)
-        df_pb_end(c->w, f->mark);
+        end_frame(c->w, f);
 }
 
 static bool key_is(const struct df_attrs_ent *e, const char *k, size_t klen)
@@ -444,6 +487,23 @@ static void write_ent(struct df_pb_writer *w, uint32_t field, const struct df_at
         df_pb_put_raw(w, e->orig, e->olen);
         return;
     }
+    /* A set value (what hooks add, record by record): the KeyValue is
+     * assembled here and written with one call when it is short. */
+    uint8_t one[256];
+    if (!e->src && e->val && e->klen + e->vlen <= sizeof one - 4 * DF_PB_VARINT_MAX) {
+        size_t body = 2 + varint_width(e->klen) + e->klen + varint_width(e->vlen) + e->vlen;
+        size_t n = put_varint(one, (uint64_t)field << 3 | DF_PB_LEN);
+        n += put_varint(one + n, body);
+        one[n++] = 1 << 3 | DF_PB_LEN;
+        n += put_varint(one + n, e->klen);
+        memcpy(one + n, e->key, e->klen);
+        n += e->klen;
+        one[n++] = 2 << 3 | DF_PB_LEN;
+        n += put_varint(one + n, e->vlen);
+        memcpy(one + n, e->val, e->vlen);
+        df_pb_put_raw(w, one, n + e->vlen);
+        return;
+    }
     size_t kv = df_pb_begin(w, field);
     df_pb_put_bytes(w, 1, e->key, e->klen);
     if (e->src) {
@@ -521,9 +581,21 @@ static int owner(struct ctx *c, int d, uint32_t field, unsigned which)
     }
     df_pb_put_raw(c->w, fr->copied, (size_t)(fr->end - fr->copied));
     fr->copied = fr->end;
+    /* Untouched entries that were adjacent in the input go in one copy. */
     for (size_t i = 0; i < n; i++) {
-        if (!s->ents[i].deleted)
-            write_ent(c->w, field, &s->ents[i]);
+        const struct df_attrs_ent *e = &s->ents[i];
+        if (e->deleted)
+            continue;
+        if (!e->orig) {
+            write_ent(c->w, field, e);
+            continue;
+        }
+        const uint8_t *run = e->orig, *end = e->orig + e->olen;
+        while (i + 1 < n && !s->ents[i + 1].deleted && s->ents[i + 1].orig == end) {
+            i++;
+            end += s->ents[i].olen;
+        }
+        df_pb_put_raw(c->w, run, (size_t)(end - run));
     }
     return 0;
 }

@@ -40,6 +40,7 @@ struct dbs {
     bool inflight, stopping, ready;
     uint64_t version; /* of the last table published */
     size_t rows;      /* its rows */
+    size_t bytes;     /* its allocation */
     /* A load: `work` owns the fields below while inflight. */
     uv_work_t work;
     uint64_t next_version;
@@ -97,6 +98,7 @@ static void load_done(uv_work_t *w, int status)
         } else {
             s->version = s->next_version;
             s->rows = rows;
+            s->bytes = bytes;
             df_extension_state_size(s->ext, rows, bytes);
         }
     }
@@ -119,8 +121,9 @@ static void load_done(uv_work_t *w, int status)
                          "of each key is kept",
                          s->c->path, s->dups.count);
     df_extension_log(s->ext, s->ready ? DF_LOG_DEBUG : DF_LOG_INFO,
-                     "database '%s' loaded: %zu rows (%zu with a NULL key skipped) in %.1f ms",
-                     s->c->path, s->rows, s->null_keys, (double)s->took_ns / 1e6);
+                     "database '%s' loaded: %zu rows (%zu with a NULL key skipped) in %.1f ms "
+                     "(snapshot %zu bytes)",
+                     s->c->path, s->rows, s->null_keys, (double)s->took_ns / 1e6, s->bytes);
     if (!s->ready) {
         s->ready = true;
         df_extension_ready(s->ext);

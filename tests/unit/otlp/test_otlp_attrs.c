@@ -639,6 +639,52 @@ static void test_malformed(void **state)
     df_attrs_scratch_free(&s);
 }
 
+/* One log record (no resource, no scope) with attributes pad = `pad`
+ * bytes and, when `extra`, extra = 24 bytes. */
+static uint8_t *padded_req(size_t pad, bool extra, size_t *len)
+{
+    char v[200];
+    memset(v, 'p', pad);
+    v[pad] = 0;
+    struct df_pb_writer w;
+    df_pb_writer_init(&w);
+    size_t rl = df_pb_begin(&w, 1), sl = df_pb_begin(&w, 2), rec = df_pb_begin(&w, 2);
+    kv_str(&w, 6, "pad", v);
+    if (extra)
+        kv_str(&w, 6, "extra", "eeeeeeeeeeeeeeeeeeeeeeee");
+    df_pb_end(&w, rec);
+    df_pb_end(&w, sl);
+    df_pb_end(&w, rl);
+    return df_pb_writer_take(&w, len);
+}
+
+/* A rewrite whose record, ScopeLogs and ResourceLogs lengths cross 128
+ * bytes (their length varints one byte wide, then two, then one again)
+ * gives exactly the encoding of the request built directly. */
+static void test_length_width_changes(void **state)
+{
+    (void)state;
+    size_t small_len, big_len;
+    uint8_t *small = padded_req(100, false, &small_len);
+    uint8_t *big = padded_req(100, true, &big_len);
+    assert_true(small_len < 128);   /* every length one byte */
+    assert_true(big_len - 8 > 128); /* the record's more than 128 */
+    struct run r = {0};
+    struct df_attr_action ins[] = {STRV(DF_ATTR_INSERT, "extra",
+                                        "\x0a\x18"
+                                        "eeeeeeeeeeeeeeeeeeeeeeee")};
+    assert_int_equal(rewrite(&r, DF_SIGNAL_LOGS, small, small_len, ins, 1, DF_ATTR_SIGNAL), 0);
+    assert_int_equal(r.len, big_len);
+    assert_memory_equal(r.out, big, big_len);
+    struct df_attr_action del[] = {ACT(DF_ATTR_DELETE, "extra")};
+    assert_int_equal(rewrite(&r, DF_SIGNAL_LOGS, big, big_len, del, 1, DF_ATTR_SIGNAL), 0);
+    assert_int_equal(r.len, small_len);
+    assert_memory_equal(r.out, small, small_len);
+    free(r.out);
+    free(small);
+    free(big);
+}
+
 /* Generated requests of every signal: rename the generator's
  * http.request.method everywhere; counts hold and the old key is gone. */
 static void test_generated(void **state)
@@ -687,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_hook_empties_containers),
         cmocka_unit_test(test_hook_upsert_dedups),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_length_width_changes),
         cmocka_unit_test(test_generated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

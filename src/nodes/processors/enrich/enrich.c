@@ -83,16 +83,27 @@ static int grow(struct enrich *e, size_t need)
     return 0;
 }
 
+/* Lengths of the first ROW_LENS columns' names and values, measured once
+ * per row (more columns are measured twice). */
+#define ROW_LENS 32
+
 static int add_row(struct enrich *e, struct df_attrs_list *l, const struct df_dataset_row *row)
 {
-    size_t need = 0;
-    for (size_t i = 0; i < row->nattrs; i++)
-        need += e->plen + strlen(row->attrs[i].key) + 1 + 10 + strlen(row->attrs[i].value);
+    size_t need = 0, lens[ROW_LENS][2];
+    for (size_t i = 0; i < row->nattrs; i++) {
+        size_t cl = strlen(row->attrs[i].key), vl = strlen(row->attrs[i].value);
+        if (i < ROW_LENS) {
+            lens[i][0] = cl;
+            lens[i][1] = vl;
+        }
+        need += e->plen + cl + 1 + 10 + vl;
+    }
     if (grow(e, need) < 0)
         return DF_ENOMEM;
     uint8_t *p = e->buf;
     for (size_t i = 0; i < row->nattrs; i++) {
-        size_t cl = strlen(row->attrs[i].key), vl = strlen(row->attrs[i].value);
+        size_t cl = i < ROW_LENS ? lens[i][0] : strlen(row->attrs[i].key);
+        size_t vl = i < ROW_LENS ? lens[i][1] : strlen(row->attrs[i].value);
         char *key = (char *)p;
         memcpy(p, e->prefix, e->plen);
         memcpy(p + e->plen, row->attrs[i].key, cl);
