@@ -629,9 +629,8 @@ def enrich_rows(csv_path, db_path, per_resource, per_record):
             config: {lookup_key: {from: %s, name: host.name}, prefix: host., apply_to: %s}
 """
     fs = "{type: extension:file_storage%s, config: {path: '" + csv_path + "', key: host}}"
-    # The key column twice: db_storage's first column is the key only, while
-    # file_storage also returns the key as an attribute; so both add 6.
-    db = ("{type: extension:db_storage, config: {path: '%s', query: 'SELECT host, host AS host, "
+    # Both providers answer a row's other columns (the key is not one): 5.
+    db = ("{type: extension:db_storage, config: {path: '%s', query: 'SELECT host, "
           "%s FROM hosts', max_rows: %d}}" % (db_path, ", ".join(COLUMNS), ENRICH_ROWS))
     rows = {"enrich_fs": (fs % "", "resource_attribute", "resource", per_resource),
             "enrich_fsl": (fs % "_local", "resource_attribute", "resource", per_resource),
@@ -672,8 +671,8 @@ def enrich_verify(a, tmp, data, proc, table, layout):
             recs = [v for n, v, _ in pb_fields(parts[2]) if n == 2]
             got = [(pb_attrs(r, 6), h) for r, h in zip(recs, rec_hosts)]
         for attrs, key in got:
-            want = dict({"host." + c: v for c, v in table[key].items()}, **{"host.host": key})
-            if any(attrs.get(k) != v for k, v in want.items()):
+            want = {"host." + c: v for c, v in table[key].items()}
+            if any(attrs.get(k) != v for k, v in want.items()) or "host.host" in attrs:
                 sys.exit("%s: %s was not enriched with its row: %s" % (proc, key, attrs))
             checked += 1
     if checked != sum(len(r) if record else 1 for _, r in layout):

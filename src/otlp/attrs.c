@@ -117,6 +117,7 @@ struct ctx {
     enum df_signal signal;
     struct df_attrs_scratch *s;
     struct df_pb_writer *w;
+    size_t in_len;
     uint64_t modified, dropped;
     struct frame fr[MAX_FRAMES];
 };
@@ -150,8 +151,11 @@ static void open_frame(struct ctx *c, int d)
         return;
     f->open = true;
     f->copied = f->body;
-    if (d == 0)
+    if (d == 0) { /* the first write: room for what the last rewrite grew to */
+        uint32_t ratio = c->s->ratio ? c->s->ratio : 1024 + 128;
+        df_pb_writer_reserve(c->w, (size_t)((uint64_t)c->in_len * ratio / 1024) + 256);
         return;
+    }
     open_frame(c, d - 1);
     struct frame *p = &c->fr[d - 1];
     df_pb_put_raw(c->w, p->copied, (size_t)(f->fstart - p->copied));
@@ -735,7 +739,7 @@ int df_attrs_rewrite(const struct df_attrs *rules, enum df_signal signal, const 
         return DF_EINVAL;
     if ((!rules->count && !rules->hook) || !rules->apply_to)
         return 0;
-    struct ctx c = {.rules = rules, .signal = signal, .s = scratch, .w = out};
+    struct ctx c = {.rules = rules, .signal = signal, .s = scratch, .w = out, .in_len = len};
     c.fr[0] = (struct frame){.body = in, .end = in ? in + len : in};
     int rc = walk(&c, 0, K_REQUEST);
     if (rc < 0)
@@ -744,6 +748,10 @@ int df_attrs_rewrite(const struct df_attrs *rules, enum df_signal signal, const 
     if (out->err)
         return DF_ENOMEM;
     res->changed = c.fr[0].open;
+    if (res->changed && len) /* between 1/4 and 4 times the input */
+        scratch->ratio = (uint32_t)(out->len >= 4 * len   ? 4096
+                                    : out->len <= len / 4 ? 256
+                                                          : (uint64_t)out->len * 1024 / len);
     res->modified = c.modified;
     res->dropped = c.dropped;
     return 0;

@@ -138,11 +138,15 @@ size_t df_attr_value_bool(uint8_t *out, bool v);
 size_t df_attr_value_string(uint8_t *out, const char *s, size_t len);
 
 /* Reusable per-thread working memory of df_attrs_rewrite (grows to the
- * largest attribute list seen; no allocation per record after that). Zero
- * it to initialise; release with df_attrs_scratch_free. */
+ * largest attribute list seen; no allocation per record after that), and
+ * the output-to-input size ratio of its last rewrite that changed
+ * something, which sizes the next output buffer at once instead of growing
+ * it by doubling (each step a copy). Zero it to initialise; release with
+ * df_attrs_scratch_free. */
 struct df_attrs_scratch {
     struct df_attrs_ent *ents;
     size_t cap;
+    uint32_t ratio; /* output bytes per 1024 input bytes; 0: none yet */
 };
 void df_attrs_scratch_free(struct df_attrs_scratch *s);
 

@@ -125,6 +125,11 @@ static int reserve(struct df_pb_writer *w, size_t n)
     return 1;
 }
 
+void df_pb_writer_reserve(struct df_pb_writer *w, size_t n)
+{
+    reserve(w, n);
+}
+
 static size_t encode_varint(uint8_t *out, uint64_t v)
 {
     size_t n = 0;

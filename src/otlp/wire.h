@@ -192,6 +192,11 @@ void df_pb_writer_init(struct df_pb_writer *w);
 /* Releases the buffer and resets the writer to empty; safe to call twice. */
 void df_pb_writer_free(struct df_pb_writer *w);
 
+/* Makes room for `n` more bytes at once (a writer whose final size is
+ * known, or well guessed, then grows without copying). Sets `err` on
+ * exhaustion, as a write would. */
+void df_pb_writer_reserve(struct df_pb_writer *w, size_t n);
+
 /* Hands the buffer over: returns it (the caller frees it with free()) with
  * its length in *len, and resets the writer to empty. Returns NULL with *len
  * = 0 when the writer is in error (its buffer is freed) or empty. */

@@ -8,16 +8,29 @@
 #include "df/error.h"
 #include "extensions/common/dataset_table.h"
 
-/* FNV-1a, 64-bit. The keys come from the operator's own dataset, not from
- * senders, so a keyed hash buys nothing here. */
+/* A 64-bit hash read 8 bytes at a time (a multiply and a shift per word,
+ * then a final mix), several times faster than a byte-wise one on the keys
+ * datasets have (host names, ids: 10 to 60 bytes). The keys come from the
+ * operator's own dataset, not from senders (a lookup inserts nothing), so
+ * a keyed hash buys nothing here. */
 static uint64_t hash(const char *s, size_t len)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ull;
+    const uint64_t k = 0x9e3779b97f4a7c15ull;
+    uint64_t h = (uint64_t)len * k, w;
+    for (; len >= 8; s += 8, len -= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * k;
+        h ^= h >> 29;
     }
-    return h;
+    if (len) {
+        w = 0;
+        memcpy(&w, s, len);
+        h = (h ^ w) * k;
+        h ^= h >> 29;
+    }
+    h ^= h >> 32;
+    h *= 0xd6e8feb86659fd93ull;
+    return h ^ (h >> 32);
 }
 
 /* Appends s[0..len) and a NUL to the strings; sets *off. */

@@ -390,6 +390,42 @@ static void test_untouched_is_zero_copy(void **state)
     free(in);
 }
 
+/* The scratch remembers how much a rewrite grew the request; the next
+ * output buffer is sized from it at once. A rewrite that changes nothing
+ * leaves the ratio as it was. */
+static void test_output_sized_from_last_ratio(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *in = logs_req(&len);
+    struct df_attr_action ins[] = {STRV(DF_ATTR_INSERT, "a-rather-long-attribute-name",
+                                        "\x0a\x20"
+                                        "0123456789abcdef0123456789abcdef")};
+    struct df_attrs rules = {.actions = ins, .count = 1, .apply_to = DF_ATTR_SIGNAL};
+    struct df_attrs_scratch s = {0};
+    struct df_attrs_result res;
+    struct df_pb_writer w;
+    df_pb_writer_init(&w);
+    assert_int_equal(df_attrs_rewrite(&rules, DF_SIGNAL_LOGS, in, len, &s, &w, &res), 0);
+    assert_true(res.changed && w.len > len);
+    uint32_t ratio = s.ratio;
+    assert_int_equal(ratio, (uint32_t)((uint64_t)w.len * 1024 / len));
+    size_t first = w.len;
+    df_pb_writer_free(&w);
+    /* The second output fits the buffer reserved before its first byte. */
+    assert_int_equal(df_attrs_rewrite(&rules, DF_SIGNAL_LOGS, in, len, &s, &w, &res), 0);
+    assert_int_equal(w.len, first);
+    assert_true(w.cap >= (size_t)((uint64_t)len * ratio / 1024) + 256);
+    df_pb_writer_free(&w);
+    struct df_attr_action none[] = {ACT(DF_ATTR_DELETE, "absent")};
+    rules.actions = none;
+    assert_int_equal(df_attrs_rewrite(&rules, DF_SIGNAL_LOGS, in, len, &s, &w, &res), 0);
+    assert_false(res.changed);
+    assert_int_equal(s.ratio, ratio);
+    df_attrs_scratch_free(&s);
+    free(in);
+}
+
 static void test_apply_to_resource_and_scope(void **state)
 {
     (void)state;
@@ -725,6 +761,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_action_on_logs),
         cmocka_unit_test(test_untouched_is_zero_copy),
+        cmocka_unit_test(test_output_sized_from_last_ratio),
         cmocka_unit_test(test_apply_to_resource_and_scope),
         cmocka_unit_test(test_spans_keep_other_fields),
         cmocka_unit_test(test_every_data_point_kind),
