@@ -1,5 +1,6 @@
 /* extensions/common/dataset_table.c — building and probing the immutable
  * dataset tables of dataset_table.h. */
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +249,13 @@ const struct dataset_trow *dataset_table_find(const struct dataset_table *t, con
         if (r->klen == len && !memcmp(r->key, key, len))
             return r;
     }
+}
+
+void dataset_table_published(struct df_extension *ext, size_t rows, size_t bytes)
+{
+    df_extension_state_size(ext, rows, bytes);
+    if (bytes >= (1u << 20))
+        malloc_trim(0);
 }
 
 void dataset_table_free(void *table)

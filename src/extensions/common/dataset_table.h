@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "df/capabilities/dataset_lookup.h"
+#include "df/extension.h"
 
 /* The most rows a table may hold (the hash slots are 32-bit) and the most
  * distinct column names. */
@@ -119,6 +120,14 @@ void dataset_table_free(void *table);
 /* The row with key `key[0..len)`, or NULL. Any thread; no allocation. */
 const struct dataset_trow *dataset_table_find(const struct dataset_table *t, const char *key,
                                               size_t len);
+
+/* After `ext` published a table of `rows` rows and `bytes` bytes: tells its
+ * size (df_extension_state_size) and, after a large one (1 MiB or more),
+ * returns the heap the load freed to the system (malloc_trim): the
+ * engine's allocator otherwise keeps up to 64 MiB of it (docs/runtime.md,
+ * Memory), about twice the table's size after a file's load. The
+ * instance's loop. */
+void dataset_table_published(struct df_extension *ext, size_t rows, size_t bytes);
 
 /* A dataset_lookup answer from table `t`, the snapshot in force (NULL:
  * nothing loaded yet, an error): found (*row filled; it points into `t`),

@@ -99,7 +99,7 @@ static void load_done(uv_work_t *w, int status)
             s->version = s->next_version;
             s->rows = rows;
             s->bytes = bytes;
-            df_extension_state_size(s->ext, rows, bytes);
+            dataset_table_published(s->ext, rows, bytes);
         }
     }
     if (!t) {

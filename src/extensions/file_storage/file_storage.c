@@ -86,7 +86,7 @@ static bool load(struct fs *s, const struct ext_file_read *r)
             snprintf(e.msg, sizeof e.msg, "cannot be published: out of memory");
         } else if (ds) {
             s->loads++;
-            df_extension_state_size(s->ext, rows, bytes);
+            dataset_table_published(s->ext, rows, bytes);
             if (hashed)
                 memcpy(s->digest, digest, sizeof digest);
             else
