@@ -52,21 +52,10 @@ void df_attrs_scratch_free(struct df_attrs_scratch *s)
 
 /* ---- literal values ----------------------------------------------------- */
 
-static size_t put_varint(uint8_t *out, uint64_t v)
-{
-    size_t n = 0;
-    while (v >= 0x80) {
-        out[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    out[n++] = (uint8_t)v;
-    return n;
-}
-
 size_t df_attr_value_int(uint8_t *out, int64_t v)
 {
     out[0] = 3 << 3 | DF_PB_VARINT;
-    return 1 + put_varint(out + 1, (uint64_t)v);
+    return 1 + df_pb_varint_encode(out + 1, (uint64_t)v);
 }
 
 size_t df_attr_value_double(uint8_t *out, double v)
@@ -89,7 +78,7 @@ size_t df_attr_value_bool(uint8_t *out, bool v)
 size_t df_attr_value_string(uint8_t *out, const char *s, size_t len)
 {
     out[0] = 1 << 3 | DF_PB_LEN;
-    size_t n = 1 + put_varint(out + 1, len);
+    size_t n = 1 + df_pb_varint_encode(out + 1, len);
     memcpy(out + n, s, len);
     return n + len;
 }
@@ -128,16 +117,6 @@ struct df_attrs_list {
     bool changed;
 };
 
-static size_t varint_width(uint64_t v)
-{
-    size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
 /* A rewritten message is opened with room for a length varint as wide as
  * its original length's, and close_frame writes the length there: adding or
  * removing a few attributes seldom changes that width, so a message's body
@@ -162,7 +141,7 @@ static void open_frame(struct ctx *c, int d)
     f->pos = c->w->len;
     df_pb_put_tag(c->w, f->num, DF_PB_LEN);
     static const uint8_t room[DF_PB_VARINT_MAX];
-    f->width = varint_width((uint64_t)(f->end - f->body));
+    f->width = df_pb_varint_size((uint64_t)(f->end - f->body));
     f->mark = c->w->len;
     df_pb_put_raw(c->w, room, f->width);
     p->copied = f->fnext;
@@ -175,7 +154,7 @@ static void end_frame(struct df_pb_writer *w, const struct frame *f)
     if (w->err)
         return;
     size_t body = w->len - f->mark - f->width;
-    size_t n = varint_width(body);
+    size_t n = df_pb_varint_size(body);
     if (n > f->width) {
         static const uint8_t room[DF_PB_VARINT_MAX];
         df_pb_put_raw(w, room, n - f->width); /* grows len by the difference */
@@ -186,7 +165,7 @@ static void end_frame(struct df_pb_writer *w, const struct frame *f)
     }
     if (n != f->width)
         memmove(w->buf + f->mark + n, w->buf + f->mark + f->width, body);
-    put_varint(w->buf + f->mark, body);
+    df_pb_varint_encode(w->buf + f->mark, body);
 }
 
 static void close_frame(struct ctx *c, int d)
@@ -495,15 +474,15 @@ static void write_ent(struct df_pb_writer *w, uint32_t field, const struct df_at
      * assembled here and written with one call when it is short. */
     uint8_t one[256];
     if (!e->src && e->val && e->klen + e->vlen <= sizeof one - 4 * DF_PB_VARINT_MAX) {
-        size_t body = 2 + varint_width(e->klen) + e->klen + varint_width(e->vlen) + e->vlen;
-        size_t n = put_varint(one, (uint64_t)field << 3 | DF_PB_LEN);
-        n += put_varint(one + n, body);
+        size_t body = 2 + df_pb_varint_size(e->klen) + e->klen + df_pb_varint_size(e->vlen) + e->vlen;
+        size_t n = df_pb_varint_encode(one, (uint64_t)field << 3 | DF_PB_LEN);
+        n += df_pb_varint_encode(one + n, body);
         one[n++] = 1 << 3 | DF_PB_LEN;
-        n += put_varint(one + n, e->klen);
+        n += df_pb_varint_encode(one + n, e->klen);
         memcpy(one + n, e->key, e->klen);
         n += e->klen;
         one[n++] = 2 << 3 | DF_PB_LEN;
-        n += put_varint(one + n, e->vlen);
+        n += df_pb_varint_encode(one + n, e->vlen);
         memcpy(one + n, e->val, e->vlen);
         df_pb_put_raw(w, one, n + e->vlen);
         return;

@@ -674,20 +674,10 @@ static int block_match(struct df_filter *f, const struct block *b, enum df_signa
 
 /* ---- scan ------------------------------------------------------------ */
 
-static size_t varint_size(uint64_t v)
-{
-    size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
 /* A LEN field with a one-byte tag (fields 1 and 2) and `body` bytes. */
 static size_t len_field_size(size_t body)
 {
-    return 1 + varint_size(body) + body;
+    return 1 + df_pb_varint_size(body) + body;
 }
 
 static int push_slot(struct df_filter *f, size_t *idx)

@@ -130,32 +130,11 @@ void df_pb_writer_reserve(struct df_pb_writer *w, size_t n)
     reserve(w, n);
 }
 
-static size_t encode_varint(uint8_t *out, uint64_t v)
-{
-    size_t n = 0;
-    while (v >= 0x80) {
-        out[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    out[n++] = (uint8_t)v;
-    return n;
-}
-
-static size_t varint_size(uint64_t v)
-{
-    size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
 void df_pb_put_raw_varint(struct df_pb_writer *w, uint64_t v)
 {
     if (!reserve(w, DF_PB_VARINT_MAX))
         return;
-    w->len += encode_varint(w->buf + w->len, v);
+    w->len += df_pb_varint_encode(w->buf + w->len, v);
 }
 
 void df_pb_put_tag(struct df_pb_writer *w, uint32_t field, unsigned wtype)
@@ -240,12 +219,12 @@ void df_pb_end(struct df_pb_writer *w, size_t mark)
     if (w->err || mark >= w->len)
         return;
     size_t body = w->len - mark - 1;
-    size_t n = varint_size(body);
+    size_t n = df_pb_varint_size(body);
     if (n > 1) {
         if (!reserve(w, n - 1))
             return;
         memmove(w->buf + mark + n, w->buf + mark + 1, body);
         w->len += n - 1;
     }
-    encode_varint(w->buf + mark, body);
+    df_pb_varint_encode(w->buf + mark, body);
 }

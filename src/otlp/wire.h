@@ -29,6 +29,29 @@
 #define DF_PB_MAX_FIELD  0x1fffffffu /* 2^29 - 1 */
 #define DF_PB_VARINT_MAX 10          /* bytes in the longest varint */
 
+/* Writes `v` as a varint at out[0..DF_PB_VARINT_MAX); returns its length. */
+static inline size_t df_pb_varint_encode(uint8_t *out, uint64_t v)
+{
+    size_t n = 0;
+    while (v >= 0x80) {
+        out[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    out[n++] = (uint8_t)v;
+    return n;
+}
+
+/* The length of `v` as a varint (1 to DF_PB_VARINT_MAX). */
+static inline size_t df_pb_varint_size(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
 /* The unread part of a message: [p, end). */
 struct df_pb_reader {
     const uint8_t *p, *end;
