@@ -474,7 +474,8 @@ static void write_ent(struct df_pb_writer *w, uint32_t field, const struct df_at
      * assembled here and written with one call when it is short. */
     uint8_t one[256];
     if (!e->src && e->val && e->klen + e->vlen <= sizeof one - 4 * DF_PB_VARINT_MAX) {
-        size_t body = 2 + df_pb_varint_size(e->klen) + e->klen + df_pb_varint_size(e->vlen) + e->vlen;
+        size_t body =
+            2 + df_pb_varint_size(e->klen) + e->klen + df_pb_varint_size(e->vlen) + e->vlen;
         size_t n = df_pb_varint_encode(one, (uint64_t)field << 3 | DF_PB_LEN);
         n += df_pb_varint_encode(one + n, body);
         one[n++] = 1 << 3 | DF_PB_LEN;
