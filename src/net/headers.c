@@ -13,10 +13,11 @@ bool df_http_tchar(unsigned char c)
            (c && strchr("!#$%&'*+-.^_`|~", c));
 }
 
-bool df_header_value_ok(const char *value)
+bool df_header_value_ok(const char *value, size_t len)
 {
-    for (const unsigned char *c = (const unsigned char *)value; *c; c++) {
-        if ((*c < 0x20 && *c != '\t') || *c >= 0x7f)
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)value[i];
+        if ((c < 0x20 && c != '\t') || c >= 0x7f)
             return false;
     }
     return true;
@@ -58,7 +59,7 @@ int df_headers_check(const struct df_map *headers, bool grpc, const char *path, 
         if (why) {
             df_diags_add(d, mark, p, "header '%s' %s", name, why);
             rc = DF_EINVAL;
-        } else if (!df_header_value_ok(value)) {
+        } else if (!df_header_value_ok(value, strlen(value))) {
             df_diags_add(d, mark, p, "the value of header '%s' has a control or non-ASCII byte",
                          name);
             rc = DF_EINVAL;

@@ -4,6 +4,7 @@
 #define DF_NET_HEADERS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "df/error.h"
 #include "df/options.h"
@@ -18,9 +19,10 @@ bool df_http_tchar(unsigned char c);
  * content-encoding and, when `grpc`, `grpc-*` and `*-bin`). */
 const char *df_header_name_problem(const char *name, bool grpc);
 
-/* True when `value` may be sent as a header value: visible ASCII, spaces
- * and tabs only (no CR, LF or other control or non-ASCII byte). */
-bool df_header_value_ok(const char *value);
+/* True when value[0..len) may be sent as a header value: visible ASCII,
+ * spaces and tabs only (no CR, LF, NUL or other control or non-ASCII
+ * byte). */
+bool df_header_value_ok(const char *value, size_t len);
 
 /* Checks every name and value of `headers` (a map of strings): names must be
  * HTTP tokens (sent lowercased), values visible ASCII or spaces/tabs inside;

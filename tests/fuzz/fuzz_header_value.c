@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bool want = true;
     for (size_t i = 0; s[i]; i++)
         want &= sendable((unsigned char)s[i]);
-    if (df_header_value_ok(s) != want)
+    if (df_header_value_ok(s, strlen(s)) != want)
         abort();
     free(s);
     return 0;

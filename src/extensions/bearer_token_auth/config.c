@@ -28,21 +28,10 @@ const char *bta_token_check(const char *token, size_t len)
     return NULL;
 }
 
-static bool is_space(char ch)
-{
-    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
-}
-
 const char *bta_token_find(const char *buf, size_t len, size_t *start, size_t *tlen)
 {
-    size_t a = 0, b = len;
-    while (a < b && is_space(buf[a]))
-        a++;
-    while (b > a && is_space(buf[b - 1]))
-        b--;
-    *start = a;
-    *tlen = b - a;
-    return bta_token_check(buf + a, b - a);
+    ext_file_trim(buf, len, start, tlen);
+    return bta_token_check(buf + *start, *tlen);
 }
 
 /* Reads the token file at `path` as the runtime will and says what is

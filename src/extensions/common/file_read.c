@@ -175,3 +175,19 @@ void ext_file_read_free(struct ext_file_read *r)
     }
     destroy(r);
 }
+
+static bool blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+void ext_file_trim(const char *buf, size_t len, size_t *start, size_t *n)
+{
+    size_t a = 0, b = len;
+    while (a < b && blank(buf[a]))
+        a++;
+    while (b > a && blank(buf[b - 1]))
+        b--;
+    *start = a;
+    *n = b - a;
+}

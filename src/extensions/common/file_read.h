@@ -38,6 +38,11 @@
  * the file could not be read (strerror's text). */
 const char *ext_file_read_sync(const char *path, char *buf, size_t cap, size_t *len);
 
+/* The content of buf[0..len) without the blanks (spaces, tabs, CR, LF)
+ * around it, as *start and *n: a one-line secret file as `echo` or an
+ * editor writes it. */
+void ext_file_trim(const char *buf, size_t len, size_t *start, size_t *n);
+
 struct ext_file_read;
 
 /* The read is over: on success r->why is NULL and r->buf[0..r->len) holds

@@ -12,29 +12,15 @@
 
 #define OFF(field) offsetof(struct hs_header_config, field)
 
-static bool blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 const char *hs_value_find(const char *buf, size_t len, size_t *start, size_t *vlen)
 {
-    size_t a = 0, b = len;
-    while (a < b && blank(buf[a]))
-        a++;
-    while (b > a && blank(buf[b - 1]))
-        b--;
-    *start = a;
-    *vlen = b - a;
-    if (a == b)
+    ext_file_trim(buf, len, start, vlen);
+    if (!*vlen)
         return "is empty";
-    if (b - a > HS_FILE_MAX)
+    if (*vlen > HS_FILE_MAX)
         return "holds more than 8KiB";
-    for (size_t i = a; i < b; i++) {
-        unsigned char c = (unsigned char)buf[i];
-        if ((c < 0x20 && c != '\t') || c >= 0x7f)
-            return "holds a control or non-ASCII byte (a header value is visible ASCII)";
-    }
+    if (!df_header_value_ok(buf + *start, *vlen))
+        return "holds a control or non-ASCII byte (a header value is visible ASCII)";
     return NULL;
 }
 
@@ -89,7 +75,7 @@ static int check_header(void *obj, const struct df_value *src, const char *path,
     }
     const char *values[] = {h->value, h->default_value};
     for (size_t i = 0; i < 2; i++) {
-        if (values[i] && !df_header_value_ok(values[i])) {
+        if (values[i] && !df_header_value_ok(values[i], strlen(values[i]))) {
             df_diags_add(d, m, path, "the %s of header '%s' has a control or non-ASCII byte",
                          i ? "default_value" : "value", h->key ? h->key : "");
             rc = DF_EINVAL;

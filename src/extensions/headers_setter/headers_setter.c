@@ -76,7 +76,7 @@ static size_t hs_headers(void *self, const struct df_identity *sender,
             val = files ? files->v[h->file] : NULL;
         } else if (h->context) {
             val = df_identity_get(sender, h->context);
-            if (!val || !df_header_value_ok(val))
+            if (!val || !df_header_value_ok(val, strlen(val)))
                 val = h->fallback;
         }
         if (val)
