@@ -55,16 +55,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         acts[i].value = vals[i];
     }
     struct df_attrs rules = {.actions = acts, .count = 2, .apply_to = apply};
-    const uint8_t *buf = data + 4;
-    size_t len = size - 4;
-
-    uint64_t items = 0;
-    int valid = df_otlp_count(sig, buf, len, &items);
-    struct df_pb_writer w;
-    struct df_attrs_result res;
-    df_pb_writer_init(&w);
-    int rc = df_attrs_rewrite(&rules, sig, buf, len, &scratch, &w, &res);
-    rewrite_check(sig, valid, items, rc, &res, &w, false);
-    df_pb_writer_free(&w);
+    rewrite_fuzz(&rules, sig, data + 4, size - 4, &scratch, false);
     return 0;
 }

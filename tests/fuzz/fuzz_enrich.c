@@ -78,16 +78,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct env e = {.missing = (data[1] >> 2) % 3};
     struct df_attrs_hook h = {.fn = hook, .arg = &e};
     struct df_attrs rules = {.apply_to = apply, .hook = &h};
-    const uint8_t *buf = data + 2;
-    size_t len = size - 2;
-
-    uint64_t items = 0;
-    int valid = df_otlp_count(sig, buf, len, &items);
-    struct df_pb_writer w;
-    struct df_attrs_result res;
-    df_pb_writer_init(&w);
-    int rc = df_attrs_rewrite(&rules, sig, buf, len, &scratch, &w, &res);
-    rewrite_check(sig, valid, items, rc, &res, &w, e.missing == DROP);
-    df_pb_writer_free(&w);
+    rewrite_fuzz(&rules, sig, data + 2, size - 2, &scratch, e.missing == DROP);
     return 0;
 }

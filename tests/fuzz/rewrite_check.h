@@ -1,8 +1,8 @@
 /* tests/fuzz/rewrite_check.h — the oracle the attribute-rewrite fuzz
- * targets share: a request df_otlp_count accepted (`valid` == 0, `items`
- * items) must be rewritten without error into one it accepts, with the same
- * item count (or, when `may_drop`, no more); "unchanged" must mean nothing
- * was written; the only error for other input is DF_EPARSE. Aborts
+ * targets share (rewrite_fuzz): a request df_otlp_count accepts must be
+ * rewritten without error into one it accepts, with the same item count
+ * (or, when `may_drop`, no more); "unchanged" must mean nothing was
+ * written; the only error for other input is DF_EPARSE. Aborts
  * otherwise. */
 #ifndef DF_TESTS_FUZZ_REWRITE_CHECK_H
 #define DF_TESTS_FUZZ_REWRITE_CHECK_H
@@ -15,6 +15,8 @@
 #include "otlp/attrs.h"
 #include "otlp/otlp.h"
 
+/* The oracle for a rewrite whose input df_otlp_count answered `valid`
+ * (0: accepted, with `items` items). */
 static inline void rewrite_check(enum df_signal sig, int valid, uint64_t items, int rc,
                                  const struct df_attrs_result *res, const struct df_pb_writer *w,
                                  bool may_drop)
@@ -34,6 +36,21 @@ static inline void rewrite_check(enum df_signal sig, int valid, uint64_t items, 
         if (may_drop ? again > items : again != items)
             abort();
     }
+}
+
+/* Rewrites buf[0..len) of `sig` with `rules` and checks the outcome. */
+static inline void rewrite_fuzz(const struct df_attrs *rules, enum df_signal sig,
+                                const uint8_t *buf, size_t len, struct df_attrs_scratch *scratch,
+                                bool may_drop)
+{
+    uint64_t items = 0;
+    int valid = df_otlp_count(sig, buf, len, &items);
+    struct df_pb_writer w;
+    struct df_attrs_result res;
+    df_pb_writer_init(&w);
+    int rc = df_attrs_rewrite(rules, sig, buf, len, scratch, &w, &res);
+    rewrite_check(sig, valid, items, rc, &res, &w, may_drop);
+    df_pb_writer_free(&w);
 }
 
 #endif
