@@ -750,6 +750,18 @@ static void fill_request(struct df_http1_conn *c, struct df_http1_request *req)
     };
 }
 
+/* Queues the answer `res` a handler gave synchronously, framed by `f`;
+ * exhaustion marks the connection (c->nomem). */
+static void respond(struct df_http1_conn *c, const struct df_http1_response *res, struct framing f)
+{
+    struct df_http1_out tmp = {0};
+    if (put_response(&tmp, res->status, res->content_type, res->headers, res->nheaders, res->body,
+                     res->body ? res->body_len : 0, f) ||
+        emit(c, &tmp, true))
+        c->nomem = true;
+    df_http1_out_free(&tmp);
+}
+
 static struct framing framing_of(const http_parser *p)
 {
     return (struct framing){
@@ -783,12 +795,7 @@ static bool head_refused(struct df_http1_conn *c, bool expects_continue)
     struct framing f = framing_of(p);
     if (expects_continue && has_body)
         f.keep = false; /* the client may not send the body: we cannot tell where it ends */
-    struct df_http1_out tmp = {0};
-    if (put_response(&tmp, res.status, res.content_type, res.headers, res.nheaders, res.body,
-                     res.body ? res.body_len : 0, f) ||
-        emit(c, &tmp, true))
-        c->nomem = true;
-    df_http1_out_free(&tmp);
+    respond(c, &res, f);
     free(res.body);
     if (f.keep)
         c->discard = true;
@@ -858,12 +865,7 @@ static void dispatch(struct df_http1_conn *c)
     if (!f.keep)
         c->input_closed = true;
     if (!c->closed && !deferred) { /* closed: aborted from inside the handler */
-        struct df_http1_out tmp = {0};
-        if (put_response(&tmp, res.status, res.content_type, res.headers, res.nheaders, res.body,
-                         res.body ? res.body_len : 0, f) ||
-            emit(c, &tmp, true))
-            c->nomem = true;
-        df_http1_out_free(&tmp);
+        respond(c, &res, f);
     }
     free(res.body);
     reset_message(c);
