@@ -65,9 +65,9 @@ struct pending {
     enum df_signal signal;
     const struct df_identity *key; /* the partition's identity (compared only) */
     /* The identity the batch carries: its parts' one, NULL once they had
-     * several (only without partition_by_identity). */
+     * several (only without partition_by_identity; a part without one
+     * keeps it NULL too). */
     const struct df_identity *identity;
-    bool mixed;
     struct part *parts;
     uint32_t nparts, cap;
     uint64_t items;
@@ -79,6 +79,7 @@ struct batch {
     const struct batch_config *cfg;
     struct pending **parts; /* every partition made */
     uint32_t nparts, cap;
+    struct pending *last; /* the partition the last request went to */
     struct df_timer *timer; /* armed for `armed_for`, the earliest deadline */
     uint64_t armed_for;     /* 0 = not armed */
 };
@@ -121,7 +122,7 @@ static void flush(struct df_node *node, struct pending *p)
         }
     }
     if (out)
-        out->ctx.identity = p->mixed ? NULL : p->identity;
+        out->ctx.identity = p->identity;
     if (sent)
         sent->ninputs = 0;
     for (uint32_t i = 0; i < p->nparts; i++) {
@@ -135,7 +136,6 @@ static void flush(struct df_node *node, struct pending *p)
     p->nparts = 0;
     p->items = 0;
     p->bytes = 0;
-    p->mixed = false;
     if (!out) {
         /* Out of memory: fail every input of this batch now. */
         for (uint32_t i = 0; sent && i < sent->ninputs; i++) {
@@ -196,9 +196,11 @@ static void on_timer(struct df_node *node, void *state)
 static struct pending *partition(struct df_node *node, struct batch *b, enum df_signal s,
                                  const struct df_identity *key)
 {
+    if (b->last && b->last->signal == s && b->last->key == key)
+        return b->last; /* consecutive requests of one sender: no scan */
     for (uint32_t i = 0; i < b->nparts; i++) {
         if (b->parts[i]->signal == s && b->parts[i]->key == key)
-            return b->parts[i];
+            return b->last = b->parts[i];
     }
     struct pending *p;
     if (b->nparts >= (uint32_t)b->cfg->metadata_cardinality_limit) {
@@ -223,7 +225,7 @@ static struct pending *partition(struct df_node *node, struct batch *b, enum df_
     }
     p->signal = s;
     p->key = key;
-    return p;
+    return b->last = p;
 }
 
 static int add_part(struct pending *p, struct input *in, const uint8_t *data, size_t len,
@@ -241,7 +243,7 @@ static int add_part(struct pending *p, struct input *in, const uint8_t *data, si
     if (!p->nparts)
         p->identity = id;
     else if (id != p->identity)
-        p->mixed = true;
+        p->identity = NULL; /* several: the batch carries none */
     p->parts[p->nparts++] = (struct part){.in = in, .data = data, .len = len, .items = items};
     p->items += items;
     p->bytes += len;
