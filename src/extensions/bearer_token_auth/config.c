@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "extensions/bearer_token_auth/bearer_token_auth.h"
 #include "extensions/common/file_read.h"
 #include "net/headers.h"
@@ -49,7 +51,7 @@ static int check_file(const char *path, const struct df_value *v, const char *p,
     const char *why = err                   ? err
                       : len > BTA_TOKEN_MAX ? "it is larger than 16KiB"
                                             : bta_token_find(buf, len, &start, &tlen);
-    memset(buf, 0, len); /* the token does not outlive the check */
+    OPENSSL_cleanse(buf, len); /* the token does not outlive the check (memset may be elided) */
     if (!why)
         return 0;
     if (err || len > BTA_TOKEN_MAX)

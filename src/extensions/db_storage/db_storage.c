@@ -29,6 +29,7 @@
 #include "df/capabilities/dataset_lookup.h"
 #include "df/extension.h"
 #include "extensions/common/dataset_table.h"
+#include "extensions/common/snapshot_view.h"
 #include "extensions/db_storage/db_storage.h"
 
 struct dbs {
@@ -38,12 +39,12 @@ struct dbs {
     struct df_ext_timer *timer;
     /* Control thread only. */
     bool inflight, stopping, ready;
-    uint64_t version; /* of the last table published */
+    uint64_t version; /* of the last table published (a load makes version + 1;
+                       * not written while one is in flight) */
     size_t rows;      /* its rows */
     size_t bytes;     /* its allocation */
     /* A load: `work` owns the fields below while inflight. */
     uv_work_t work;
-    uint64_t next_version;
     struct dataset_table *result; /* NULL: failed, `why` says why */
     struct dataset_dups dups;
     size_t null_keys;
@@ -69,7 +70,7 @@ static void load_work(uv_work_t *w)
     struct dataset_builder b;
     dataset_builder_init(&b);
     if (!dbs_read(stmt, s->c->max_rows, &b, &s->null_keys, s->why, sizeof s->why) &&
-        !(s->result = dataset_table_finish(&b, s->next_version, &s->dups)))
+        !(s->result = dataset_table_finish(&b, s->version + 1, &s->dups)))
         snprintf(s->why, sizeof s->why, "out of memory building the table");
     dataset_builder_free(&b);
     sqlite3_finalize(stmt);
@@ -96,7 +97,7 @@ static void load_done(uv_work_t *w, int status)
             t = NULL;
             snprintf(s->why, sizeof s->why, "out of memory publishing the table");
         } else {
-            s->version = s->next_version;
+            s->version++;
             s->rows = rows;
             s->bytes = bytes;
             dataset_table_published(s->ext, rows, bytes);
@@ -134,7 +135,6 @@ static void start_load(struct dbs *s)
 {
     if (s->inflight || s->stopping)
         return; /* one load at a time: this tick is skipped */
-    s->next_version = s->version + 1;
     s->work.data = s;
     int rc = uv_queue_work(df_extension_loop(s->ext), &s->work, load_work, load_done);
     if (rc < 0) {
@@ -154,16 +154,12 @@ static void on_tick(struct df_extension *ext, void *state)
 
 /* ---- dataset_lookup -------------------------------------------------------- */
 
-struct view {
-    struct df_snapshot_view view;
-};
-
 /* Found: the row's attributes stay valid until the next call on this core
  * (the view keeps its table until it reads again). */
 static enum df_dataset_outcome lookup(void *self, const char *key, size_t len,
                                       struct df_dataset_row *row)
 {
-    struct view *v = self;
+    struct ext_view *v = self; /* a core's handle target */
     return dataset_table_lookup(df_snapshot_read(&v->view), key, len, row);
 }
 
@@ -235,21 +231,14 @@ static int dbs_attach(struct df_extension *ext, void *state, unsigned core, void
     (void)core;
     (void)err;
     struct dbs *s = state;
-    struct view *v = calloc(1, sizeof *v);
-    if (!v)
-        return DF_ENOMEM;
-    df_snapshot_view_init(&v->view, s->cell);
-    *self = v;
-    return 0;
+    return ext_view_attach(s, s->cell, self);
 }
 
 static void dbs_detach(struct df_extension *ext, void *state, void *self)
 {
     (void)ext;
     (void)state;
-    struct view *v = self;
-    df_snapshot_view_close(&v->view);
-    free(v);
+    ext_view_detach(self);
 }
 
 static const struct df_extension_ops dbs_ops = {.create = dbs_create,
@@ -260,7 +249,7 @@ static const struct df_extension_ops dbs_ops = {.create = dbs_create,
                                                 .detach = dbs_detach};
 
 static const struct df_ext_capability dbs_caps[] = {
-    {DF_DATASET_LOOKUP_NAME, 1, &lookup_ops},
+    {DF_DATASET_LOOKUP_NAME, DF_DATASET_LOOKUP_VERSION, &lookup_ops},
     {0},
 };
 

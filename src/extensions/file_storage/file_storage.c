@@ -139,6 +139,8 @@ static void read_start(struct fs *s)
     ext_file_read_start(s->reader, s->c->path, on_read, s);
 }
 
+/* The file changed, or reload_interval passed (a watch's and a timer's
+ * callback). */
 static void on_change(struct df_extension *ext, void *state)
 {
     (void)ext;
@@ -193,17 +195,12 @@ static int fs_create_local(struct df_extension *ext, const void *options, void *
     return create(ext, options, state, true);
 }
 
-static void on_timer(struct df_extension *ext, void *state)
-{
-    on_change(ext, state);
-}
-
 static int fs_start(struct df_extension *ext, void *state, struct df_error *err)
 {
     struct fs *s = state;
     int rc = df_extension_watch(ext, s->c->path, s->c->watch_interval, on_change);
     if (rc == 0 && s->c->reload_interval) {
-        if (!(s->timer = df_extension_timer(ext, on_timer)))
+        if (!(s->timer = df_extension_timer(ext, on_change)))
             rc = DF_ENOMEM;
         else
             df_ext_timer_start(s->timer, s->c->reload_interval, s->c->reload_interval);

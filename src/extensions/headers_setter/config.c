@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
+
 #include "df/capabilities/auth_check.h"
 #include "extensions/common/file_read.h"
 #include "extensions/headers_setter/headers_setter.h"
@@ -35,7 +37,7 @@ static int check_file(const struct hs_header_config *h, const struct df_mark *m,
         why = "is larger than 16KiB";
     if (!why)
         why = hs_value_find(buf, len, &start, &vlen);
-    memset(buf, 0, len);
+    OPENSSL_cleanse(buf, len); /* a static buffer: no value is left in it */
     if (!why)
         return 0;
     df_diags_add(d, m, path, "the value file '%s' of header '%s' %s", h->file, h->key ? h->key : "",

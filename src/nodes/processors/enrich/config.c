@@ -52,7 +52,6 @@ static const struct df_option_table key_table = {
     .size = sizeof(struct enrich_key_cfg),
     .options = key_opts,
     .count = DF_COUNTOF(key_opts),
-    .src = OFF(struct enrich_key_cfg, src) + 1,
     .check = check_key,
     .desc = "The attribute whose value is looked up.",
 };
@@ -89,7 +88,6 @@ const struct df_option_table enrich_table = {
     .size = sizeof(struct enrich_config),
     .options = enrich_opts,
     .count = DF_COUNTOF(enrich_opts),
-    .src = OFF(struct enrich_config, src) + 1,
     .check = check_enrich,
     .desc = "processor:enrich options.",
 };

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "df/capabilities/dataset_lookup.h"
 #include "df/node.h"
 #include "nodes/processors/enrich/enrich.h"
@@ -35,7 +36,8 @@ struct enrich {
     struct df_attrs_scratch scratch;
     const char *prefix;
     size_t plen;
-    char *tag_key; /* prefix + "missing" */
+    size_t name_len; /* of lookup_key.name */
+    char *tag_key;   /* prefix + "missing" */
     size_t tag_len;
     uint8_t *buf; /* keys and values of the list being enriched */
     size_t cap;
@@ -71,18 +73,6 @@ static bool key_text(const uint8_t *val, size_t vlen, char *num, const char **ke
     return got;
 }
 
-static int grow(struct enrich *e, size_t need)
-{
-    if (need <= e->cap)
-        return 0;
-    uint8_t *p = realloc(e->buf, need);
-    if (!p)
-        return DF_ENOMEM;
-    e->buf = p;
-    e->cap = need;
-    return 0;
-}
-
 /* Lengths of the first ROW_LENS columns' names and values, measured once
  * per row (more columns are measured twice). */
 #define ROW_LENS 32
@@ -98,7 +88,7 @@ static int add_row(struct enrich *e, struct df_attrs_list *l, const struct df_da
         }
         need += e->plen + cl + 1 + 10 + vl;
     }
-    if (grow(e, need) < 0)
+    if (df_grow(&e->buf, &e->cap, need, 1) < 0)
         return DF_ENOMEM;
     uint8_t *p = e->buf;
     for (size_t i = 0; i < row->nattrs; i++) {
@@ -122,12 +112,11 @@ static int add_row(struct enrich *e, struct df_attrs_list *l, const struct df_da
 static enum df_dataset_outcome lookup(struct enrich *e, const struct df_attrs_list *l,
                                       struct df_dataset_row *row)
 {
-    const char *name = e->cfg->lookup_key.name;
     const uint8_t *val;
     size_t vlen, klen = 0;
     const char *key = NULL;
     char num[24];
-    if (df_attrs_list_find(l, name, strlen(name), &val, &vlen) &&
+    if (df_attrs_list_find(l, e->cfg->lookup_key.name, e->name_len, &val, &vlen) &&
         key_text(val, vlen, num, &key, &klen))
         return df_dataset_lookup_call(e->ds, key, klen, row);
     return DF_DATASET_NOT_FOUND;
@@ -186,6 +175,7 @@ static int enrich_create(struct df_node *node, const void *options, void **state
         return rc;
     e->prefix = cfg->prefix ? cfg->prefix : "";
     e->plen = strlen(e->prefix);
+    e->name_len = strlen(cfg->lookup_key.name);
     e->tag_len = e->plen + strlen("missing");
     if (!(e->tag_key = malloc(e->tag_len + 1)))
         return DF_ENOMEM;

@@ -15,7 +15,6 @@ enum enrich_apply { ENRICH_APPLY_RESOURCE, ENRICH_APPLY_RECORD };
 struct enrich_key_cfg {
     int from; /* enum enrich_from */
     const char *name;
-    const struct df_value *src;
 };
 
 struct enrich_config {
@@ -23,7 +22,6 @@ struct enrich_config {
     const char *prefix; /* NULL: none */
     int on_missing;     /* enum enrich_missing */
     int apply_to;       /* enum enrich_apply */
-    const struct df_value *src;
 };
 
 /* Options of processor:enrich, filling a struct enrich_config; the check
