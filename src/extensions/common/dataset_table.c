@@ -136,17 +136,25 @@ static size_t slots_for(size_t n)
     return nslots;
 }
 
-struct dataset_table *dataset_table_finish(const struct dataset_builder *b, uint64_t version,
-                                           struct dataset_dups *dups)
+/* What the first pass over a builder's rows found: the kept rows (the
+ * first of each key) as builder row index + 1 in a scratch hash table of
+ * `tslots` slots, how many, and the room their attributes and strings
+ * take. */
+struct kept {
+    uint32_t *tmp;
+    size_t tslots, nrows, nattrs, sbytes;
+};
+
+/* The first pass: which rows are the first of their key; fills *dups.
+ * Returns 0 or DF_ENOMEM. */
+static int first_pass(const struct dataset_builder *b, struct kept *out, struct dataset_dups *dups)
 {
     *dups = (struct dataset_dups){0};
-    /* First pass: which rows are the first of their key (a scratch table of
-     * builder row indices + 1, sized for every row). */
     size_t tslots = slots_for(b->nrows);
     uint32_t tmask = (uint32_t)(tslots - 1);
     uint32_t *tmp = calloc(tslots, sizeof *tmp);
     if (!tmp)
-        return NULL;
+        return DF_ENOMEM;
     size_t nrows = 0, nattrs = 0, sbytes = 0;
     for (size_t i = 0; i < b->nrows; i++) {
         const struct dataset_brow *r = &b->rows[i];
@@ -175,6 +183,28 @@ struct dataset_table *dataset_table_finish(const struct dataset_builder *b, uint
     }
     for (size_t c = 0; c < b->ncols; c++)
         sbytes += b->cols[c].len + 1;
+    *out = (struct kept){
+        .tmp = tmp, .tslots = tslots, .nrows = nrows, .nattrs = nattrs, .sbytes = sbytes};
+    return 0;
+}
+
+int dataset_builder_dups(const struct dataset_builder *b, struct dataset_dups *dups)
+{
+    struct kept k;
+    if (first_pass(b, &k, dups) < 0)
+        return DF_ENOMEM;
+    free(k.tmp);
+    return 0;
+}
+
+struct dataset_table *dataset_table_finish(const struct dataset_builder *b, uint64_t version,
+                                           struct dataset_dups *dups)
+{
+    struct kept kp;
+    if (first_pass(b, &kp, dups) < 0)
+        return NULL;
+    uint32_t *tmp = kp.tmp;
+    size_t tslots = kp.tslots, nrows = kp.nrows, nattrs = kp.nattrs, sbytes = kp.sbytes;
     /* The kept rows' indices, packed at the front of tmp. */
     size_t kept = 0;
     for (size_t at = 0; at < tslots; at++) {

@@ -114,6 +114,10 @@ int dataset_builder_attr(struct dataset_builder *b, size_t col, const char *valu
 struct dataset_table *dataset_table_finish(const struct dataset_builder *b, uint64_t version,
                                            struct dataset_dups *dups);
 
+/* Only what dataset_table_finish would put in *dups, without building the
+ * table (a caller that refuses repeated keys). Returns 0 or DF_ENOMEM. */
+int dataset_builder_dups(const struct dataset_builder *b, struct dataset_dups *dups);
+
 /* Frees a table (the free function of a snapshot cell of tables). */
 void dataset_table_free(void *table);
 

@@ -47,12 +47,10 @@ static int check_file(const struct fs_config *c, const struct df_value *src, con
         return DF_EINVAL;
     }
     struct fs_parse_error e;
-    struct dataset_table *ds = fs_dataset_parse(buf, len, fs_config_format(c), c->key, 0, &e);
+    int rc = fs_dataset_check(buf, len, fs_config_format(c), c->key, &e);
     free(buf);
-    if (ds) {
-        dataset_table_free(ds);
+    if (rc == 0)
         return 0;
-    }
     if (e.line)
         df_diags_add(d, m, p, "dataset '%s' line %zu: %s", c->path, e.line, e.msg);
     else

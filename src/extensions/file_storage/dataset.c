@@ -520,29 +520,46 @@ static int parse(struct parser *p, const char *buf, size_t len, enum fs_format f
     return fail(p, 0, "has no known format");
 }
 
-struct dataset_table *fs_dataset_parse(const char *buf, size_t len, enum fs_format format,
-                                       const char *key, uint64_t version,
-                                       struct fs_parse_error *err)
+/* Parses buf[0..len) into *out (a table), or with `out` NULL only checks
+ * it (the repeated keys found without building the table). Returns 0 or -1
+ * with *err filled. */
+static int load(const char *buf, size_t len, enum fs_format format, const char *key,
+                uint64_t version, struct fs_parse_error *err, struct dataset_table **out)
 {
     struct parser p = {.keyname = key, .keylen = strlen(key), .err = err};
     *err = (struct fs_parse_error){0};
     dataset_builder_init(&p.b);
-    struct dataset_table *t = NULL;
-    if (parse(&p, buf, len, format) == 0) {
-        struct dataset_dups dups;
-        t = dataset_table_finish(&p.b, version, &dups);
-        if (!t) {
-            fail(&p, 0, "out of memory building the snapshot");
-        } else if (dups.count) {
-            fail(&p, p.lines[dups.row], "the key is the same as the row's on line %zu",
-                 p.lines[dups.first]);
-            dataset_table_free(t);
-            t = NULL;
+    struct dataset_dups dups = {0};
+    int rc = parse(&p, buf, len, format);
+    if (rc == 0 && out && !(*out = dataset_table_finish(&p.b, version, &dups)))
+        rc = fail(&p, 0, "out of memory building the snapshot");
+    else if (rc == 0 && !out && dataset_builder_dups(&p.b, &dups) < 0)
+        rc = fail(&p, 0, "out of memory");
+    if (rc == 0 && dups.count) {
+        rc = fail(&p, p.lines[dups.row], "the key is the same as the row's on line %zu",
+                  p.lines[dups.first]);
+        if (out) {
+            dataset_table_free(*out);
+            *out = NULL;
         }
     }
     dataset_builder_free(&p.b);
     free(p.text);
     free(p.fields);
     free(p.lines);
-    return t;
+    return rc;
+}
+
+struct dataset_table *fs_dataset_parse(const char *buf, size_t len, enum fs_format format,
+                                       const char *key, uint64_t version,
+                                       struct fs_parse_error *err)
+{
+    struct dataset_table *t = NULL;
+    return load(buf, len, format, key, version, err, &t) == 0 ? t : NULL;
+}
+
+int fs_dataset_check(const char *buf, size_t len, enum fs_format format, const char *key,
+                     struct fs_parse_error *err)
+{
+    return load(buf, len, format, key, 0, err, NULL);
 }

@@ -65,4 +65,9 @@ struct dataset_table *fs_dataset_parse(const char *buf, size_t len, enum fs_form
                                        const char *key, uint64_t version,
                                        struct fs_parse_error *err);
 
+/* As fs_dataset_parse, without building the table: 0, or -1 with *err
+ * filled (the config check). */
+int fs_dataset_check(const char *buf, size_t len, enum fs_format format, const char *key,
+                     struct fs_parse_error *err);
+
 #endif

@@ -108,6 +108,9 @@ static void test_first_row_wins(void **state)
     assert_int_equal(dups.count, 3);
     assert_int_equal(dups.row, 2); /* the first repeat: row 2 repeats row 0's key */
     assert_int_equal(dups.first, 0);
+    struct dataset_dups only; /* the same, without building a table */
+    assert_int_equal(dataset_builder_dups(&b, &only), 0);
+    assert_memory_equal(&only, &dups, sizeof dups);
     assert_int_equal(t->nrows, 3);
     assert_string_equal(dataset_table_find(t, "a", 1)->attrs[0].value, "first");
     assert_string_equal(dataset_table_find(t, "b", 1)->attrs[0].value, "b1");

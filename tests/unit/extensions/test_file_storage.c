@@ -26,6 +26,7 @@ static struct dataset_table *parse(enum fs_format fmt, const char *text)
     if (!ds)
         fprintf(stderr, "line %zu: %s\n", e.line, e.msg);
     assert_non_null(ds);
+    assert_int_equal(fs_dataset_check(text, strlen(text), fmt, "id", &e), 0);
     return ds;
 }
 
@@ -50,6 +51,11 @@ static void expect_error(enum fs_format fmt, const char *text, size_t line, cons
     assert_int_equal(e.line, line);
     assert_non_null(strstr(e.msg, want));
     assert_null(strstr(e.msg, "secret")); /* a field's value is never quoted */
+    /* The config check (no table built) refuses it the same way. */
+    struct fs_parse_error c;
+    assert_int_equal(fs_dataset_check(text, strlen(text), fmt, "id", &c), -1);
+    assert_int_equal(c.line, e.line);
+    assert_string_equal(c.msg, e.msg);
 }
 
 /* A malformed input, the line its error names and what it says. */
