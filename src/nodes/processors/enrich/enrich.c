@@ -28,6 +28,14 @@
 #include "otlp/attrs.h"
 #include "otlp/otlp.h"
 
+/* A column as the attribute it sets: prefixed key, AnyValue body. */
+struct enrich_col {
+    const char *key;
+    size_t klen;
+    const uint8_t *val;
+    size_t vlen;
+};
+
 struct enrich {
     const struct enrich_config *cfg;
     struct df_dataset_lookup ds;
@@ -39,14 +47,17 @@ struct enrich {
     size_t name_len; /* of lookup_key.name */
     char *tag_key;   /* prefix + "missing" */
     size_t tag_len;
-    uint8_t *buf; /* keys and values of the list being enriched */
+    /* The columns of the row found last, encoded (encode_row): their keys
+     * and values in buf. */
+    struct enrich_col *cols;
+    size_t ncols, ncap;
+    uint8_t *buf;
     size_t cap;
     /* apply_to record with the key from the resource: the current
-     * resource's lookup (its row is valid until our next lookup, which is
-     * the next resource's) */
+     * resource's lookup outcome (found: its row is in cols until the next
+     * resource) */
     bool from_resource;
     enum df_dataset_outcome res_outcome;
-    struct df_dataset_row res_row;
     struct df_metric *items, *enriched, *missing, *errors, *failed;
 };
 
@@ -73,35 +84,45 @@ static bool key_text(const uint8_t *val, size_t vlen, char *num, const char **ke
     return got;
 }
 
-/* Lengths of the first ROW_LENS columns' names and values, measured once
- * per row (more columns are measured twice). */
-#define ROW_LENS 32
-
-static int add_row(struct enrich *e, struct df_attrs_list *l, const struct df_dataset_row *row)
+/* Encodes `row`'s columns as the attributes to set (prefixed keys, string
+ * AnyValues) into e->buf and e->cols. They stay valid until the next call:
+ * with apply_to record and the key from the resource, every record under
+ * the resource is given the same encoding. */
+static int encode_row(struct enrich *e, const struct df_dataset_row *row)
 {
-    size_t need = 0, lens[ROW_LENS][2];
+    if (df_grow(&e->cols, &e->ncap, row->nattrs, sizeof *e->cols) < 0)
+        return DF_ENOMEM;
+    size_t need = 0;
     for (size_t i = 0; i < row->nattrs; i++) {
-        size_t cl = strlen(row->attrs[i].key), vl = strlen(row->attrs[i].value);
-        if (i < ROW_LENS) {
-            lens[i][0] = cl;
-            lens[i][1] = vl;
-        }
-        need += e->plen + cl + 1 + 10 + vl;
+        struct enrich_col *c = &e->cols[i];
+        c->klen = strlen(row->attrs[i].key);
+        c->vlen = strlen(row->attrs[i].value);
+        need += e->plen + c->klen + 2 + DF_PB_VARINT_MAX + c->vlen;
     }
     if (df_grow(&e->buf, &e->cap, need, 1) < 0)
         return DF_ENOMEM;
     uint8_t *p = e->buf;
     for (size_t i = 0; i < row->nattrs; i++) {
-        size_t cl = i < ROW_LENS ? lens[i][0] : strlen(row->attrs[i].key);
-        size_t vl = i < ROW_LENS ? lens[i][1] : strlen(row->attrs[i].value);
-        char *key = (char *)p;
+        struct enrich_col *c = &e->cols[i];
+        c->key = (const char *)p;
         memcpy(p, e->prefix, e->plen);
-        memcpy(p + e->plen, row->attrs[i].key, cl);
-        p += e->plen + cl;
-        uint8_t *val = p;
-        size_t n = df_attr_value_string(val, row->attrs[i].value, vl);
-        p += n;
-        if (df_attrs_list_upsert(l, key, e->plen + cl, val, n) < 0)
+        memcpy(p + e->plen, row->attrs[i].key, c->klen);
+        c->klen += e->plen;
+        p += c->klen;
+        c->val = p;
+        c->vlen = df_attr_value_string(p, row->attrs[i].value, c->vlen);
+        p += c->vlen;
+    }
+    e->ncols = row->nattrs;
+    return 0;
+}
+
+/* Sets the encoded columns on list l. */
+static int upsert_cols(struct enrich *e, struct df_attrs_list *l)
+{
+    for (size_t i = 0; i < e->ncols; i++) {
+        const struct enrich_col *c = &e->cols[i];
+        if (df_attrs_list_upsert(l, c->key, c->klen, c->val, c->vlen) < 0)
             return DF_ENOMEM;
     }
     return 0;
@@ -132,14 +153,15 @@ static int on_list(void *arg, unsigned which, struct df_attrs_list *l)
         return 0;
     }
     if (e->from_resource && which == DF_ATTR_RESOURCE) {
-        e->res_outcome = lookup(e, l, &e->res_row);
+        e->res_outcome = lookup(e, l, &row);
+        if (e->res_outcome == DF_DATASET_FOUND && encode_row(e, &row) < 0)
+            return DF_ENOMEM;
         return 0;
     }
     if (e->from_resource) {
-        o = e->res_outcome;
-        row = e->res_row;
-    } else {
-        o = lookup(e, l, &row);
+        o = e->res_outcome; /* found: its row is encoded already */
+    } else if ((o = lookup(e, l, &row)) == DF_DATASET_FOUND && encode_row(e, &row) < 0) {
+        return DF_ENOMEM;
     }
     if (o == DF_DATASET_ERROR) {
         df_metric_add(e->errors, 1);
@@ -147,7 +169,7 @@ static int on_list(void *arg, unsigned which, struct df_attrs_list *l)
     }
     if (o == DF_DATASET_FOUND) {
         df_metric_add(e->enriched, 1);
-        return add_row(e, l, &row);
+        return upsert_cols(e, l);
     }
     df_metric_add(e->missing, 1);
     static const uint8_t true_value[] = {2 << 3 | DF_PB_VARINT, 1};
@@ -266,6 +288,7 @@ static void enrich_destroy(struct df_node *node, void *state)
     df_attrs_scratch_free(&e->scratch);
     free(e->tag_key);
     free(e->buf);
+    free(e->cols);
     free(e);
 }
 
