@@ -93,8 +93,7 @@ struct frame {
     const uint8_t *fstart, *fnext;
     uint32_t num;
     bool open;
-    size_t mark;         /* open: where its length varint goes */
-    size_t width;        /* open: the bytes kept for that varint */
+    size_t mark;         /* open: its df_pb_begin_sized mark */
     size_t pos;          /* open: the writer's length before this field's tag */
     uint64_t kept, gone; /* children kept / removed by drops */
 };
@@ -118,11 +117,10 @@ struct df_attrs_list {
 };
 
 /* A rewritten message is opened with room for a length varint as wide as
- * its original length's, and close_frame writes the length there: adding or
- * removing a few attributes seldom changes that width, so a message's body
- * is written once. (df_pb_begin keeps one byte and moves every body of 128
- * bytes or more up when it ends: the whole request again for each level of
- * nesting above a changed record.) */
+ * its original length's (df_pb_begin_sized), and close_frame writes the
+ * length there: adding or removing a few attributes seldom changes that
+ * width, so a message's body is written once, not moved again at each
+ * enclosing level. */
 static void open_frame(struct ctx *c, int d)
 {
     struct frame *f = &c->fr[d];
@@ -139,33 +137,8 @@ static void open_frame(struct ctx *c, int d)
     struct frame *p = &c->fr[d - 1];
     df_pb_put_raw(c->w, p->copied, (size_t)(f->fstart - p->copied));
     f->pos = c->w->len;
-    df_pb_put_tag(c->w, f->num, DF_PB_LEN);
-    static const uint8_t room[DF_PB_VARINT_MAX];
-    f->width = df_pb_varint_size((uint64_t)(f->end - f->body));
-    f->mark = c->w->len;
-    df_pb_put_raw(c->w, room, f->width);
+    f->mark = df_pb_begin_sized(c->w, f->num, (size_t)(f->end - f->body));
     p->copied = f->fnext;
-}
-
-/* Writes the length of the body that began after the open frame f's length
- * varint, moving the body when the length needs a different width. */
-static void end_frame(struct df_pb_writer *w, const struct frame *f)
-{
-    if (w->err)
-        return;
-    size_t body = w->len - f->mark - f->width;
-    size_t n = df_pb_varint_size(body);
-    if (n > f->width) {
-        static const uint8_t room[DF_PB_VARINT_MAX];
-        df_pb_put_raw(w, room, n - f->width); /* grows len by the difference */
-        if (w->err)
-            return;
-    } else {
-        w->len -= f->width - n;
-    }
-    if (n != f->width)
-        memmove(w->buf + f->mark + n, w->buf + f->mark + f->width, body);
-    df_pb_varint_encode(w->buf + f->mark, body);
 }
 
 static void close_frame(struct ctx *c, int d)
@@ -176,7 +149,7 @@ static void close_frame(struct ctx *c, int d)
     df_pb_put_raw(c->w, f->copied, (size_t)(f->end - f->copied));
     f->copied = f->end;
     if (d > 0)
-        end_frame(c->w, f);
+        df_pb_end(c->w, f->mark);
 }
 
 static bool key_is(const struct df_attrs_ent *e, const char *k, size_t klen)

@@ -205,26 +205,41 @@ void df_pb_put_string(struct df_pb_writer *w, uint32_t field, const char *s)
 
 /* The mark is the offset of the one byte reserved for the length; bodies of
  * 128 bytes or more are moved up to make room for a longer varint. */
-size_t df_pb_begin(struct df_pb_writer *w, uint32_t field)
+size_t df_pb_begin_sized(struct df_pb_writer *w, uint32_t field, size_t expect)
 {
     df_pb_put_tag(w, field, DF_PB_LEN);
-    if (!reserve(w, 1))
+    size_t width = df_pb_varint_size(expect);
+    if (!reserve(w, width))
         return 0;
-    w->buf[w->len] = 0;
-    return w->len++;
+    size_t mark = w->len;
+    memset(w->buf + mark, 0x80, width - 1);
+    w->buf[mark + width - 1] = 0;
+    w->len += width;
+    return mark;
+}
+
+size_t df_pb_begin(struct df_pb_writer *w, uint32_t field)
+{
+    return df_pb_begin_sized(w, field, 0);
 }
 
 void df_pb_end(struct df_pb_writer *w, size_t mark)
 {
     if (w->err || mark >= w->len)
         return;
-    size_t body = w->len - mark - 1;
+    size_t width = 1;
+    while (w->buf[mark + width - 1] & 0x80)
+        width++;
+    size_t body = w->len - mark - width;
     size_t n = df_pb_varint_size(body);
-    if (n > 1) {
-        if (!reserve(w, n - 1))
+    if (n > width) {
+        if (!reserve(w, n - width))
             return;
-        memmove(w->buf + mark + n, w->buf + mark + 1, body);
-        w->len += n - 1;
+        memmove(w->buf + mark + n, w->buf + mark + width, body);
+        w->len += n - width;
+    } else if (n < width) {
+        memmove(w->buf + mark + n, w->buf + mark + width, body);
+        w->len -= width - n;
     }
     df_pb_varint_encode(w->buf + mark, body);
 }

@@ -245,8 +245,14 @@ void df_pb_put_string(struct df_pb_writer *w, uint32_t field, const char *s);
 
 /* Opens a nested message (or any length-delimited field written piecewise)
  * as field `field` and returns a mark to give to df_pb_end, which closes it
- * with a minimal length varint. Begin/end pairs nest like parentheses. */
+ * with a minimal length varint. Begin/end pairs nest like parentheses.
+ * df_pb_begin keeps one byte for the length; df_pb_begin_sized keeps as
+ * many as a body of `expect` bytes needs (a rewrite of a message of known
+ * size): df_pb_end moves the body only when its length's width differs
+ * from the room kept (the room is a padded varint, 0x80... 0x00, so the
+ * mark alone tells its width). */
 size_t df_pb_begin(struct df_pb_writer *w, uint32_t field);
+size_t df_pb_begin_sized(struct df_pb_writer *w, uint32_t field, size_t expect);
 void df_pb_end(struct df_pb_writer *w, size_t mark);
 
 #endif

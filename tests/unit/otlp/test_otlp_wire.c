@@ -244,13 +244,15 @@ static void test_edges_accepted(void **state)
     assert_int_equal(df_pb_next(&r, &f), 0);
 }
 
-/* A nested message of `body` bytes gets a minimal length varint. */
-static void check_canonical(size_t body)
+/* A nested message of `body` bytes gets a minimal length varint, whatever
+ * room was kept for it (`expect`: the size df_pb_begin_sized was told;
+ * SIZE_MAX: df_pb_begin). */
+static void check_canonical(size_t body, size_t expect)
 {
     struct df_pb_writer w;
     df_pb_writer_init(&w);
     df_pb_put_varint(&w, 9, 1); /* something before the mark */
-    size_t m = df_pb_begin(&w, 2);
+    size_t m = expect == SIZE_MAX ? df_pb_begin(&w, 2) : df_pb_begin_sized(&w, 2, expect);
     uint8_t *chunk = malloc(body ? body : 1);
     assert_non_null(chunk);
     for (size_t i = 0; i < body; i++)
@@ -279,8 +281,12 @@ static void test_canonical_lengths(void **state)
 {
     (void)state;
     static const size_t sizes[] = {0, 1, 127, 128, 300, 16383, 16384, 2097151, 2097152};
-    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
-        check_canonical(sizes[i]);
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        check_canonical(sizes[i], SIZE_MAX);
+        /* Room for a wider, a narrower and the same length. */
+        for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++)
+            check_canonical(sizes[i], sizes[k]);
+    }
 }
 
 static void test_nested_canonical(void **state)
