@@ -26,19 +26,17 @@
  * the token leaves memory) until a request succeeds.
  *
  * Logs and metrics never contain the secret or a token. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <uv.h>
 
 #include "df/capabilities/bearer_token_provider.h"
 #include "df/extension.h"
+#include "extensions/common/file_read.h"
 #include "extensions/oauth2_client_auth/oauth2_client_auth.h"
 
 #define NS_PER_S 1000000000ull
@@ -135,21 +133,15 @@ static long secret(struct o2c *o, char *buf, size_t cap, const char **s, char *w
         return (long)strlen(*s);
     }
     const char *path = o->c->client_secret_file;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO cannot hang the loop */
-    if (fd < 0) {
-        snprintf(why, n, "cannot read client_secret_file '%s': %s", path, strerror(errno));
+    size_t len, start, slen;
+    /* Opened non-blocking: a FIFO put in its place cannot hang the loop. */
+    const char *bad = ext_file_read_sync(path, buf, cap, &len);
+    if (bad) {
+        OPENSSL_cleanse(buf, len);
+        snprintf(why, n, "cannot read client_secret_file '%s': %s", path, bad);
         return -1;
     }
-    size_t len = 0;
-    ssize_t r = 0;
-    while (len < cap && ((r = read(fd, buf + len, cap - len)) > 0 || (r < 0 && errno == EINTR)))
-        len += r > 0 ? (size_t)r : 0;
-    int e = errno;
-    close(fd);
-    size_t start, slen;
-    const char *bad = r < 0        ? strerror(e)
-                      : len >= cap ? "it is larger than 16KiB"
-                                   : o2c_secret_find(buf, len, &start, &slen);
+    bad = len >= cap ? "it is larger than 16KiB" : o2c_secret_find(buf, len, &start, &slen);
     if (bad) {
         OPENSSL_cleanse(buf, len);
         snprintf(why, n, "cannot use client_secret_file '%s': %s", path, bad);
