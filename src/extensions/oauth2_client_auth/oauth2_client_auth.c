@@ -37,6 +37,7 @@
 #include "df/capabilities/bearer_token_provider.h"
 #include "df/extension.h"
 #include "extensions/common/file_read.h"
+#include "extensions/common/snapshot_view.h"
 #include "extensions/oauth2_client_auth/oauth2_client_auth.h"
 
 #define NS_PER_S 1000000000ull
@@ -305,11 +306,12 @@ static void on_token(void *ud, const struct df_fetch_result *r)
 
 /* ---- bearer_token_provider ---------------------------------------------------- */
 
-/* `self` is the core's view. The value stays valid until the next call on
- * the same core (the view holds its version until then). */
+/* `self` is the core's ext_view. The value stays valid until the next call
+ * on the same core (the view holds its version until then). */
 static enum df_bearer_token_outcome provider_token(void *self, struct df_bearer_token *out)
 {
-    const struct token *t = df_snapshot_read(self);
+    struct ext_view *v = self;
+    const struct token *t = df_snapshot_read(&v->view);
     if (!t || uv_hrtime() >= t->serve_until)
         return DF_BEARER_TOKEN_NONE;
     *out = (struct df_bearer_token){.value = t->value, .len = t->len, .version = t->version};
@@ -395,21 +397,15 @@ static int o2c_attach(struct df_extension *ext, void *state, unsigned core, void
     (void)ext;
     (void)core;
     (void)err;
-    struct o2c *o = state;
-    struct df_snapshot_view *v = malloc(sizeof *v);
-    if (!v)
-        return DF_ENOMEM;
-    df_snapshot_view_init(v, o->cell);
-    *self = v;
-    return 0;
+    const struct o2c *o = state;
+    return ext_view_attach(o, o->cell, self);
 }
 
 static void o2c_detach(struct df_extension *ext, void *state, void *self)
 {
     (void)ext;
     (void)state;
-    df_snapshot_view_close(self);
-    free(self);
+    ext_view_detach(self);
 }
 
 static const struct df_extension_ops o2c_ops = {.create = o2c_create,
