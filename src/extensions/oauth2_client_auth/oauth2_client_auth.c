@@ -230,25 +230,23 @@ static void on_expiry(struct df_extension *ext, void *state)
                      "have no token until a token request succeeds");
 }
 
-static int publish(struct o2c *o, const struct o2c_token *t)
+/* Publishes token `t`, served until `serve_until` (uv_hrtime(); UINT64_MAX:
+ * no known expiry). Returns 0 or DF_ENOMEM. */
+static int publish(struct o2c *o, const struct o2c_token *t, uint64_t serve_until)
 {
-    uint64_t life = (uint64_t)t->expires_in * NS_PER_S;
-    uint64_t margin = life / 10 < O2C_SERVE_MARGIN_NS ? life / 10 : O2C_SERVE_MARGIN_NS;
     size_t size = sizeof(struct token) + t->len + 1;
     struct token *p = malloc(size);
     if (!p)
         return DF_ENOMEM;
-    *p = (struct token){.size = size,
-                        .version = o->version + 1,
-                        .serve_until = life ? o->sent + life - margin : UINT64_MAX,
-                        .len = t->len};
+    *p = (struct token){
+        .size = size, .version = o->version + 1, .serve_until = serve_until, .len = t->len};
     memcpy(p->value, t->value, t->len + 1);
     int rc = df_snapshot_publish(o->cell, p); /* frees p on failure */
     if (rc < 0)
         return rc;
     o->version++;
     o->serving = true;
-    o->serve_until = life ? o->sent + life - margin : UINT64_MAX;
+    o->serve_until = serve_until;
     return 0;
 }
 
@@ -264,26 +262,29 @@ static void on_token(void *ud, const struct df_fetch_result *r)
     }
     struct o2c_token t;
     int rc = o2c_parse_response(r->status, r->body, r->body_len, &t);
-    if (rc == 0 && (rc = publish(o, &t)) < 0)
+    /* The token is served for its lifetime less the margin, counted from
+     * when the request was sent (0: no expires_in, served without end). */
+    uint64_t life = (uint64_t)t.expires_in * NS_PER_S;
+    uint64_t margin = life / 10 < O2C_SERVE_MARGIN_NS ? life / 10 : O2C_SERVE_MARGIN_NS;
+    uint64_t served = life - margin;
+    uint64_t serve_until = life ? o->sent + served : UINT64_MAX;
+    if (rc == 0 && (rc = publish(o, &t, serve_until)) < 0)
         snprintf(t.why, sizeof t.why, "out of memory");
     if (rc < 0) {
         o2c_token_clear(&t);
         failed(o, "%s", t.why);
         return;
     }
-    uint64_t life = (uint64_t)t.expires_in * NS_PER_S, wait;
     o2c_token_clear(&t);
+    uint64_t wait;
     if (life) {
         /* At most half the lifetime, and at least twice the serving margin
          * so that a request is out before the token stops being served. */
-        uint64_t margin = o->serve_until - o->sent;
-        margin = life - margin;
         uint64_t buffer = o->c->expiry_buffer < life / 2 ? o->c->expiry_buffer : life / 2;
         if (buffer < 2 * margin)
             buffer = 2 * margin;
         uint64_t elapsed = uv_hrtime() - o->sent;
         wait = life - buffer > elapsed ? life - buffer - elapsed : 0;
-        uint64_t served = o->serve_until - o->sent;
         df_ext_timer_start(o->expiry, served > elapsed ? served - elapsed : 0, 0);
     } else {
         wait = O2C_NO_EXPIRY_REFRESH_NS;
