@@ -1,13 +1,15 @@
 /* extensions/common/file_read.h — reading a small secret file, for the
  * extension providers that watch one (bearer_token_auth's token files,
- * basic_auth's htpasswd file). Private to src/extensions/.
+ * basic_auth's htpasswd file) or read one per request (oauth2_client_auth's
+ * client secret). Private to src/extensions/.
  *
  * Two ways, the same rules: the file is opened non-blocking (a FIFO put in
  * its place cannot hang a thread) and read whole, up to a bound; the
  * content is wiped when the reader lets go of it.
  *
  *   ext_file_read_sync   a blocking read into the caller's buffer, for
- *                        config checks (main thread, config load);
+ *                        config checks (main thread, config load) and
+ *                        a background task's one small file (its thread);
  *   struct ext_file_read an asynchronous read with libuv's uv_fs_* calls
  *                        (the thread pool) on an instance's loop, reused
  *                        read after read; its callback runs on that loop.

@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
+#include "extensions/common/fetch_config.h"
 #include "extensions/oauth2_client_auth/oauth2_client_auth.h"
 
 static const char *const auth_styles[] = {"basic", "post", NULL};
@@ -23,9 +23,7 @@ static void at_key(const struct df_value *src, const char *path, const char *key
 
 static bool url_ok(const char *u)
 {
-    const char *rest = !strncasecmp(u, "https://", 8)  ? u + 8
-                       : !strncasecmp(u, "http://", 7) ? u + 7
-                                                       : NULL;
+    const char *rest = ext_http_url_rest(u);
     if (!rest || !*rest || *rest == '/' || *rest == ':' || *rest == '?' || *rest == '#')
         return false;
     for (const char *c = u; *c; c++) {
@@ -97,22 +95,6 @@ static int check(void *obj, const struct df_value *src, const char *path, struct
 
 static const struct df_option scope_elem = {.type = DF_OPT_STRING};
 static const struct df_option param_elem = {.type = DF_OPT_STRING};
-
-static const struct df_option tls_opts[] = {
-    {.name = "ca_file",
-     .type = DF_OPT_PATH,
-     .flags = DF_OPT_MUST_EXIST,
-     .offset = offsetof(struct o2c_tls_config, ca_file),
-     .desc = "PEM bundle of the CAs trusted for an https token_url (default: the system's)"},
-    {.name = "insecure_skip_verify",
-     .type = DF_OPT_BOOL,
-     .def = "false",
-     .offset = offsetof(struct o2c_tls_config, insecure_skip_verify),
-     .desc = "accept any server certificate and name (tests only)"},
-};
-
-static const struct df_option_table tls_table =
-    DF_OPTION_TABLE(struct o2c_tls_config, tls_opts, "TLS towards the token endpoint.");
 
 static const struct df_option opts[] = {
     {.name = "token_url",
@@ -193,7 +175,7 @@ static const struct df_option opts[] = {
      .desc = "the longest wait between failed token requests"},
     {.name = "tls",
      .type = DF_OPT_TABLE,
-     .table = &tls_table,
+     .table = &ext_tls_table,
      .offset = offsetof(struct o2c_config, tls),
      .desc = "TLS towards an https token_url"},
 };

@@ -26,19 +26,18 @@
  * the token leaves memory) until a request succeeds.
  *
  * Logs and metrics never contain the secret or a token. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <uv.h>
 
 #include "df/capabilities/bearer_token_provider.h"
 #include "df/extension.h"
+#include "extensions/common/file_read.h"
+#include "extensions/common/snapshot_view.h"
 #include "extensions/oauth2_client_auth/oauth2_client_auth.h"
 
 #define NS_PER_S 1000000000ull
@@ -135,21 +134,15 @@ static long secret(struct o2c *o, char *buf, size_t cap, const char **s, char *w
         return (long)strlen(*s);
     }
     const char *path = o->c->client_secret_file;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO cannot hang the loop */
-    if (fd < 0) {
-        snprintf(why, n, "cannot read client_secret_file '%s': %s", path, strerror(errno));
+    size_t len, start, slen;
+    /* Opened non-blocking: a FIFO put in its place cannot hang the loop. */
+    const char *bad = ext_file_read_sync(path, buf, cap, &len);
+    if (bad) {
+        OPENSSL_cleanse(buf, len);
+        snprintf(why, n, "cannot read client_secret_file '%s': %s", path, bad);
         return -1;
     }
-    size_t len = 0;
-    ssize_t r = 0;
-    while (len < cap && ((r = read(fd, buf + len, cap - len)) > 0 || (r < 0 && errno == EINTR)))
-        len += r > 0 ? (size_t)r : 0;
-    int e = errno;
-    close(fd);
-    size_t start, slen;
-    const char *bad = r < 0        ? strerror(e)
-                      : len >= cap ? "it is larger than 16KiB"
-                                   : o2c_secret_find(buf, len, &start, &slen);
+    bad = len >= cap ? "it is larger than 16KiB" : o2c_secret_find(buf, len, &start, &slen);
     if (bad) {
         OPENSSL_cleanse(buf, len);
         snprintf(why, n, "cannot use client_secret_file '%s': %s", path, bad);
@@ -237,25 +230,23 @@ static void on_expiry(struct df_extension *ext, void *state)
                      "have no token until a token request succeeds");
 }
 
-static int publish(struct o2c *o, const struct o2c_token *t)
+/* Publishes token `t`, served until `serve_until` (uv_hrtime(); UINT64_MAX:
+ * no known expiry). Returns 0 or DF_ENOMEM. */
+static int publish(struct o2c *o, const struct o2c_token *t, uint64_t serve_until)
 {
-    uint64_t life = (uint64_t)t->expires_in * NS_PER_S;
-    uint64_t margin = life / 10 < O2C_SERVE_MARGIN_NS ? life / 10 : O2C_SERVE_MARGIN_NS;
     size_t size = sizeof(struct token) + t->len + 1;
     struct token *p = malloc(size);
     if (!p)
         return DF_ENOMEM;
-    *p = (struct token){.size = size,
-                        .version = o->version + 1,
-                        .serve_until = life ? o->sent + life - margin : UINT64_MAX,
-                        .len = t->len};
+    *p = (struct token){
+        .size = size, .version = o->version + 1, .serve_until = serve_until, .len = t->len};
     memcpy(p->value, t->value, t->len + 1);
     int rc = df_snapshot_publish(o->cell, p); /* frees p on failure */
     if (rc < 0)
         return rc;
     o->version++;
     o->serving = true;
-    o->serve_until = life ? o->sent + life - margin : UINT64_MAX;
+    o->serve_until = serve_until;
     return 0;
 }
 
@@ -271,26 +262,29 @@ static void on_token(void *ud, const struct df_fetch_result *r)
     }
     struct o2c_token t;
     int rc = o2c_parse_response(r->status, r->body, r->body_len, &t);
-    if (rc == 0 && (rc = publish(o, &t)) < 0)
+    /* The token is served for its lifetime less the margin, counted from
+     * when the request was sent (0: no expires_in, served without end). */
+    uint64_t life = (uint64_t)t.expires_in * NS_PER_S;
+    uint64_t margin = life / 10 < O2C_SERVE_MARGIN_NS ? life / 10 : O2C_SERVE_MARGIN_NS;
+    uint64_t served = life - margin;
+    uint64_t serve_until = life ? o->sent + served : UINT64_MAX;
+    if (rc == 0 && (rc = publish(o, &t, serve_until)) < 0)
         snprintf(t.why, sizeof t.why, "out of memory");
     if (rc < 0) {
         o2c_token_clear(&t);
         failed(o, "%s", t.why);
         return;
     }
-    uint64_t life = (uint64_t)t.expires_in * NS_PER_S, wait;
     o2c_token_clear(&t);
+    uint64_t wait;
     if (life) {
         /* At most half the lifetime, and at least twice the serving margin
          * so that a request is out before the token stops being served. */
-        uint64_t margin = o->serve_until - o->sent;
-        margin = life - margin;
         uint64_t buffer = o->c->expiry_buffer < life / 2 ? o->c->expiry_buffer : life / 2;
         if (buffer < 2 * margin)
             buffer = 2 * margin;
         uint64_t elapsed = uv_hrtime() - o->sent;
         wait = life - buffer > elapsed ? life - buffer - elapsed : 0;
-        uint64_t served = o->serve_until - o->sent;
         df_ext_timer_start(o->expiry, served > elapsed ? served - elapsed : 0, 0);
     } else {
         wait = O2C_NO_EXPIRY_REFRESH_NS;
@@ -313,11 +307,12 @@ static void on_token(void *ud, const struct df_fetch_result *r)
 
 /* ---- bearer_token_provider ---------------------------------------------------- */
 
-/* `self` is the core's view. The value stays valid until the next call on
- * the same core (the view holds its version until then). */
+/* `self` is the core's ext_view. The value stays valid until the next call
+ * on the same core (the view holds its version until then). */
 static enum df_bearer_token_outcome provider_token(void *self, struct df_bearer_token *out)
 {
-    const struct token *t = df_snapshot_read(self);
+    struct ext_view *v = self;
+    const struct token *t = df_snapshot_read(&v->view);
     if (!t || uv_hrtime() >= t->serve_until)
         return DF_BEARER_TOKEN_NONE;
     *out = (struct df_bearer_token){.value = t->value, .len = t->len, .version = t->version};
@@ -403,21 +398,15 @@ static int o2c_attach(struct df_extension *ext, void *state, unsigned core, void
     (void)ext;
     (void)core;
     (void)err;
-    struct o2c *o = state;
-    struct df_snapshot_view *v = malloc(sizeof *v);
-    if (!v)
-        return DF_ENOMEM;
-    df_snapshot_view_init(v, o->cell);
-    *self = v;
-    return 0;
+    const struct o2c *o = state;
+    return ext_view_attach(o, o->cell, self);
 }
 
 static void o2c_detach(struct df_extension *ext, void *state, void *self)
 {
     (void)ext;
     (void)state;
-    df_snapshot_view_close(self);
-    free(self);
+    ext_view_detach(self);
 }
 
 static const struct df_extension_ops o2c_ops = {.create = o2c_create,

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "df/options.h"
+#include "extensions/common/fetch_config.h"
 
 /* The longest access token accepted, and the longest client secret read
  * from `client_secret_file`. */
@@ -32,11 +33,6 @@
 
 enum o2c_auth_style { O2C_AUTH_BASIC, O2C_AUTH_POST };
 
-struct o2c_tls_config {
-    const char *ca_file;
-    bool insecure_skip_verify;
-};
-
 struct o2c_config {
     const char *token_url;
     const char *client_id;
@@ -49,7 +45,7 @@ struct o2c_config {
     uint64_t expiry_buffer;         /* ns: refresh this long before expiry */
     uint64_t retry_initial;         /* ns: first backoff after a failure */
     uint64_t retry_max;             /* ns: the longest backoff */
-    struct o2c_tls_config tls;
+    struct ext_tls_config tls;
 };
 
 extern const struct df_option_table o2c_table;

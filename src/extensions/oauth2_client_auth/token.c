@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "df/error.h"
+#include "extensions/common/file_read.h"
 #include "extensions/oauth2_client_auth/oauth2_client_auth.h"
 
 /* ---- form encoding ---------------------------------------------------------- */
@@ -275,16 +276,10 @@ done:
 
 const char *o2c_secret_find(const char *buf, size_t len, size_t *start, size_t *slen)
 {
-    size_t a = 0, b = len;
-    while (a < b && strchr(" \t\r\n", buf[a]) && buf[a])
-        a++;
-    while (b > a && strchr(" \t\r\n", buf[b - 1]) && buf[b - 1])
-        b--;
-    *start = a;
-    *slen = b - a;
-    if (a == b)
+    ext_file_trim(buf, len, start, slen);
+    if (!*slen)
         return "is empty";
-    if (b - a > O2C_SECRET_MAX)
+    if (*slen > O2C_SECRET_MAX)
         return "is longer than 16KiB";
     return NULL;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "extensions/common/fetch_config.h"
 #include "extensions/oidc_auth/oidc_auth.h"
 
 static const struct df_option string_elem = {.type = DF_OPT_STRING};
@@ -46,7 +47,8 @@ static const struct df_option string_elem = {.type = DF_OPT_STRING};
 
 static bool is_http_url(const char *s)
 {
-    return (!strncmp(s, "https://", 8) && s[8]) || (!strncmp(s, "http://", 7) && s[7]);
+    const char *rest = ext_http_url_rest(s);
+    return rest && *rest;
 }
 
 /* The value at `key` of `src` (a mapping), for marks. */
@@ -112,28 +114,6 @@ static const struct df_option_table entry_table = {
 };
 
 static const struct df_option entry_elem = {.type = DF_OPT_TABLE, .table = &entry_table};
-
-static const struct df_option tls_opts[] = {
-    {.name = "ca_file",
-     .type = DF_OPT_PATH,
-     .flags = DF_OPT_MUST_EXIST,
-     .offset = offsetof(struct oidc_tls_config, ca_file),
-     .desc = "PEM bundle: the only CAs trusted for the issuers' https URLs (default: the "
-             "system's trust store)"},
-    {.name = "insecure_skip_verify",
-     .type = DF_OPT_BOOL,
-     .def = "false",
-     .offset = offsetof(struct oidc_tls_config, insecure_skip_verify),
-     .desc = "accept any server certificate and name (tests only)"},
-};
-
-static const struct df_option_table tls_table = {
-    .name = "struct oidc_tls_config",
-    .size = sizeof(struct oidc_tls_config),
-    .options = tls_opts,
-    .count = DF_COUNTOF(tls_opts),
-    .desc = "TLS of the discovery and JWKS fetches.",
-};
 
 static int check(void *obj, const struct df_value *src, const char *path, struct df_diags *d)
 {
@@ -222,7 +202,7 @@ static const struct df_option opts[] = {
      .desc = "verified tokens remembered per core (by SHA-256) until they expire; 0 = none"},
     {.name = "tls",
      .type = DF_OPT_TABLE,
-     .table = &tls_table,
+     .table = &ext_tls_table,
      .offset = offsetof(struct oidc_config, tls),
      .desc = "TLS of the discovery and JWKS requests"},
 };

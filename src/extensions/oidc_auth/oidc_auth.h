@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "df/options.h"
+#include "extensions/common/fetch_config.h"
 
 #define OIDC_ISSUERS_MAX 16
 #define OIDC_CLAIMS_MAX  16
@@ -27,11 +28,6 @@ struct oidc_issuer_config {
     struct df_list claims;      /* const char *: copied into attributes */
 };
 
-struct oidc_tls_config {
-    const char *ca_file;
-    bool insecure_skip_verify;
-};
-
 struct oidc_config {
     struct oidc_issuer_config single;   /* the top-level form */
     struct df_list issuers;             /* struct oidc_issuer_config */
@@ -41,7 +37,7 @@ struct oidc_config {
     uint64_t fetch_timeout;             /* ns */
     int64_t max_identities;             /* per core */
     int64_t cache_size;                 /* verified tokens per core; 0 = no cache */
-    struct oidc_tls_config tls;
+    struct ext_tls_config tls;
 };
 
 /* Counters of one core's view, its first member (so `self` points at

@@ -7,7 +7,8 @@
  * grant with the client authenticated, a token is renewed before it
  * expires, an endpoint that fails keeps the current token in service until
  * its expiry (less the margin) and then leaves none, a rotated
- * client_secret_file is sent with the next request, readers on other
+ * client_secret_file is sent with the next request, one that cannot be
+ * used (a FIFO, a directory, too large) sends none, readers on other
  * threads always see a whole, current token, and an https endpoint is
  * trusted through tls.ca_file only. */
 #include <pthread.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -511,6 +513,46 @@ static void test_secret_file_rotation(void **state)
     tfx_finish(&f);
 }
 
+/* A client_secret_file that cannot be used — a FIFO without a writer (the
+ * non-blocking open must not hang the loop), a directory, a file over
+ * 16KiB — fails the refresh before any request is sent; a usable file
+ * again brings the next token. */
+static void test_secret_file_unusable(void **state)
+{
+    (void)state;
+    write_secret("first-s3cret\n");
+    char extra[320];
+    snprintf(extra, sizeof extra,
+             "client_secret_file: '%s', auth_style: post, expiry_buffer: 0s, "
+             "retry_initial_interval: 20ms, retry_max_interval: 50ms",
+             secret_path());
+    struct tfx f;
+    tfx_start(&f, 1, extra);
+    static char big[O2C_SECRET_MAX + 64];
+    memset(big, 'x', sizeof big - 1);
+    for (int kind = 0; kind < 3; kind++) {
+        assert_int_equal(unlink(secret_path()), 0);
+        if (kind == 0)
+            assert_int_equal(mkfifo(secret_path(), 0600), 0);
+        else if (kind == 1)
+            assert_int_equal(mkdir(secret_path(), 0700), 0);
+        else
+            ext_write_file(secret_path(), big);
+        unsigned n = ep_requests();
+        uint64_t failed = ext_fx_refreshes(&f.e, 1);
+        assert_true(EXT_RUN_UNTIL(&f.e, ext_fx_refreshes(&f.e, 1) > failed));
+        assert_int_equal(ep_requests(), n);
+        if (kind == 1)
+            assert_int_equal(rmdir(secret_path()), 0);
+        else
+            assert_int_equal(unlink(secret_path()), 0);
+        write_secret("second-s3cret\n");
+        assert_true(EXT_RUN_UNTIL(&f.e, ep_requests() > n));
+        assert_true(ep_body_has("client_secret=second-s3cret"));
+    }
+    tfx_finish(&f);
+}
+
 /* ---- readers on other threads ------------------------------------------------------ */
 
 struct reader {
@@ -612,6 +654,7 @@ int main(void)
         cmocka_unit_test(test_endpoint_down_keeps_token_until_expiry),
         cmocka_unit_test(test_no_expiry),
         cmocka_unit_test_setup_teardown(test_secret_file_rotation, ext_dir_setup, ext_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_secret_file_unusable, ext_dir_setup, ext_dir_teardown),
         cmocka_unit_test(test_concurrent_readers),
         cmocka_unit_test(test_https_endpoint),
     };

@@ -278,6 +278,19 @@ static void test_config_errors(void **state)
                     "auth.config.claims");
     expect_rejected("{issuer_url: 'https://a', audience: x, audiense: y}", "unknown key",
                     "auth.config.audiense");
+    expect_rejected("{issuer_url: 'https://', audience: x}", "not an http(s) URL",
+                    "auth.config.issuer_url");
+
+    /* A URL's scheme is case-insensitive (RFC 3986 §3.1). */
+    struct df_diags d;
+    memset(&d, 0, sizeof d);
+    const char *y = yaml("{issuer_url: 'HTTPS://a.example', audience: x, "
+                         "jwks_uri: 'Http://a.example/keys'}");
+    struct df_config *c = df_config_parse("rt.yaml", y, strlen(y), &d);
+    if (!c)
+        df_diags_print(&d, stderr);
+    assert_non_null(c);
+    df_config_free(c);
 }
 
 /* ---- the rules, without the runtime ----------------------------------------------- */
