@@ -203,7 +203,8 @@ def main():
                 refused("a forbidden token", r, transport, status)
         finally:
             eng.proc.terminate()
-        eng.exit_code()
+        if eng.exit_code() != 0:
+            e2e.fail("df_engine_test exit code %d\n%s" % (eng.proc.returncode, eng.log()))
     print("auth_sdk: the JS SDK's data arrives with its sender's tenant after batching (bearer "
           "and basic); wrong and missing credentials get 401 / UNAUTHENTICATED, forbidden 403 / "
           "PERMISSION_DENIED; a rotated htpasswd is in force within 2 s")
