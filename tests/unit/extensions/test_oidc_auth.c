@@ -478,33 +478,25 @@ static const struct oidc_view_stats *stats(struct fx *f)
 
 static enum df_auth_decision check_value(struct fx *f, const char *value, struct df_auth_result *r)
 {
-    struct df_auth_header h = {"authorization", 13, value, value ? strlen(value) : 0};
-    struct df_auth_request req = {.transport = DF_AUTH_HTTP,
-                                  .method = "POST",
-                                  .path = "/v1/logs",
-                                  .headers = value ? &h : NULL,
-                                  .nheaders = value ? 1 : 0};
-    memset(r, 0, sizeof *r);
-    enum df_auth_decision d = f->auth->check(f->e.self, &req, r);
-    assert_int_equal(d, r->decision);
-    return d;
+    return ext_auth_check_value(f->auth, f->e.self, value, r);
+}
+
+/* "Bearer <tok>", in a static buffer. */
+static const char *bearer(const char *tok)
+{
+    static char value[OIDC_TOKEN_MAX + 64];
+    snprintf(value, sizeof value, "Bearer %s", tok);
+    return value;
 }
 
 static enum df_auth_decision check_token(struct fx *f, const char *tok, struct df_auth_result *r)
 {
-    static char value[OIDC_TOKEN_MAX + 64];
-    snprintf(value, sizeof value, "Bearer %s", tok);
-    return check_value(f, value, r);
+    return check_value(f, bearer(tok), r);
 }
 
 static const struct df_identity *expect_allow(struct fx *f, const char *tok, const char *subject)
 {
-    struct df_auth_result r;
-    if (check_token(f, tok, &r) != DF_AUTH_ALLOW)
-        fail_msg("expected allow, got %d (%s)", r.decision, r.detail);
-    assert_string_equal(r.identity->subject, subject);
-    assert_string_equal(r.identity->provider, "auth");
-    return r.identity;
+    return ext_expect_allow(f->auth, f->e.self, bearer(tok), subject);
 }
 
 /* A token of rsa1 ("r1") with these claims: allowed as `subject`, or
@@ -515,10 +507,7 @@ static void expect_claims_decision(struct fx *f, const char *payload, const char
 static void expect_deny(struct fx *f, const char *tok, const char *detail)
 {
     struct df_auth_result r;
-    enum df_auth_decision d = check_token(f, tok, &r);
-    if (d != DF_AUTH_DENY || r.reason != DF_AUTH_INVALID_CREDENTIAL || !strstr(r.detail, detail))
-        fail_msg("expected deny '%s', got %d '%s'", detail, d, r.detail);
-    assert_null(r.identity);
+    ext_expect_deny(f->auth, f->e.self, bearer(tok), DF_AUTH_INVALID_CREDENTIAL, detail, false, &r);
     assert_string_equal(r.challenge, "Bearer");
     const char *sig = strrchr(tok, '.');
     if (sig && strlen(sig) > 8)
