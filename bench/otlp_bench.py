@@ -696,14 +696,23 @@ def rss_idle(a, tmp, name, csv_path, db_path):
         srv = run_server([a.engine, "-c", cfg, "--http-admin-bind", "127.0.0.1:0"],
                          int(name.partition("@")[2]), err)
     wait_port(port, 60)
-    time.sleep(1)
+
+    def snapshots():
+        with open(log) as f:
+            return [int(x) for x in re.findall(r"snapshot (\d+) bytes", f.read())]
+    # Every load logged (one per core for a local provider, else one).
+    cores = int(name.partition("@")[2])
+    want = cores if "_fsl@" in name else 1
+    end = time.time() + 60
+    while len(snapshots()) < want:
+        if time.time() > end:
+            sys.exit("%s: %d of %d dataset loads logged in 60 s" % (name, len(snapshots()), want))
+        time.sleep(0.02)
     with open("/proc/%d/status" % srv.pid) as f:
         rss = int(re.search(r"VmRSS:\s+(\d+) kB", f.read()).group(1)) * 1024
     srv.terminate()
     srv.wait(timeout=60)
-    with open(log) as f:
-        snap = [int(x) for x in re.findall(r"snapshot (\d+) bytes", f.read())]
-    return rss, snap
+    return rss, snapshots()
 
 
 def enrich(a, tmp, data):

@@ -20,7 +20,6 @@ auth.subject, on resources) follow; exporter:file writes what arrived.
 - Forbidden (the test provider urn:test:extension:header_auth in
   DF_ENGINE_TEST, which can answer forbidden): 403 / PERMISSION_DENIED.
 """
-import base64
 import os
 import subprocess
 import sys
@@ -85,23 +84,13 @@ def refused(what, r, transport, status):
         e2e.fail(f"{what} over {transport}: the SDK's error does not say {status}:\n{out}")
 
 
-def htpasswd_line(user, password):
-    hashed = subprocess.run(["openssl", "passwd", "-6", password], capture_output=True,
-                            text=True, check=True).stdout.strip()
-    return "%s:%s\n" % (user, hashed)
-
-
-def basic(user, password):
-    return "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
-
-
 def basic_case(engine, tmp):
     d = os.path.join(tmp, "basic")
     os.mkdir(d)
     users = os.path.join(d, "users.htpasswd")
     old_pw, new_pw = "old-secret-" + "5" * 12, "new-secret-" + "6" * 12
     with open(users, "w") as f:
-        f.write(htpasswd_line("svc-a", old_pw))
+        f.write(e2e.htpasswd_line("svc-a", old_pw))
     grpc, http = e2e.free_port(), e2e.free_port()
     received = os.path.join(d, "received.jsonl")
     ext = ("          auth:\n            type: extension:basic_auth\n"
@@ -112,32 +101,33 @@ def basic_case(engine, tmp):
         for transport in ("grpc", "proto"):
             tag = f"basic-{transport}"
             expected = os.path.join(d, f"expected-{tag}.json")
-            r = send(transport, grpc, http, expected, tag, basic("svc-a", old_pw))
+            r = send(transport, grpc, http, expected, tag, e2e.basic("svc-a", old_pw))
             if r.returncode:
                 e2e.fail(f"send.js {transport} with Basic:\n{r.stdout}{r.stderr}\n{eng.log()}")
             check(expected, received, "tenant=svc-a")
-        refused("a wrong password", send("proto", grpc, http, os.path.join(d, "x.json"),
-                                         "basic-refused", basic("svc-a", "nope")), "proto", "401")
+        r = send("proto", grpc, http, os.path.join(d, "x.json"), "basic-refused",
+                 e2e.basic("svc-a", "nope"))
+        refused("a wrong password", r, "proto", "401")
         # The file replaced during the run: in force within 2 s.
         tmp_users = users + ".new"
         with open(tmp_users, "w") as f:
-            f.write(htpasswd_line("svc-a", new_pw))
+            f.write(e2e.htpasswd_line("svc-a", new_pw))
         rotated = time.time()
         os.rename(tmp_users, users)
         eng.wait("the new password served",
-                 lambda: e2e.post_logs(http, basic("svc-a", new_pw))[0] == 200, timeout=5)
+                 lambda: e2e.post_logs(http, e2e.basic("svc-a", new_pw))[0] == 200, timeout=5)
         took = time.time() - rotated
         if took > 2.0:
             e2e.fail("the new htpasswd took %.2f s to be in force" % took)
         tag = "basic-rotated"
         expected = os.path.join(d, f"expected-{tag}.json")
-        r = send("http", grpc, http, expected, tag, basic("svc-a", new_pw))
+        r = send("http", grpc, http, expected, tag, e2e.basic("svc-a", new_pw))
         if r.returncode:
             e2e.fail(f"send.js with the new password:\n{r.stdout}{r.stderr}\n{eng.log()}")
         check(expected, received, "tenant=svc-a")
         refused("the password before the rotation",
                 send("grpc", grpc, http, os.path.join(d, "x.json"), "basic-refused",
-                     basic("svc-a", old_pw)), "grpc", "UNAUTHENTICATED")
+                     e2e.basic("svc-a", old_pw)), "grpc", "UNAUTHENTICATED")
         print("basic_auth: new htpasswd in force after %.2f s" % took)
     finally:
         eng.proc.terminate()
@@ -203,7 +193,8 @@ def main():
                 refused("a forbidden token", r, transport, status)
         finally:
             eng.proc.terminate()
-        eng.exit_code()
+        if eng.exit_code() != 0:
+            e2e.fail("df_engine_test exit code %d\n%s" % (eng.proc.returncode, eng.log()))
     print("auth_sdk: the JS SDK's data arrives with its sender's tenant after batching (bearer "
           "and basic); wrong and missing credentials get 401 / UNAUTHENTICATED, forbidden 403 / "
           "PERMISSION_DENIED; a rotated htpasswd is in force within 2 s")

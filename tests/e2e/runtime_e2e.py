@@ -740,16 +740,19 @@ def logs_json(*hosts):
 
 
 def scenario_enrich(engine, engine_test, tmp):
-    """processor:enrich in df_engine_test, bound to the test dataset_lookup
-    provider: OTLP/HTTP JSON in, exporter:file (json) out. Found resources
-    get the row's columns under the prefix; unknown ones are dropped
+    """processor:enrich bound to extension:file_storage on a CSV file:
+    OTLP/HTTP JSON in, exporter:file (json) out. Found resources get the
+    row's other columns under the prefix; unknown ones are dropped
     (on_missing: drop) and a request left empty is still answered 200."""
     import http.client
     out = os.path.join(tmp, "out.jsonl")
+    hosts_csv = os.path.join(tmp, "hosts.csv")
+    with open(hosts_csv, "w") as f:
+        f.write("host,rack,owner\nweb-1,r12,payments\nweb-2,r7,search\n")
     http_port = free_port()
     exts = ("          hosts:\n"
-            "            type: 'urn:test:extension:dataset'\n"
-            "            config: {rows: {web-1: 'rack=r12 owner=payments'}}")
+            "            type: extension:file_storage\n"
+            "            config: {path: '%s', key: host}" % hosts_csv)
     nodes = ("          rx:\n"
              "            type: receiver:otlp\n"
              "            config: {protocols: {http: {listening_addr: '127.0.0.1:%d'}}}\n"
@@ -762,7 +765,7 @@ def scenario_enrich(engine, engine_test, tmp):
              "            type: exporter:file\n"
              "            config: {path: '%s', format: json}\n" % (http_port, out))
     conns = "          - {from: rx, to: enrich}\n          - {from: enrich, to: file}\n"
-    e = Engine(engine_test, pipeline(nodes, conns, extensions=exts), tmp, ["--num-cores", "1"])
+    e = Engine(engine, pipeline(nodes, conns, extensions=exts), tmp, ["--num-cores", "1"])
     e.wait_ready()
     for body in (logs_json("web-1", "web-9"), logs_json("web-9")):
         conn = http.client.HTTPConnection("127.0.0.1", http_port, timeout=10)

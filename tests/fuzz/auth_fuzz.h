@@ -18,6 +18,23 @@
 
 #define AUTH_FUZZ_HEADERS 8
 
+/* A config of one pipeline whose only extension is `auth` of `type` with
+ * `config` (block YAML lines indented 14 spaces), beside test nodes that do
+ * not bind it: a string literal for auth_fuzz_init (or a printf format). */
+#define AUTH_FUZZ_CONFIG(type, config)                                                             \
+    "version: otel_dataflow/v1\n"                                                                  \
+    "groups:\n"                                                                                    \
+    "  g:\n"                                                                                       \
+    "    pipelines:\n"                                                                             \
+    "      p:\n"                                                                                   \
+    "        extensions:\n"                                                                        \
+    "          auth:\n"                                                                            \
+    "            type: " type "\n"                                                                 \
+    "            config:\n" config "        nodes:\n"                                              \
+    "          gen: {type: 'urn:test:receiver:gen'}\n"                                             \
+    "          sink: {type: 'urn:test:exporter:sink'}\n"                                           \
+    "        connections: [{from: gen, to: sink}]\n"
+
 static struct {
     struct df_config *cfg;
     uv_loop_t loop;

@@ -23,22 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char *const tokens[] = {"alpha-token", "b3ta/t0ken+==", "gamma.token~_"};
 static const char *const subjects[] = {"bearer", "ci", "bearer-1"};
 
-static const char config[] =
-    "version: otel_dataflow/v1\n"
-    "groups:\n"
-    "  g:\n"
-    "    pipelines:\n"
-    "      p:\n"
-    "        extensions:\n"
-    "          auth:\n"
-    "            type: extension:bearer_token_auth\n"
-    "            config:\n"
+static const char config[] = AUTH_FUZZ_CONFIG(
+    "extension:bearer_token_auth",
     "              token: alpha-token\n"
-    "              tokens: [{token: 'b3ta/t0ken+==', subject: ci}, {token: gamma.token~_}]\n"
-    "        nodes:\n"
-    "          gen: {type: 'urn:test:receiver:gen'}\n"
-    "          sink: {type: 'urn:test:exporter:sink'}\n"
-    "        connections: [{from: gen, to: sink}]\n";
+    "              tokens: [{token: 'b3ta/t0ken+==', subject: ci}, {token: gamma.token~_}]\n");
 
 /* The subject the rules give, or NULL for a denial. */
 static const char *expected(const struct df_auth_header *h, size_t n)

@@ -5,7 +5,10 @@
  * tag); the rest is the request. Beyond crashes and sanitizer reports it
  * checks that a request df_otlp_count accepts is rewritten without error
  * into one it accepts, with the same item count for keep and tag and no more
- * for drop, and that "unchanged" means nothing was written. */
+ * for drop, that "unchanged" means nothing was written, and that a request
+ * in which the hook set a value that was absent or different is reported
+ * changed. */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,8 +35,25 @@ enum { KEEP, DROP, TAG };
 
 struct env {
     int missing;
+    unsigned changes; /* upserts that set an absent or different value */
     uint8_t buf[256];
 };
+
+/* df_attrs_list_upsert, counting it in e->changes when the key was absent
+ * or its first entry held another value (a removed later duplicate is a
+ * change too, but not counted: the count is a lower bound). */
+static int upsert(struct env *e, struct df_attrs_list *l, const char *key, size_t klen,
+                  const uint8_t *val, size_t vlen)
+{
+    const uint8_t *old;
+    size_t olen = 0;
+    bool differs = !df_attrs_list_find(l, key, klen, &old, &olen) || !old || olen != vlen ||
+                   memcmp(old, val, vlen);
+    int rc = df_attrs_list_upsert(l, key, klen, val, vlen);
+    if (rc == 0 && differs)
+        e->changes++;
+    return rc;
+}
 
 static int hook(void *arg, unsigned which, struct df_attrs_list *l)
 {
@@ -48,7 +68,7 @@ static int hook(void *arg, unsigned which, struct df_attrs_list *l)
             return DF_ATTRS_DROP;
         if (e->missing == TAG) {
             static const uint8_t yes[] = {0x10, 1};
-            return df_attrs_list_upsert(l, "x.missing", 9, yes, sizeof yes);
+            return upsert(e, l, "x.missing", 9, yes, sizeof yes);
         }
         return 0;
     }
@@ -59,7 +79,7 @@ static int hook(void *arg, unsigned which, struct df_attrs_list *l)
         for (size_t c = 0; c < 4 && dataset[i].cols[c]; c += 2) {
             size_t n =
                 df_attr_value_string(p, dataset[i].cols[c + 1], strlen(dataset[i].cols[c + 1]));
-            if (df_attrs_list_upsert(l, dataset[i].cols[c], strlen(dataset[i].cols[c]), p, n) < 0)
+            if (upsert(e, l, dataset[i].cols[c], strlen(dataset[i].cols[c]), p, n) < 0)
                 return DF_ENOMEM;
             p += n;
         }
@@ -78,6 +98,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct env e = {.missing = (data[1] >> 2) % 3};
     struct df_attrs_hook h = {.fn = hook, .arg = &e};
     struct df_attrs rules = {.apply_to = apply, .hook = &h};
-    rewrite_fuzz(&rules, sig, data + 2, size - 2, &scratch, e.missing == DROP);
+    if (rewrite_fuzz(&rules, sig, data + 2, size - 2, &scratch, e.missing == DROP) == 0 &&
+        e.changes)
+        abort();
     return 0;
 }

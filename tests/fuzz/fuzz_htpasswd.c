@@ -36,23 +36,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char *const users[] = {"dave", "erin"};
 static const char *const passwords[] = {"dave-pw", "pa:ss:w"};
 
-static const char config[] = "version: otel_dataflow/v1\n"
-                             "groups:\n"
-                             "  g:\n"
-                             "    pipelines:\n"
-                             "      p:\n"
-                             "        extensions:\n"
-                             "          auth:\n"
-                             "            type: extension:basic_auth\n"
-                             "            config:\n"
-                             "              htpasswd:\n"
-                             "                inline: |\n"
-                             "                  dave:{SHA}uE1+cBGmURe+4zihKsjfuHZgJbQ=\n"
-                             "                  erin:{SHA}%s\n"
-                             "        nodes:\n"
-                             "          gen: {type: 'urn:test:receiver:gen'}\n"
-                             "          sink: {type: 'urn:test:exporter:sink'}\n"
-                             "        connections: [{from: gen, to: sink}]\n";
+static const char config[] = AUTH_FUZZ_CONFIG(
+    "extension:basic_auth", "              htpasswd:\n"
+                            "                inline: |\n"
+                            "                  dave:{SHA}uE1+cBGmURe+4zihKsjfuHZgJbQ=\n"
+                            "                  erin:{SHA}%s\n");
 
 static void sha1_b64(const char *s, size_t len, char out[29])
 {

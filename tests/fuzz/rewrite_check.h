@@ -38,10 +38,11 @@ static inline void rewrite_check(enum df_signal sig, int valid, uint64_t items, 
     }
 }
 
-/* Rewrites buf[0..len) of `sig` with `rules` and checks the outcome. */
-static inline void rewrite_fuzz(const struct df_attrs *rules, enum df_signal sig,
-                                const uint8_t *buf, size_t len, struct df_attrs_scratch *scratch,
-                                bool may_drop)
+/* Rewrites buf[0..len) of `sig` with `rules` and checks the outcome.
+ * Returns -1 when df_otlp_count refused the request, else whether the
+ * rewrite reported it changed (0 or 1). */
+static inline int rewrite_fuzz(const struct df_attrs *rules, enum df_signal sig, const uint8_t *buf,
+                               size_t len, struct df_attrs_scratch *scratch, bool may_drop)
 {
     uint64_t items = 0;
     int valid = df_otlp_count(sig, buf, len, &items);
@@ -51,6 +52,7 @@ static inline void rewrite_fuzz(const struct df_attrs *rules, enum df_signal sig
     int rc = df_attrs_rewrite(rules, sig, buf, len, scratch, &w, &res);
     rewrite_check(sig, valid, items, rc, &res, &w, may_drop);
     df_pb_writer_free(&w);
+    return valid != 0 ? -1 : res.changed;
 }
 
 #endif

@@ -314,16 +314,24 @@ static void test_refresh_seen_by_reader(void **state)
     assert_int_equal(rt_finish(&t), 0);
 }
 
-/* A listening socket that never accepts or answers: a fetch to it hangs. */
-static int silent_listener(int *port)
+/* A socket bound to a free loopback port, not listening: connects to it are
+ * refused, and no other process can take the port while it is open. */
+static int refusing_port(int *port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof a;
     assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(fd, 8), 0);
     assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
     *port = ntohs(a.sin_port);
+    return fd;
+}
+
+/* A listening socket that never accepts or answers: a fetch to it hangs. */
+static int silent_listener(int *port)
+{
+    int fd = refusing_port(port);
+    assert_int_equal(listen(fd, 8), 0);
     return fd;
 }
 
@@ -334,13 +342,14 @@ static void test_fetch_from_task(void **state)
 {
     (void)state;
     int port, fd = silent_listener(&port);
-    char yaml[2048], cfg[256];
+    int refused_port, refused_fd = refusing_port(&refused_port);
+    char yaml[2048], cfg[256], other[256];
     snprintf(cfg, sizeof cfg, "{fetch_url: 'http://127.0.0.1:%d/hangs'}", port);
+    snprintf(other, sizeof other, "{fetch_url: 'http://127.0.0.1:%d/refused'}", refused_port);
     snprintf(yaml, sizeof yaml,
-             ENRICH_PIPELINE(LOCAL_LOOKUP("%s") EXT("other", "urn:test:extension:lookup_local",
-                                                    "{fetch_url: 'http://127.0.0.1:1/refused'}"),
-                             "{}"),
-             cfg);
+             ENRICH_PIPELINE(
+                 LOCAL_LOOKUP("%s") EXT("other", "urn:test:extension:lookup_local", "%s"), "{}"),
+             cfg, other);
     struct rt t;
     rt_start(&t, yaml);
     uint64_t end = uv_hrtime() + 5000000000ull;
@@ -351,6 +360,7 @@ static void test_fetch_from_task(void **state)
     assert_int_equal(rt_finish(&t), 0);
     journal_before("stop lookup", "fetch lookup rc=-8 status=0"); /* DF_ECANCELED */
     journal_before("fetch lookup rc=-8 status=0", "destroy lookup");
+    close(refused_fd);
     close(fd);
 }
 

@@ -226,6 +226,48 @@ static inline enum df_auth_decision ext_auth_check(const struct df_auth_check_op
     return d;
 }
 
+/* The same for a request whose Authorization header is `value` (none when
+ * NULL). */
+static inline enum df_auth_decision ext_auth_check_value(const struct df_auth_check_ops *ops,
+                                                         void *self, const char *value,
+                                                         struct df_auth_result *r)
+{
+    return value ? ext_auth_check(ops, self, r, 1, "authorization", value)
+                 : ext_auth_check(ops, self, r, 0);
+}
+
+/* Requires the Authorization header `value` to be allowed as `subject` of
+ * the instance "auth"; returns the identity. */
+static inline const struct df_identity *ext_expect_allow(const struct df_auth_check_ops *ops,
+                                                         void *self, const char *value,
+                                                         const char *subject)
+{
+    struct df_auth_result r;
+    enum df_auth_decision d = ext_auth_check_value(ops, self, value, &r);
+    if (d != DF_AUTH_ALLOW)
+        fail_msg("'%s': expected allow, got %d (%s)", value, d, r.detail);
+    assert_non_null(r.identity);
+    assert_string_equal(r.identity->subject, subject);
+    assert_string_equal(r.identity->provider, "auth");
+    return r.identity;
+}
+
+/* Requires the Authorization header `value` to be denied for `reason`
+ * with a detail that contains `detail` (is it, when `exact`), no identity
+ * and a challenge; leaves the result in *r for the caller's own checks. */
+static inline void ext_expect_deny(const struct df_auth_check_ops *ops, void *self,
+                                   const char *value, enum df_auth_reason reason,
+                                   const char *detail, bool exact, struct df_auth_result *r)
+{
+    enum df_auth_decision d = ext_auth_check_value(ops, self, value, r);
+    if (d != DF_AUTH_DENY || r->reason != reason ||
+        (exact ? strcmp(r->detail, detail) != 0 : !strstr(r->detail, detail)))
+        fail_msg("'%s': expected deny %s '%s', got %d %s '%s'", value, df_auth_reason_name(reason),
+                 detail, d, df_auth_reason_name(r->reason), r->detail);
+    assert_null(r->identity);
+    assert_non_null(r->challenge);
+}
+
 /* ---- readers on other threads ---------------------------------------------------- */
 
 /* A reader on a thread of its own, as a core is: it attaches core slot

@@ -290,19 +290,8 @@ static void fx_build(struct fx *f, const char *cfg)
 
 static void fx_start(struct fx *f, const char *cfg)
 {
-    memset(f, 0, sizeof *f);
-    ext_fx_start_local(&f->e, yaml(cfg), "auth");
-    f->auth = ext_fx_ops(&f->e, DF_AUTH_CHECK_NAME);
-}
-
-static void fx_finish(struct fx *f)
-{
-    ext_fx_finish(&f->e);
-}
-
-static uint64_t refreshes(const struct fx *f, int failed)
-{
-    return ext_fx_refreshes(&f->e, failed);
+    fx_build(f, cfg);
+    ext_fx_run(&f->e);
 }
 
 static struct ba_stats stats(const struct fx *f)
@@ -340,29 +329,21 @@ static const char *basic(const char *user, const char *password)
 static enum df_auth_decision check_creds(struct fx *f, const char *user, const char *password,
                                          struct df_auth_result *r)
 {
-    return ext_auth_check(f->auth, f->e.self, r, 1, "authorization", basic(user, password));
+    return ext_auth_check_value(f->auth, f->e.self, basic(user, password), r);
 }
 
 static void expect_allow(struct fx *f, const char *user, const char *password)
 {
-    struct df_auth_result r;
-    enum df_auth_decision d = check_creds(f, user, password, &r);
-    if (d != DF_AUTH_ALLOW)
-        fail_msg("%s: expected allow, got %d (%s)", user, d, r.detail);
-    assert_non_null(r.identity);
-    assert_string_equal(r.identity->subject, user);
-    assert_string_equal(r.identity->provider, "auth");
-    assert_int_equal(r.identity->nattrs, 0);
+    const struct df_identity *id =
+        ext_expect_allow(f->auth, f->e.self, basic(user, password), user);
+    assert_int_equal(id->nattrs, 0);
 }
 
 static void expect_refused(struct fx *f, const char *user, const char *password)
 {
     struct df_auth_result r;
-    enum df_auth_decision d = check_creds(f, user, password, &r);
-    if (d != DF_AUTH_DENY || r.reason != DF_AUTH_INVALID_CREDENTIAL)
-        fail_msg("%s: expected deny invalid_credential, got %d (%s)", user, d, r.detail);
-    assert_string_equal(r.detail, "invalid user name or password");
-    assert_null(r.identity);
+    ext_expect_deny(f->auth, f->e.self, basic(user, password), DF_AUTH_INVALID_CREDENTIAL,
+                    "invalid user name or password", true, &r);
     assert_string_equal(r.challenge, "Basic realm=\"df_engine\", charset=\"UTF-8\"");
 }
 
@@ -370,12 +351,7 @@ static void expect_deny(struct fx *f, const char *value, enum df_auth_reason rea
                         const char *detail)
 {
     struct df_auth_result r;
-    enum df_auth_decision d = ext_auth_check(f->auth, f->e.self, &r, 1, "authorization", value);
-    if (d != DF_AUTH_DENY || r.reason != reason || strcmp(r.detail, detail))
-        fail_msg("'%s': expected deny %s '%s', got %d %s '%s'", value, df_auth_reason_name(reason),
-                 detail, d, df_auth_reason_name(r.reason), r.detail);
-    assert_null(r.identity);
-    assert_non_null(r.challenge);
+    ext_expect_deny(f->auth, f->e.self, value, reason, detail, true, &r);
     assert_true(!strncmp(r.challenge, "Basic realm=", 12));
 }
 
@@ -430,10 +406,9 @@ static void test_decisions(void **state)
                                     basic("dave", "dave-pw")),
                      DF_AUTH_ALLOW);
     const struct df_identity *id = r.identity;
-    check_creds(&f, "dave", "dave-pw", &r);
-    assert_ptr_equal(r.identity, id);
-    assert_int_equal(refreshes(&f, 0), 1); /* the first load */
-    fx_finish(&f);
+    assert_ptr_equal(ext_expect_allow(f.auth, f.e.self, basic("dave", "dave-pw"), "dave"), id);
+    assert_int_equal(ext_fx_refreshes(&f.e, 0), 1); /* the first load */
+    ext_fx_finish(&f.e);
 }
 
 /* A second check with the same credentials computes no hash; failures are
@@ -466,7 +441,7 @@ static void test_cache(void **state)
     assert_int_equal(stats(&f).hashes, 4);
     expect_allow(&f, "y", "y-pass");
     assert_int_equal(stats(&f).hashes, 4);
-    fx_finish(&f);
+    ext_fx_finish(&f.e);
 
     /* cache_ttl: 0 disables it. */
     snprintf(cfg, sizeof cfg, "{htpasswd: {inline: 'dave:" SHA1_DAVE "'}, cache_ttl: 0}");
@@ -476,7 +451,7 @@ static void test_cache(void **state)
     s = stats(&f);
     assert_int_equal(s.hashes, 2);
     assert_int_equal(s.hits + s.misses, 0);
-    fx_finish(&f);
+    ext_fx_finish(&f.e);
 
     /* Failures leave the cache alone: many wrong passwords, then the right
      * one is remembered. */
@@ -490,7 +465,7 @@ static void test_cache(void **state)
     expect_allow(&f, "dave", "dave-pw");
     expect_allow(&f, "dave", "dave-pw");
     assert_int_equal(stats(&f).hits, 1);
-    fx_finish(&f);
+    ext_fx_finish(&f.e);
 }
 
 /* {SHA} of `password`, as htpasswd -s writes it. */
@@ -543,7 +518,7 @@ static void test_cache_eviction(void **state)
     /* ...the oldest are not. */
     expect_allow(&f, "u0", "pw-0");
     assert_int_equal(stats(&f).hashes, USERS + 1);
-    fx_finish(&f);
+    ext_fx_finish(&f.e);
 }
 
 /* The file replaced by an atomic rename: a changed user's cache entry is
@@ -568,10 +543,10 @@ static void test_reload(void **state)
     assert_int_equal(stats(&f).hashes, 2); /* both cached */
 
     /* y gets a new password; bob is unchanged (the line moves). */
-    uint64_t ok = refreshes(&f, 0);
+    uint64_t ok = ext_fx_refreshes(&f.e, 0);
     snprintf(text, sizeof text, "# rotated\nbob:%s\ny:%s\n", SHA256_BOB, SHA512_NEW);
     ext_rotate(ext_path("ht"), text);
-    assert_true(RUN_UNTIL(&f, refreshes(&f, 0) > ok));
+    assert_true(RUN_UNTIL(&f, ext_fx_refreshes(&f.e, 0) > ok));
     assert_int_equal(stats(&f).invalidated, 1);
     expect_refused(&f, "y", "y-one");
     expect_allow(&f, "y", "new-pass");
@@ -580,26 +555,26 @@ static void test_reload(void **state)
     assert_int_equal(stats(&f).hashes, hashes); /* still cached */
 
     /* A bad file (an MD5 line): the last good users stay. */
-    uint64_t failed = refreshes(&f, 1);
+    uint64_t failed = ext_fx_refreshes(&f.e, 1);
     snprintf(text, sizeof text, "bob:%s\nmd5:$apr1$x$n3KC.RJYHZhK50zaCOGff0\n", SHA1_DAVE);
     ext_rotate(ext_path("ht"), text);
-    assert_true(RUN_UNTIL(&f, refreshes(&f, 1) > failed));
+    assert_true(RUN_UNTIL(&f, ext_fx_refreshes(&f.e, 1) > failed));
     expect_allow(&f, "y", "new-pass");
     expect_allow(&f, "bob", "bob-pass");
     expect_refused(&f, "bob", "dave-pw");
     /* Removed, then unreadable: the same. */
-    failed = refreshes(&f, 1);
+    failed = ext_fx_refreshes(&f.e, 1);
     assert_int_equal(unlink(ext_path("ht")), 0);
-    assert_true(RUN_UNTIL(&f, refreshes(&f, 1) > failed));
+    assert_true(RUN_UNTIL(&f, ext_fx_refreshes(&f.e, 1) > failed));
     expect_allow(&f, "y", "new-pass");
     /* Restored without y: y is refused, even from the cache. */
-    ok = refreshes(&f, 0);
+    ok = ext_fx_refreshes(&f.e, 0);
     snprintf(text, sizeof text, "bob:%s\n", SHA256_BOB);
     ext_rotate(ext_path("ht"), text);
-    assert_true(RUN_UNTIL(&f, refreshes(&f, 0) > ok));
+    assert_true(RUN_UNTIL(&f, ext_fx_refreshes(&f.e, 0) > ok));
     expect_refused(&f, "y", "new-pass");
     expect_allow(&f, "bob", "bob-pass");
-    fx_finish(&f);
+    ext_fx_finish(&f.e);
 }
 
 /* A file that does not load: not ready, checks fail closed (error), what
@@ -616,7 +591,7 @@ static void test_not_loaded_fails_closed(void **state)
     fx_build(&f, cfg);
     assert_int_equal(unlink(ext_path("late")), 0); /* gone between the config load and the start */
     assert_int_equal(df_ext_set_start(&f.e.set), 0);
-    assert_true(RUN_UNTIL(&f, refreshes(&f, 1) >= 1));
+    assert_true(RUN_UNTIL(&f, ext_fx_refreshes(&f.e, 1) >= 1));
     assert_false(df_ext_set_ready(&f.e.set));
     assert_false(f.e.set.failed);
     struct df_auth_result r;
@@ -628,7 +603,7 @@ static void test_not_loaded_fails_closed(void **state)
     assert_true(RUN_UNTIL(&f, df_ext_set_ready(&f.e.set)));
     expect_allow(&f, "bob", "bob-pass");
     expect_allow(&f, "dave", "dave-pw");
-    fx_finish(&f);
+    ext_fx_finish(&f.e);
 }
 
 int main(void)

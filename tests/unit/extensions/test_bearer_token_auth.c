@@ -117,37 +117,18 @@ static void fx_build(struct fx *f, const char *cfg, unsigned nslots)
 
 static void fx_start(struct fx *f, const char *cfg)
 {
-    memset(f, 0, sizeof *f);
-    ext_fx_start(&f->e, yaml(cfg), "auth");
-    f->auth = ext_fx_ops(&f->e, DF_AUTH_CHECK_NAME);
-    f->prov = ext_fx_ops(&f->e, DF_BEARER_TOKEN_PROVIDER_NAME);
-}
-
-static void fx_finish(struct fx *f)
-{
-    ext_fx_finish(&f->e);
-}
-
-static uint64_t refreshes(const struct fx *f, int failed)
-{
-    return ext_fx_refreshes(&f->e, failed);
+    fx_build(f, cfg, 1);
+    ext_fx_run(&f->e);
 }
 
 static enum df_auth_decision check_value(struct fx *f, const char *value, struct df_auth_result *r)
 {
-    return ext_auth_check(f->auth, f->e.self, r, 1, "authorization", value);
+    return ext_auth_check_value(f->auth, f->e.self, value, r);
 }
 
 static void expect_allow(struct fx *f, const char *value, const char *subject)
 {
-    struct df_auth_result r;
-    enum df_auth_decision d = check_value(f, value, &r);
-    if (d != DF_AUTH_ALLOW)
-        fail_msg("'%s': expected allow, got %d (%s)", value, d, r.detail);
-    assert_non_null(r.identity);
-    assert_string_equal(r.identity->subject, subject);
-    assert_string_equal(r.identity->provider, "auth");
-    assert_int_equal(r.identity->nattrs, 0);
+    assert_int_equal(ext_expect_allow(f->auth, f->e.self, value, subject)->nattrs, 0);
 }
 
 /* A denial for `reason` whose detail contains `detail` and never the
@@ -156,12 +137,7 @@ static void expect_deny(struct fx *f, const char *value, enum df_auth_reason rea
                         const char *detail)
 {
     struct df_auth_result r;
-    enum df_auth_decision d = check_value(f, value, &r);
-    if (d != DF_AUTH_DENY || r.reason != reason || !strstr(r.detail, detail))
-        fail_msg("'%s': expected deny %s '%s', got %d %s '%s'", value, df_auth_reason_name(reason),
-                 detail, d, df_auth_reason_name(r.reason), r.detail);
-    assert_null(r.identity);
-    assert_non_null(r.challenge);
+    ext_expect_deny(f->auth, f->e.self, value, reason, detail, false, &r);
     const char *sp = strrchr(value, ' ');
     if (sp && sp[1])
         assert_null(strstr(r.detail, sp + 1));
@@ -247,8 +223,8 @@ static void test_decisions(void **state)
     expect_token(&f, "alpha-token", &v);
     assert_int_equal(token_version(&f), v);
     /* Inline tokens only: ready at start, one publication, no refresh. */
-    assert_int_equal(refreshes(&f, 0) + refreshes(&f, 1), 0);
-    fx_finish(&f);
+    assert_int_equal(ext_fx_refreshes(&f.e, 0) + ext_fx_refreshes(&f.e, 1), 0);
+    ext_fx_finish(&f.e);
 }
 
 /* A custom header and scheme; only `tokens`: the provider returns the first. */
@@ -271,7 +247,7 @@ static void test_custom_header_and_scheme(void **state)
     assert_int_equal(r.reason, DF_AUTH_MISSING_CREDENTIAL);
     assert_string_equal(r.detail, "no X-Api-Key header");
     expect_token(&f, "k-one", NULL);
-    fx_finish(&f);
+    ext_fx_finish(&f.e);
 }
 
 /* A token file replaced by an atomic rename is picked up while running; a
@@ -294,8 +270,8 @@ static void test_file_rotation_by_rename(void **state)
     expect_allow(&f, "Bearer inline-x", "inline");
     uint64_t v1;
     expect_token(&f, "first-token", &v1);
-    assert_int_equal(refreshes(&f, 0), 1); /* the first load */
-    assert_int_equal(refreshes(&f, 1), 0);
+    assert_int_equal(ext_fx_refreshes(&f.e, 0), 1); /* the first load */
+    assert_int_equal(ext_fx_refreshes(&f.e, 1), 0);
 
     ext_rotate(ext_path("main"), "second-token-longer\n");
     assert_true(RUN_UNTIL(&f, token_version(&f) != v1));
@@ -306,24 +282,24 @@ static void test_file_rotation_by_rename(void **state)
     expect_allow(&f, "Bearer inline-x", "inline");
 
     /* The other file: its token changes, the provider's version does not. */
-    uint64_t ok = refreshes(&f, 0);
+    uint64_t ok = ext_fx_refreshes(&f.e, 0);
     ext_rotate(ext_path("other"), "other-22\n");
     struct df_auth_result r;
     assert_true(RUN_UNTIL(&f, check_value(&f, "Bearer other-22", &r) == DF_AUTH_ALLOW));
-    assert_true(refreshes(&f, 0) > ok);
+    assert_true(ext_fx_refreshes(&f.e, 0) > ok);
     expect_deny(&f, "Bearer other-1", DF_AUTH_INVALID_CREDENTIAL, "unknown token");
     assert_int_equal(token_version(&f), v2);
 
     /* Emptied: refused, the previous token stays, a failed refresh. */
     ext_rotate(ext_path("main"), "\n");
-    assert_true(RUN_UNTIL(&f, refreshes(&f, 1) >= 1));
+    assert_true(RUN_UNTIL(&f, ext_fx_refreshes(&f.e, 1) >= 1));
     expect_allow(&f, "Bearer second-token-longer", "main");
     expect_token(&f, "second-token-longer", NULL);
     assert_int_equal(token_version(&f), v2);
     /* Removed: the same. */
-    uint64_t failed = refreshes(&f, 1);
+    uint64_t failed = ext_fx_refreshes(&f.e, 1);
     assert_int_equal(unlink(ext_path("main")), 0);
-    assert_true(RUN_UNTIL(&f, refreshes(&f, 1) > failed));
+    assert_true(RUN_UNTIL(&f, ext_fx_refreshes(&f.e, 1) > failed));
     expect_allow(&f, "Bearer second-token-longer", "main");
     /* Restored with a new token: in force again. */
     ext_rotate(ext_path("main"), "third\n");
@@ -331,7 +307,7 @@ static void test_file_rotation_by_rename(void **state)
     expect_token(&f, "third", NULL);
     expect_allow(&f, "Bearer third", "main");
     expect_deny(&f, "Bearer second-token-longer", DF_AUTH_INVALID_CREDENTIAL, "unknown token");
-    fx_finish(&f);
+    ext_fx_finish(&f.e);
 }
 
 /* Kubernetes secret volumes: `token` -> `..data/token`, `..data` ->
@@ -362,7 +338,7 @@ static void test_file_rotation_by_symlink_swap(void **state)
     expect_token(&f, "k8s-two-rotated", NULL);
     expect_allow(&f, "Bearer k8s-two-rotated", "bearer");
     expect_deny(&f, "Bearer k8s-one", DF_AUTH_INVALID_CREDENTIAL, "unknown token");
-    fx_finish(&f);
+    ext_fx_finish(&f.e);
 }
 
 /* A file that does not load: not ready, checks fail closed (error, not
@@ -378,7 +354,7 @@ static void test_not_loaded_fails_closed(void **state)
     fx_build(&f, cfg, 1);
     assert_int_equal(unlink(ext_path("late")), 0); /* gone between the config load and the start */
     assert_int_equal(df_ext_set_start(&f.e.set), 0);
-    assert_true(RUN_UNTIL(&f, refreshes(&f, 1) >= 1));
+    assert_true(RUN_UNTIL(&f, ext_fx_refreshes(&f.e, 1) >= 1));
     assert_false(df_ext_set_ready(&f.e.set));
     assert_false(f.e.set.failed);
     struct df_auth_result r;
@@ -397,7 +373,7 @@ static void test_not_loaded_fails_closed(void **state)
     expect_allow(&f, "Bearer late-token", "bearer");
     expect_allow(&f, "Bearer inline-y", "bearer-0");
     expect_token(&f, "late-token", NULL);
-    fx_finish(&f);
+    ext_fx_finish(&f.e);
 }
 
 /* ---- readers on other threads ------------------------------------------------------ */
@@ -480,7 +456,7 @@ static void test_concurrent_readers(void **state)
         assert_int_equal(r[i].max_version, v);
         assert_true(r[i].allowed > 0);
     }
-    fx_finish(&f);
+    ext_fx_finish(&f.e);
 }
 
 int main(void)

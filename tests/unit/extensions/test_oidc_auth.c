@@ -11,7 +11,6 @@
  * issuer, the identity bound, several issuers, and an issuer down or lying
  * at start. Every wait runs the loop until a condition holds, bounded. */
 #include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -37,11 +36,8 @@
 #include "extension/manager.h"
 #include "extensions/oidc_auth/jwt.h"
 #include "extensions/oidc_auth/oidc_auth.h"
-#include "net/conn.h"
 #include "net/http1.h"
-#include "net/http1_proto.h"
-#include "net/tls.h"
-#include "net/tls_proto.h"
+#include "tests/support/test_http_server.h"
 #include "tests/support/test_jwt.h"
 #include "tests/support/test_pki.h"
 #include "tests/unit/extensions/ext_fixture.h"
@@ -86,12 +82,7 @@ static char *good(const char *alg, EVP_PKEY *k, const char *kid, const char *sub
 /* ---- the issuer ---------------------------------------------------------------- */
 
 static struct {
-    uv_loop_t loop;
-    uv_async_t stop;
-    pthread_t thread;
-    struct df_listener *l, *tls;
-    struct df_tls_ctx *tls_ctx;
-    int port;
+    struct test_http_server *plain, *tls;
     pthread_mutex_t lock;
     char *jwks;                    /* served at /jwks (lock) */
     const char *iss_said;          /* the discovery document's issuer; NULL = the right one */
@@ -111,7 +102,8 @@ static void serve_jwks(char *doc)
     pthread_mutex_unlock(&srv.lock);
 }
 
-/* `ud` is the issuer URL the listener serves. */
+/* `ud` is the issuer URL the server serves (set once it listens, before
+ * any request). */
 static void handle(void *ud, const struct df_http1_request *req, struct df_http1_response *res)
 {
     const char *self = ud;
@@ -131,52 +123,6 @@ static void handle(void *ud, const struct df_http1_request *req, struct df_http1
     }
 }
 
-static struct df_proto *select_http(void *ud, struct df_conn *conn, const uint8_t *first,
-                                    size_t len)
-{
-    return df_http1_proto_new(conn, handle, issuer, NULL, NULL);
-}
-
-static struct df_proto *select_inner(void *ud, struct df_conn *conn, const char *alpn,
-                                     const struct df_tls_conn *tls, const uint8_t *first,
-                                     size_t len)
-{
-    return df_http1_proto_new(conn, handle, issuer_https, NULL, NULL);
-}
-
-static void tls_failed(void *ud, const char *reason) {}
-
-static struct df_proto *select_tls(void *ud, struct df_conn *conn, const uint8_t *first, size_t len)
-{
-    return df_tls_proto_server(srv.tls_ctx, conn, select_inner, tls_failed, NULL);
-}
-
-/* A listener on 127.0.0.1 (ephemeral port), or NULL. */
-static struct df_listener *listen_local(df_proto_select_fn select, int *port)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-    struct df_listener_opts o = {.tcp_nodelay = true};
-    char err[256];
-    struct df_listener *l =
-        df_listener_start(&srv.loop, (struct sockaddr *)&a, &o, select, NULL, err, sizeof err);
-    *port = l ? df_listener_port(l) : 0;
-    return l;
-}
-
-static void stop_server(uv_async_t *a)
-{
-    df_listener_close(srv.l, NULL, NULL);
-    df_listener_close(srv.tls, NULL, NULL);
-    uv_close((uv_handle_t *)&srv.stop, NULL);
-}
-
-static void *server_main(void *arg)
-{
-    uv_run(&srv.loop, UV_RUN_DEFAULT);
-    return NULL;
-}
-
 static int group_setup(void **state)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -188,37 +134,29 @@ static int group_setup(void **state)
     if (!rsa1 || !rsa2 || !ec256 || !ec384)
         return -1;
     pthread_mutex_init(&srv.lock, NULL);
-    uv_loop_init(&srv.loop);
-    uv_async_init(&srv.loop, &srv.stop, stop_server);
     if (test_pki_setup() < 0)
         return -1;
-    char err[512];
-    struct df_tls_server_config sc = {.cert_file = test_pki_path("server.pem"),
-                                      .key_file = test_pki_path("server.key")};
-    if (!(srv.tls_ctx = df_tls_server_ctx_new(&sc, err, sizeof err)))
+    if (!(srv.plain = test_http_server_start(handle, issuer)) ||
+        !(srv.tls = test_http_server_start_tls(handle, issuer_https, test_pki_path("server.pem"),
+                                               test_pki_path("server.key"))))
         return -1;
-    int tls_port;
-    if (!(srv.l = listen_local(select_http, &srv.port)) ||
-        !(srv.tls = listen_local(select_tls, &tls_port)))
-        return -1;
-    snprintf(issuer, sizeof issuer, "http://127.0.0.1:%d", srv.port);
-    snprintf(issuer_https, sizeof issuer_https, "https://127.0.0.1:%d", tls_port);
-    return pthread_create(&srv.thread, NULL, server_main, NULL) ? -1 : 0;
+    snprintf(issuer, sizeof issuer, "http://127.0.0.1:%d", test_http_server_port(srv.plain));
+    snprintf(issuer_https, sizeof issuer_https, "https://127.0.0.1:%d",
+             test_http_server_port(srv.tls));
+    return 0;
 }
 
 static int group_teardown(void **state)
 {
-    uv_async_send(&srv.stop);
-    pthread_join(srv.thread, NULL);
-    uv_loop_close(&srv.loop);
-    df_tls_ctx_free(srv.tls_ctx);
+    int rc = test_http_server_stop(srv.plain);
+    rc |= test_http_server_stop(srv.tls);
     test_pki_teardown();
     free(srv.jwks);
     EVP_PKEY_free(rsa1);
     EVP_PKEY_free(rsa2);
     EVP_PKEY_free(ec256);
     EVP_PKEY_free(ec384);
-    return 0;
+    return rc;
 }
 
 /* The usual key set: rsa1 "r1", ec256 "e1", ec384 "e3". */
@@ -553,33 +491,25 @@ static const struct oidc_view_stats *stats(struct fx *f)
 
 static enum df_auth_decision check_value(struct fx *f, const char *value, struct df_auth_result *r)
 {
-    struct df_auth_header h = {"authorization", 13, value, value ? strlen(value) : 0};
-    struct df_auth_request req = {.transport = DF_AUTH_HTTP,
-                                  .method = "POST",
-                                  .path = "/v1/logs",
-                                  .headers = value ? &h : NULL,
-                                  .nheaders = value ? 1 : 0};
-    memset(r, 0, sizeof *r);
-    enum df_auth_decision d = f->auth->check(f->e.self, &req, r);
-    assert_int_equal(d, r->decision);
-    return d;
+    return ext_auth_check_value(f->auth, f->e.self, value, r);
+}
+
+/* "Bearer <tok>", in a static buffer. */
+static const char *bearer(const char *tok)
+{
+    static char value[OIDC_TOKEN_MAX + 64];
+    snprintf(value, sizeof value, "Bearer %s", tok);
+    return value;
 }
 
 static enum df_auth_decision check_token(struct fx *f, const char *tok, struct df_auth_result *r)
 {
-    static char value[OIDC_TOKEN_MAX + 64];
-    snprintf(value, sizeof value, "Bearer %s", tok);
-    return check_value(f, value, r);
+    return check_value(f, bearer(tok), r);
 }
 
 static const struct df_identity *expect_allow(struct fx *f, const char *tok, const char *subject)
 {
-    struct df_auth_result r;
-    if (check_token(f, tok, &r) != DF_AUTH_ALLOW)
-        fail_msg("expected allow, got %d (%s)", r.decision, r.detail);
-    assert_string_equal(r.identity->subject, subject);
-    assert_string_equal(r.identity->provider, "auth");
-    return r.identity;
+    return ext_expect_allow(f->auth, f->e.self, bearer(tok), subject);
 }
 
 /* A token of rsa1 ("r1") with these claims: allowed as `subject`, or
@@ -590,10 +520,7 @@ static void expect_claims_decision(struct fx *f, const char *payload, const char
 static void expect_deny(struct fx *f, const char *tok, const char *detail)
 {
     struct df_auth_result r;
-    enum df_auth_decision d = check_token(f, tok, &r);
-    if (d != DF_AUTH_DENY || r.reason != DF_AUTH_INVALID_CREDENTIAL || !strstr(r.detail, detail))
-        fail_msg("expected deny '%s', got %d '%s'", detail, d, r.detail);
-    assert_null(r.identity);
+    ext_expect_deny(f->auth, f->e.self, bearer(tok), DF_AUTH_INVALID_CREDENTIAL, detail, false, &r);
     assert_string_equal(r.challenge, "Bearer");
     const char *sig = strrchr(tok, '.');
     if (sig && strlen(sig) > 8)

@@ -14,6 +14,7 @@
 #include "df/capabilities/auth_check.h"
 #include "otlp/gen.h"
 #include "otlp/otlp.h"
+#include "tests/support/test_kv.h"
 #include "tests/unit/runtime/rt_fixture.h"
 
 static struct df_bytes *gen(enum df_signal s, uint32_t items)
@@ -154,19 +155,7 @@ static bool parses(const char *config, struct df_diags *d)
 /* Whether `pd` holds the KeyValue {key: value (a string)}, as encoded. */
 static bool has_string_kv(const struct df_pdata *pd, const char *key, const char *value)
 {
-    uint8_t kv[256];
-    size_t k = strlen(key), v = strlen(value), n = 0;
-    kv[n++] = 0x0a; /* KeyValue.key */
-    kv[n++] = (uint8_t)k;
-    memcpy(kv + n, key, k);
-    n += k;
-    kv[n++] = 0x12; /* KeyValue.value: AnyValue */
-    kv[n++] = (uint8_t)(v + 2);
-    kv[n++] = 0x0a; /* AnyValue.string_value */
-    kv[n++] = (uint8_t)v;
-    memcpy(kv + n, value, v);
-    n += v;
-    return memmem(pd->data, pd->len, kv, n) != NULL;
+    return test_string_kv_count(pd->data, pd->len, key, value) > 0;
 }
 
 static void test_from_context(void **state)

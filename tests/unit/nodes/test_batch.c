@@ -299,6 +299,7 @@ static void test_identity_timeouts_apart(void **state)
     test_inject_as(0, DF_SIGNAL_LOGS, b, 1, 1, &alice);
     rt_spin(&t, 2);
     rt_wait(&t, &test_probe.nsunk, 1, 2000);
+    assert_int_equal(test_probe.nsunk, 1); /* alice's went on its timer, not the wait's */
     /* bob's batch starts after alice's went: its own 30 ms. */
     uint64_t t1 = uv_hrtime();
     test_inject_as(0, DF_SIGNAL_LOGS, b, 1, 2, &bob);

@@ -15,6 +15,7 @@
 
 #include "otlp/otlp.h"
 #include "otlp/wire.h"
+#include "tests/support/test_kv.h"
 #include "tests/unit/runtime/rt_fixture.h"
 
 /* ---- requests ----------------------------------------------------------- */
@@ -101,25 +102,7 @@ static uint64_t count(enum df_signal s, const struct df_pdata *pd)
 /* Occurrences of the KeyValue {key: value (a string)}, as encoded. */
 static int kv_count(const struct df_pdata *pd, const char *key, const char *value)
 {
-    uint8_t kv[256];
-    size_t k = strlen(key), v = strlen(value), n = 0;
-    kv[n++] = 0x0a;
-    kv[n++] = (uint8_t)k;
-    memcpy(kv + n, key, k);
-    n += k;
-    kv[n++] = 0x12;
-    kv[n++] = (uint8_t)(v + 2);
-    kv[n++] = 0x0a;
-    kv[n++] = (uint8_t)v;
-    memcpy(kv + n, value, v);
-    n += v;
-    int c = 0;
-    const uint8_t *p = pd->data, *end = pd->data + pd->len;
-    while (p < end && (p = memmem(p, (size_t)(end - p), kv, n))) {
-        c++;
-        p += n;
-    }
-    return c;
+    return test_string_kv_count(pd->data, pd->len, key, value);
 }
 
 static int key_count(const struct df_pdata *pd, const char *key)
