@@ -30,4 +30,9 @@ int test_http_server_port(const struct test_http_server *s);
  * server; 0, or -1 when the loop kept a handle open. */
 int test_http_server_stop(struct test_http_server *s);
 
+/* A socket bound to a free port of 127.0.0.1 and not listening: connects
+ * to it are refused, and no other process can take the port while it is
+ * open (close the returned fd when done). Sets *port; -1 on failure. */
+int test_refusing_port(int *port);
+
 #endif

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "extension/manager.h"
+#include "tests/support/test_http_server.h"
 #include "tests/support/test_extensions.h"
 #include "tests/unit/runtime/rt_fixture.h"
 
@@ -314,16 +315,10 @@ static void test_refresh_seen_by_reader(void **state)
     assert_int_equal(rt_finish(&t), 0);
 }
 
-/* A socket bound to a free loopback port, not listening: connects to it are
- * refused, and no other process can take the port while it is open. */
 static int refusing_port(int *port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    *port = ntohs(a.sin_port);
+    int fd = test_refusing_port(port);
+    assert_true(fd >= 0);
     return fd;
 }
 

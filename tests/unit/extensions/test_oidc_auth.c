@@ -781,20 +781,9 @@ static void expect_start_failure(const char *cfg, const char *want)
 
 static void test_issuer_down_or_lying(void **state)
 {
-    /* A port nobody listens on. */
-    uv_loop_t l;
-    uv_loop_init(&l);
-    uv_tcp_t s;
-    uv_tcp_init(&l, &s);
-    struct sockaddr_in a;
-    uv_ip4_addr("127.0.0.1", 0, &a);
-    uv_tcp_bind(&s, (struct sockaddr *)&a, 0);
-    int len = sizeof a;
-    uv_tcp_getsockname(&s, (struct sockaddr *)&a, &len);
-    int port = ntohs(a.sin_port);
-    uv_close((uv_handle_t *)&s, NULL);
-    uv_run(&l, UV_RUN_DEFAULT);
-    uv_loop_close(&l);
+    /* A port nobody listens on (held, so nobody can). */
+    int port, refusing = test_refusing_port(&port);
+    assert_true(refusing >= 0);
     char cfg[512], want[128];
     snprintf(cfg, sizeof cfg, "{issuer_url: 'http://127.0.0.1:%d', audience: otel}", port);
     snprintf(want, sizeof want,
@@ -802,6 +791,7 @@ static void test_issuer_down_or_lying(void **state)
              "http://127.0.0.1:%d/.well-known/openid-configuration",
              port, port);
     expect_start_failure(cfg, want);
+    close(refusing);
 
     srv.iss_said = "https://impostor.example";
     expect_start_failure(cfg_with(NULL), "its issuer is not");
