@@ -85,6 +85,28 @@ static void core_thread(void *arg)
 
 /* ---- control loop -------------------------------------------------------- */
 
+/* Says why the first instance that failed to build did (a node's create
+ * hook refusing its bindings, an extension that cannot be made), beside how
+ * many failed. */
+static void log_build_failure(const struct df_engine *e, size_t failed, size_t total)
+{
+    for (size_t p = 0; p < e->npipelines; p++) {
+        for (size_t c = 0; c < e->pipelines[p].ncores; c++) {
+            const struct df_core_pipeline *pl = &e->pipelines[p].slots[c].pl;
+            const char *err = df_core_pipeline_error(pl);
+            if (df_core_pipeline_state(pl) == DF_PIPELINE_FAILED && err) {
+                df_log(DF_LOG_ERROR, "engine", NULL,
+                       "%zu of %zu pipeline instances failed to build; not starting: pipeline "
+                       "%s/%s on core %u: %s",
+                       failed, total, pl->group, pl->name, pl->core, err);
+                return;
+            }
+        }
+    }
+    df_log(DF_LOG_ERROR, "engine", NULL,
+           "%zu of %zu pipeline instances failed to build; not starting", failed, total);
+}
+
 /* Posts `cmd` to every core that has built its graph. A core's loop ends
  * only after DF_CMD_DRAIN or DF_CMD_ABORT, so each slot is sent at most one
  * of those and nothing after it: a post never reaches a closed loop. */
@@ -201,9 +223,7 @@ static void wake_cb(uv_async_t *h)
         if (failed || e->shutdown_requested || shared_failed) {
             if (failed) {
                 e->exit_code = 1;
-                df_log(DF_LOG_ERROR, "engine", NULL,
-                       "%zu of %zu pipeline instances failed to build; not starting", failed,
-                       total);
+                log_build_failure(e, failed, total);
             }
             if (shared_failed) {
                 e->exit_code = 1;

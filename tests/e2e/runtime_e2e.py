@@ -1462,6 +1462,23 @@ def scenario_oauth2(engine, engine_test, tmp):
     for s in [secret, base64.b64encode(secret.encode()).decode()] + [t for _, t in issued()]:
         if s in log:
             fail("a secret or token appears in the log:\n%s" % log)
+    # An exporter whose `headers` set Authorization (any case) besides a
+    # bound token provider is refused at build, with the reason logged.
+    for exporter, header in (("exporter:otlp_http", "Authorization"),
+                             ("exporter:otlp_grpc", "AUTHORIZATION")):
+        endpoint = "endpoint" if exporter.endswith("http") else "grpc_endpoint"
+        both = config.replace("            type: exporter:otlp_http\n",
+                              "            type: %s\n" % exporter).replace(
+            "config: {endpoint: 'http://127.0.0.1:%d'}" % sink.server_port,
+            "config: {%s: 'http://127.0.0.1:9', headers: {%s: 'Bearer x'}}" % (endpoint, header))
+        work = os.path.join(tmp, "conflict-" + exporter[9:])
+        os.makedirs(work)
+        c = Engine(engine, both, work)
+        if c.exit_code() != 1 or not re.search(
+                r"failed to build; not starting: pipeline g/p on core 0: node 'out' .*`headers` "
+                r"sets Authorization and a bearer_token_provider is bound: keep one", c.log()):
+            fail("%s with Authorization in headers and a token provider: exit %s\n%s"
+                 % (exporter, c.exit_code(), c.log()))
     print("oauth2: %d tokens issued, renewed %.2f s into a 2 s lifetime; the last token served "
           "%.2f s past the outage, then Nacks" % (len(issued()), t2_at - t1_at,
                                                   max(after) - down_at))

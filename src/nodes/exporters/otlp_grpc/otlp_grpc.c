@@ -687,10 +687,7 @@ static int grpc_create(struct df_node *node, const void *options, void **state,
         x->headers[i].value = ((const char *const *)h->values)[i];
         x->nheaders++;
     }
-    bool static_auth = false;
-    for (size_t i = 0; i < x->nheaders; i++)
-        static_auth |= !strcmp(x->headers[i].name, "authorization");
-    int rc = otlp_outbound_claim(node, &x->outbound, static_auth, err);
+    int rc = otlp_outbound_claim(node, &x->outbound, h, err);
     if (rc < 0)
         return rc;
     if (x->cfg->url.tls) {

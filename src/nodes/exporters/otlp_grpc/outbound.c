@@ -4,14 +4,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char *const otlp_outbound_consumes[] = {DF_BEARER_TOKEN_PROVIDER_NAME,
                                               DF_REQUEST_HEADERS_NAME, NULL};
 
-int otlp_outbound_claim(struct df_node *node, struct otlp_outbound *o, bool static_auth,
+int otlp_outbound_claim(struct df_node *node, struct otlp_outbound *o, const struct df_map *headers,
                         struct df_error *err)
 {
     *o = (struct otlp_outbound){0};
+    bool static_auth = false;
+    for (size_t i = 0; i < headers->count; i++)
+        static_auth |= !strcasecmp(headers->keys[i], "authorization");
     int rc = df_bearer_token_provider_optional(node, 1, &o->bearer, err);
     if (rc < 0)
         return rc;

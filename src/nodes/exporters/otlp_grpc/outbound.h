@@ -18,6 +18,7 @@
 #include "df/capabilities/bearer_token_provider.h"
 #include "df/capabilities/request_headers.h"
 #include "df/node.h"
+#include "df/options.h"
 
 /* The most headers otlp_outbound_headers adds. */
 #define OTLP_OUTBOUND_MAX (1 + DF_REQUEST_HEADERS_MAX)
@@ -33,11 +34,11 @@ struct otlp_outbound {
  * `consumes`). */
 extern const char *const otlp_outbound_consumes[];
 
-/* Claims the node's optional bindings (create hook). `static_auth` says
- * whether the exporter's `headers` already set Authorization, which
- * conflicts with a bound bearer_token_provider (refused with a message in
- * `err`). Returns 0 or a negative code. */
-int otlp_outbound_claim(struct df_node *node, struct otlp_outbound *o, bool static_auth,
+/* Claims the node's optional bindings (create hook). The exporter's
+ * configured `headers` setting Authorization (in any case) conflicts with a
+ * bound bearer_token_provider (refused with a message in `err`). Returns 0
+ * or a negative code. */
+int otlp_outbound_claim(struct df_node *node, struct otlp_outbound *o, const struct df_map *headers,
                         struct df_error *err);
 
 /* Fills out[0..OTLP_OUTBOUND_MAX) with the headers for the next request,

@@ -782,13 +782,10 @@ static int http_create(struct df_node *node, const void *options, void **state,
         x->headers[x->nheaders++] =
             (struct df_http1_header){"Content-Encoding", df_encoding_name(x->encoding)};
     x->headers[x->nheaders++] = (struct df_http1_header){"User-Agent", "df_engine"};
-    bool static_auth = false;
-    for (size_t i = 0; i < h->count; i++) {
+    for (size_t i = 0; i < h->count; i++)
         x->headers[x->nheaders++] =
             (struct df_http1_header){h->keys[i], ((const char *const *)h->values)[i]};
-        static_auth |= !strcasecmp(h->keys[i], "authorization");
-    }
-    int brc = otlp_outbound_claim(node, &x->outbound, static_auth, err);
+    int brc = otlp_outbound_claim(node, &x->outbound, h, err);
     if (brc < 0)
         return brc;
     if (any_tls) {
