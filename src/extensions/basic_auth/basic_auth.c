@@ -349,20 +349,23 @@ static enum df_auth_decision check(void *self, const struct df_auth_request *req
                                    struct df_auth_result *out)
 {
     struct ba *b = self;
-    size_t len = 0, other = 0;
-    const char *s = df_auth_header_get(req, "authorization", 0, &len);
-    if (s && df_auth_header_get(req, "authorization", 1, &other))
+    const char *b64 = NULL;
+    size_t b64_len = 0;
+    switch (df_auth_credential(req, "authorization", "Basic", &b64, &b64_len)) {
+    case DF_AUTH_CREDENTIAL_OK:
+        break;
+    case DF_AUTH_CREDENTIAL_SEVERAL:
         return deny(b, out, DF_AUTH_INVALID_CREDENTIAL, "several authorization headers");
+    case DF_AUTH_CREDENTIAL_MISSING:
+        return deny(b, out, DF_AUTH_MISSING_CREDENTIAL, "no authorization header");
+    case DF_AUTH_CREDENTIAL_OTHER_SCHEME:
+        return deny(b, out, DF_AUTH_INVALID_CREDENTIAL, "scheme is not Basic");
+    case DF_AUTH_CREDENTIAL_MALFORMED:
+        return deny(b, out, DF_AUTH_INVALID_CREDENTIAL, "malformed authorization header");
+    }
     char cred[BA_CRED_MAX + 1];
     size_t cred_len = 0, user_len = 0;
-    switch (s ? ba_header_decode(s, len, cred, &cred_len, &user_len) : BA_HEADER_MISSING) {
-    case BA_HEADER_OK:
-        break;
-    case BA_HEADER_MISSING:
-        return deny(b, out, DF_AUTH_MISSING_CREDENTIAL, "no authorization header");
-    case BA_HEADER_OTHER_SCHEME:
-        return deny(b, out, DF_AUTH_INVALID_CREDENTIAL, "scheme is not Basic");
-    case BA_HEADER_MALFORMED:
+    if (ba_credential_decode(b64, b64_len, cred, &cred_len, &user_len) != BA_HEADER_OK) {
         OPENSSL_cleanse(cred, sizeof cred);
         return deny(b, out, DF_AUTH_INVALID_CREDENTIAL, "malformed authorization header");
     }
