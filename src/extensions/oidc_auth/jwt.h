@@ -109,9 +109,10 @@ enum { OIDC_OK = 0, OIDC_BAD = -1, OIDC_UNKNOWN_KID = -2 };
  * named by its `kid` (without a kid: the only key that fits the alg). The
  * key's type, curve and `alg` must match the token's alg. Returns OIDC_OK,
  * OIDC_UNKNOWN_KID (no such key: a refresh may bring it) or OIDC_BAD, with
- * the reason in why. */
+ * the reason in why. `mc` is the caller's scratch context (one per thread),
+ * reset before and after use, so it may serve plain digests in between. */
 int oidc_jwt_verify(const struct oidc_jwt *t, const char *tok, const struct oidc_keyset *ks,
-                    char *why);
+                    EVP_MD_CTX *mc, char *why);
 
 /* Checks the registered claims at time `now` (seconds since the epoch)
  * allowing `skew` seconds either way: `iss` equals `issuer`; `aud` (a

@@ -119,7 +119,7 @@ struct view {
     struct oidc *o;
     struct view *next;
     struct df_snapshot_view *ks; /* per issuer */
-    EVP_MD_CTX *md;
+    EVP_MD_CTX *md;              /* token digests, and signature checks (jwt.h) */
     struct cache_entry *cache;
     size_t cache_mask;
     struct interned **ids; /* open addressing */
@@ -563,7 +563,7 @@ static int verify(struct view *v, const struct oidc_jwt *t, const char *tok,
                   const struct oidc_keyset *ks, char *why)
 {
     v->stats.verified++;
-    return oidc_jwt_verify(t, tok, ks, why);
+    return oidc_jwt_verify(t, tok, ks, v->md, why);
 }
 
 /* Decides from the `authorization` header:
