@@ -7,6 +7,7 @@
 #include "df/capabilities/bearer_token_provider.h"
 #include "df/capabilities/dataset_lookup.h"
 #include "df/capabilities/request_headers.h"
+#include "net/headers.h"
 
 static const char *const auth_check_methods[] = {
     "check(request) -> allow(identity) | deny(reason, detail) | error(detail): decides one "
@@ -68,6 +69,37 @@ const char *df_auth_header_get(const struct df_auth_request *req, const char *na
         }
     }
     return NULL;
+}
+
+enum df_auth_credential df_auth_credential(const struct df_auth_request *req, const char *name,
+                                           const char *scheme, const char **cred, size_t *len)
+{
+    size_t n = 0, other = 0;
+    const char *s = df_auth_header_get(req, name, 0, &n);
+    if (s && df_auth_header_get(req, name, 1, &other))
+        return DF_AUTH_CREDENTIAL_SEVERAL;
+    while (s && n && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    while (s && n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (!s || !n)
+        return DF_AUTH_CREDENTIAL_MISSING;
+    size_t i = 0, slen = strlen(scheme);
+    while (i < n && df_http_tchar((unsigned char)s[i]))
+        i++;
+    if (i != slen || strncasecmp(s, scheme, slen))
+        return DF_AUTH_CREDENTIAL_OTHER_SCHEME;
+    if (i == n || s[i] != ' ')
+        return DF_AUTH_CREDENTIAL_MALFORMED;
+    while (s[i] == ' ') /* the value does not end with a space */
+        i++;
+    for (size_t k = i; k < n; k++) {
+        if ((unsigned char)s[k] < 0x21 || (unsigned char)s[k] > 0x7e)
+            return DF_AUTH_CREDENTIAL_MALFORMED;
+    }
+    *cred = s + i;
+    *len = n - i;
+    return DF_AUTH_CREDENTIAL_OK;
 }
 
 const char *df_identity_get(const struct df_identity *id, const char *name)

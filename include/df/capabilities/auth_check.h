@@ -65,6 +65,27 @@ struct df_auth_request {
 const char *df_auth_header_get(const struct df_auth_request *req, const char *name, size_t nth,
                                size_t *len);
 
+/* What a request's credential header holds (df_auth_credential). */
+enum df_auth_credential {
+    DF_AUTH_CREDENTIAL_OK,
+    DF_AUTH_CREDENTIAL_MISSING,      /* no such header, or a blank one */
+    DF_AUTH_CREDENTIAL_SEVERAL,      /* the header appears more than once */
+    DF_AUTH_CREDENTIAL_OTHER_SCHEME, /* its first word is not the scheme */
+    DF_AUTH_CREDENTIAL_MALFORMED,    /* the scheme without SP and a credential of
+                                        visible ASCII */
+};
+
+/* Reads the one header `name` of `req` as `<scheme> <credential>` (RFC 9110
+ * `auth-scheme 1*SP token68`): surrounding spaces and tabs are ignored, the
+ * scheme is the value's leading run of tchars and is compared with `scheme`
+ * case-insensitively, one or more spaces follow it, and the credential is
+ * the rest, which must be visible ASCII (0x21-0x7e). On OK, *cred and *len
+ * give the credential, inside the header's value (not NUL-terminated);
+ * otherwise they are left alone. Several headers named `name` are refused
+ * before anything else. Pure; any thread. */
+enum df_auth_credential df_auth_credential(const struct df_auth_request *req, const char *name,
+                                           const char *scheme, const char **cred, size_t *len);
+
 /* One attribute of an identity ("tenant" = "a"). */
 struct df_identity_attr {
     const char *key;

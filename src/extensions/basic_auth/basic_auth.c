@@ -19,9 +19,10 @@
  * unknown user is checked against another user's hash, so the time does
  * not tell whether a user exists. The cache holds up to BA_CACHE_ENTRIES
  * successful verifications keyed by SHA-256(per-instance random salt ||
- * user:password) — never the password — each valid for cache_ttl; failures
- * are not cached. A reload drops the entries of users removed or whose hash
- * changed.
+ * user:password) — never the password — each valid for cache_ttl, found
+ * through buckets by the key's first 8 bytes; when it is full the oldest
+ * entry (the first to expire) makes room. Failures are not cached. A reload
+ * drops the entries of users removed or whose hash changed.
  *
  * Background task (the core's loop). The file is watched with
  * df_extension_watch and read with the shared asynchronous reader
@@ -62,14 +63,23 @@ struct table {
     struct ba_users file;           /* the file's load (owns its users) */
 };
 
-/* One verified user:password. */
+/* One verified user:password. Entries refer to each other by index + 1
+ * (0: none): the next of the same bucket (the key's first 8 bytes modulo
+ * BA_CACHE_ENTRIES), or of the free list; and the neighbours in the age
+ * list, oldest first. Every entry lives cache_ttl from its insertion, so
+ * the age list is also in order of expiry. */
 struct entry {
-    uint64_t key0; /* the key's first 8 bytes, to scan quickly */
+    uint64_t key0; /* the key's first 8 bytes: its bucket, and a quick compare */
     unsigned char key[KEY_LEN];
     uint64_t expires; /* uv_hrtime(); 0 = free */
     const struct ba_user *user;
     const struct df_identity *id;
+    uint16_t chain;
+    uint16_t older, newer;
 };
+
+_Static_assert(BA_CACHE_ENTRIES < UINT16_MAX, "cache references are 16 bits");
+_Static_assert((BA_CACHE_ENTRIES & (BA_CACHE_ENTRIES - 1)) == 0, "buckets by mask");
 
 struct ba {
     struct df_extension *ext;
@@ -85,7 +95,11 @@ struct ba {
     EVP_MD_CTX *md;
     unsigned char salt[SALT_LEN];
     struct crypt_data *cd;
-    struct entry *cache; /* BA_CACHE_ENTRIES, or NULL without a cache */
+    struct entry *cache;                /* BA_CACHE_ENTRIES, or NULL without a cache */
+    uint16_t buckets[BA_CACHE_ENTRIES]; /* the first entry of each bucket */
+    uint16_t oldest, newest;            /* the age list's ends */
+    uint16_t free_list;                 /* entries a reload dropped */
+    size_t cache_used;                  /* entries [0, cache_used) were ever taken */
     struct ba_stats stats;
 };
 
@@ -211,6 +225,8 @@ static size_t table_find(const struct table *t, const char *name, size_t len)
     return t->n;
 }
 
+static void cache_drop(struct ba *b, struct entry *e);
+
 /* Makes `t` current: cache entries of users gone or whose hash changed are
  * dropped, the others point into `t`. */
 static void install(struct ba *b, struct table *t)
@@ -222,7 +238,7 @@ static void install(struct ba *b, struct table *t)
         size_t at = table_find(t, e->user->name, e->user->name_len);
         if (at == t->n || t->users[at]->hash_len != e->user->hash_len ||
             memcmp(t->users[at]->hash, e->user->hash, e->user->hash_len)) {
-            OPENSSL_cleanse(e, sizeof *e);
+            cache_drop(b, e);
             b->stats.invalidated++;
             continue;
         }
@@ -316,24 +332,90 @@ static int cache_key(struct ba *b, const char *cred, size_t len, unsigned char k
                : DF_ENOMEM;
 }
 
-/* The live entry for `key`, or NULL; *victim is where a new one would go
- * (a free or expired slot, else the one expiring first: the oldest). */
-static struct entry *cache_find(struct ba *b, const unsigned char key[KEY_LEN], uint64_t now,
-                                struct entry **victim)
+static size_t bucket(uint64_t key0)
+{
+    return (size_t)key0 & (BA_CACHE_ENTRIES - 1);
+}
+
+static uint16_t ref(const struct ba *b, const struct entry *e)
+{
+    return (uint16_t)(e - b->cache + 1);
+}
+
+/* Takes `e` out of its bucket and the age list. */
+static void cache_unlink(struct ba *b, struct entry *e)
+{
+    uint16_t r = ref(b, e);
+    for (uint16_t *p = &b->buckets[bucket(e->key0)]; *p; p = &b->cache[*p - 1].chain) {
+        if (*p == r) {
+            *p = e->chain;
+            break;
+        }
+    }
+    if (e->older)
+        b->cache[e->older - 1].newer = e->newer;
+    else
+        b->oldest = e->newer;
+    if (e->newer)
+        b->cache[e->newer - 1].older = e->older;
+    else
+        b->newest = e->older;
+}
+
+/* Drops `e` (its user changed): wiped and free. */
+static void cache_drop(struct ba *b, struct entry *e)
+{
+    cache_unlink(b, e);
+    OPENSSL_cleanse(e, sizeof *e);
+    e->chain = b->free_list;
+    b->free_list = ref(b, e);
+}
+
+/* The live entry for `key`, or NULL: a walk of its bucket. */
+static struct entry *cache_find(struct ba *b, const unsigned char key[KEY_LEN], uint64_t now)
 {
     uint64_t key0;
     memcpy(&key0, key, sizeof key0);
-    struct entry *v = NULL;
-    for (size_t i = 0; i < BA_CACHE_ENTRIES; i++) {
-        struct entry *e = &b->cache[i];
-        bool live = e->expires > now;
-        if (live && e->key0 == key0 && !CRYPTO_memcmp(e->key, key, KEY_LEN))
+    for (uint16_t r = b->buckets[bucket(key0)]; r; r = b->cache[r - 1].chain) {
+        struct entry *e = &b->cache[r - 1];
+        if (e->key0 == key0 && e->expires > now && !CRYPTO_memcmp(e->key, key, KEY_LEN))
             return e;
-        if (!v || (v->expires > now && (!live || e->expires < v->expires)))
-            v = e;
     }
-    *victim = v;
     return NULL;
+}
+
+/* Remembers `key` for user `u` until now + cache_ttl, in a free entry if
+ * there is one, else in place of the oldest, which is the one expiring
+ * first (expired, when any is). */
+static void cache_put(struct ba *b, const unsigned char key[KEY_LEN], uint64_t now,
+                      const struct ba_user *u, const struct df_identity *id)
+{
+    struct entry *e;
+    if (b->cache_used < BA_CACHE_ENTRIES) {
+        e = &b->cache[b->cache_used++];
+    } else if (b->free_list) {
+        e = &b->cache[b->free_list - 1];
+        b->free_list = e->chain;
+    } else {
+        e = &b->cache[b->oldest - 1];
+        cache_unlink(b, e);
+    }
+    uint64_t key0;
+    memcpy(&key0, key, sizeof key0);
+    *e = (struct entry){.key0 = key0,
+                        .expires = now + b->c->cache_ttl,
+                        .user = u,
+                        .id = id,
+                        .chain = b->buckets[bucket(key0)],
+                        .older = b->newest};
+    memcpy(e->key, key, KEY_LEN);
+    uint16_t r = ref(b, e);
+    b->buckets[bucket(key0)] = r;
+    if (b->newest)
+        b->cache[b->newest - 1].newer = r;
+    else
+        b->oldest = r;
+    b->newest = r;
 }
 
 /* Decides from the Authorization header:
@@ -349,20 +431,23 @@ static enum df_auth_decision check(void *self, const struct df_auth_request *req
                                    struct df_auth_result *out)
 {
     struct ba *b = self;
-    size_t len = 0, other = 0;
-    const char *s = df_auth_header_get(req, "authorization", 0, &len);
-    if (s && df_auth_header_get(req, "authorization", 1, &other))
+    const char *b64 = NULL;
+    size_t b64_len = 0;
+    switch (df_auth_credential(req, "authorization", "Basic", &b64, &b64_len)) {
+    case DF_AUTH_CREDENTIAL_OK:
+        break;
+    case DF_AUTH_CREDENTIAL_SEVERAL:
         return deny(b, out, DF_AUTH_INVALID_CREDENTIAL, "several authorization headers");
+    case DF_AUTH_CREDENTIAL_MISSING:
+        return deny(b, out, DF_AUTH_MISSING_CREDENTIAL, "no authorization header");
+    case DF_AUTH_CREDENTIAL_OTHER_SCHEME:
+        return deny(b, out, DF_AUTH_INVALID_CREDENTIAL, "scheme is not Basic");
+    case DF_AUTH_CREDENTIAL_MALFORMED:
+        return deny(b, out, DF_AUTH_INVALID_CREDENTIAL, "malformed authorization header");
+    }
     char cred[BA_CRED_MAX + 1];
     size_t cred_len = 0, user_len = 0;
-    switch (s ? ba_header_decode(s, len, cred, &cred_len, &user_len) : BA_HEADER_MISSING) {
-    case BA_HEADER_OK:
-        break;
-    case BA_HEADER_MISSING:
-        return deny(b, out, DF_AUTH_MISSING_CREDENTIAL, "no authorization header");
-    case BA_HEADER_OTHER_SCHEME:
-        return deny(b, out, DF_AUTH_INVALID_CREDENTIAL, "scheme is not Basic");
-    case BA_HEADER_MALFORMED:
+    if (ba_credential_decode(b64, b64_len, cred, &cred_len, &user_len) != BA_HEADER_OK) {
         OPENSSL_cleanse(cred, sizeof cred);
         return deny(b, out, DF_AUTH_INVALID_CREDENTIAL, "malformed authorization header");
     }
@@ -370,7 +455,6 @@ static enum df_auth_decision check(void *self, const struct df_auth_request *req
     const struct table *t = b->t;
     unsigned char key[KEY_LEN];
     uint64_t now = uv_hrtime();
-    struct entry *victim = NULL;
     if (!t) {
         snprintf(out->detail, sizeof out->detail, "htpasswd file not loaded yet");
         out->decision = d;
@@ -382,7 +466,7 @@ static enum df_auth_decision check(void *self, const struct df_auth_request *req
             out->decision = d;
             goto done;
         }
-        struct entry *e = cache_find(b, key, now, &victim);
+        struct entry *e = cache_find(b, key, now);
         if (e) {
             b->stats.hits++;
             out->decision = d = DF_AUTH_ALLOW;
@@ -405,13 +489,8 @@ static enum df_auth_decision check(void *self, const struct df_auth_request *req
         d = deny(b, out, DF_AUTH_INVALID_CREDENTIAL, "invalid user name or password");
         goto done;
     }
-    if (victim) {
-        memcpy(&victim->key0, key, sizeof victim->key0);
-        memcpy(victim->key, key, KEY_LEN);
-        victim->expires = now + b->c->cache_ttl;
-        victim->user = u;
-        victim->id = t->ids[at];
-    }
+    if (b->cache)
+        cache_put(b, key, now, u, t->ids[at]);
     out->decision = d = DF_AUTH_ALLOW;
     out->identity = t->ids[at];
 done:

@@ -105,12 +105,18 @@ enum ba_header {
                                control characters, longer than BA_CRED_MAX */
 };
 
-/* Decodes `Basic base64(user:password)` from value[0..len) (RFC 7617:
- * surrounding spaces and tabs ignored, scheme case-insensitive, one or more
- * spaces, base64 with padding). On OK, cred[0..*cred_len) is `user:password`
- * followed by a NUL, *user_len the user's length (the first ':' ends it; the
- * password may contain ':'). `cred` has BA_CRED_MAX + 1 bytes; the caller
- * wipes it. */
+/* Decodes the credentials of `Basic <token>`: `token` (b64[0..len), what
+ * df_auth_credential gives) must be base64(user:password). On OK (else
+ * MALFORMED), cred[0..*cred_len) is `user:password` followed by a NUL,
+ * *user_len the user's length (the first ':' ends it; the password may
+ * contain ':'). `cred` has BA_CRED_MAX + 1 bytes; the caller wipes it. */
+enum ba_header ba_credential_decode(const char *b64, size_t len, char *cred, size_t *cred_len,
+                                    size_t *user_len);
+
+/* Decodes `Basic base64(user:password)` from one Authorization value
+ * value[0..len): df_auth_credential's rules (RFC 7617: surrounding spaces
+ * and tabs ignored, scheme case-insensitive, one or more spaces), then
+ * ba_credential_decode's. */
 enum ba_header ba_header_decode(const char *value, size_t len, char *cred, size_t *cred_len,
                                 size_t *user_len);
 

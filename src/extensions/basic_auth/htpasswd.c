@@ -6,15 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <crypt.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "df/capabilities/auth_check.h"
 #include "df/error.h"
 #include "extensions/basic_auth/basic_auth.h"
-#include "net/headers.h"
 
 /* ---- base64 ------------------------------------------------------------------ */
 
@@ -334,25 +333,10 @@ bool ba_verify(const struct ba_user *u, const char *password, size_t len, struct
 
 /* ---- the request header -------------------------------------------------------------- */
 
-enum ba_header ba_header_decode(const char *s, size_t len, char *cred, size_t *cred_len,
-                                size_t *user_len)
+enum ba_header ba_credential_decode(const char *b64, size_t len, char *cred, size_t *cred_len,
+                                    size_t *user_len)
 {
-    while (len && (*s == ' ' || *s == '\t'))
-        s++, len--;
-    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-        len--;
-    if (!len)
-        return BA_HEADER_MISSING;
-    size_t i = 0;
-    while (i < len && df_http_tchar((unsigned char)s[i]))
-        i++;
-    if (i != 5 || strncasecmp(s, "Basic", 5))
-        return BA_HEADER_OTHER_SCHEME;
-    if (i == len || s[i] != ' ')
-        return BA_HEADER_MALFORMED;
-    while (i < len && s[i] == ' ')
-        i++;
-    long n = ba_base64_decode(s + i, len - i, (unsigned char *)cred, BA_CRED_MAX);
+    long n = ba_base64_decode(b64, len, (unsigned char *)cred, BA_CRED_MAX);
     if (n <= 0)
         return BA_HEADER_MALFORMED;
     cred[n] = 0;
@@ -367,4 +351,25 @@ enum ba_header ba_header_decode(const char *s, size_t len, char *cred, size_t *c
     *cred_len = (size_t)n;
     *user_len = (size_t)(colon - cred);
     return BA_HEADER_OK;
+}
+
+enum ba_header ba_header_decode(const char *s, size_t len, char *cred, size_t *cred_len,
+                                size_t *user_len)
+{
+    const struct df_auth_header h = {"authorization", 13, s, len};
+    const struct df_auth_request req = {.headers = &h, .nheaders = 1};
+    const char *b64 = NULL;
+    size_t b64_len = 0;
+    switch (df_auth_credential(&req, "authorization", "Basic", &b64, &b64_len)) {
+    case DF_AUTH_CREDENTIAL_OK:
+        return ba_credential_decode(b64, b64_len, cred, cred_len, user_len);
+    case DF_AUTH_CREDENTIAL_MISSING:
+        return BA_HEADER_MISSING;
+    case DF_AUTH_CREDENTIAL_OTHER_SCHEME:
+        return BA_HEADER_OTHER_SCHEME;
+    case DF_AUTH_CREDENTIAL_SEVERAL: /* not with one header */
+    case DF_AUTH_CREDENTIAL_MALFORMED:
+        break;
+    }
+    return BA_HEADER_MALFORMED;
 }

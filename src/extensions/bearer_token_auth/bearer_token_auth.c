@@ -34,7 +34,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -45,7 +44,6 @@
 #include "df/extension.h"
 #include "extensions/bearer_token_auth/bearer_token_auth.h"
 #include "extensions/common/file_read.h"
-#include "net/headers.h"
 
 #define DIGEST_LEN 32
 
@@ -295,40 +293,28 @@ static size_t find(const struct tokens *t, const unsigned char d[DIGEST_LEN])
  *   nothing loaded yet                      error
  *   a token that is not accepted            deny invalid_credential
  *   an accepted token                       allow, with its entry's identity
- * The value's surrounding spaces and tabs are ignored, the scheme is
- * compared case-insensitively and one or more spaces may separate it from
- * the token (RFC 9110's `auth-scheme 1*SP token68`). Every denial carries
- * the scheme as its challenge. */
+ * The header is read by df_auth_credential (surrounding spaces and tabs
+ * ignored, the scheme compared case-insensitively, one or more spaces
+ * before the token). Every denial carries the scheme as its challenge. */
 static enum df_auth_decision check(void *self, const struct df_auth_request *req,
                                    struct df_auth_result *out)
 {
     struct view *v = self;
     const struct bta_config *c = v->b->c;
     const char *scheme = c->scheme;
-    size_t len = 0, other = 0;
-    const char *s = df_auth_header_get(req, c->header, 0, &len);
-    if (s && df_auth_header_get(req, c->header, 1, &other))
+    const char *tok = NULL;
+    size_t tlen = 0;
+    switch (df_auth_credential(req, c->header, scheme, &tok, &tlen)) {
+    case DF_AUTH_CREDENTIAL_OK:
+        break;
+    case DF_AUTH_CREDENTIAL_SEVERAL:
         return deny(out, DF_AUTH_INVALID_CREDENTIAL, scheme, "several %s headers", c->header);
-    while (s && len && (*s == ' ' || *s == '\t'))
-        s++, len--;
-    while (s && len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-        len--;
-    if (!s || !len)
+    case DF_AUTH_CREDENTIAL_MISSING:
         return deny(out, DF_AUTH_MISSING_CREDENTIAL, scheme, "no %s header", c->header);
-    size_t i = 0, slen = strlen(scheme);
-    while (i < len && df_http_tchar((unsigned char)s[i]))
-        i++;
-    if (i != slen || strncasecmp(s, scheme, slen))
+    case DF_AUTH_CREDENTIAL_OTHER_SCHEME:
         return deny(out, DF_AUTH_INVALID_CREDENTIAL, scheme, "scheme is not %s", scheme);
-    if (i == len || s[i] != ' ')
+    case DF_AUTH_CREDENTIAL_MALFORMED:
         return deny(out, DF_AUTH_INVALID_CREDENTIAL, scheme, "malformed %s header", c->header);
-    while (i < len && s[i] == ' ')
-        i++;
-    const char *tok = s + i;
-    size_t tlen = len - i;
-    for (size_t k = 0; k < tlen; k++) {
-        if ((unsigned char)tok[k] < 0x21 || (unsigned char)tok[k] > 0x7e)
-            return deny(out, DF_AUTH_INVALID_CREDENTIAL, scheme, "malformed %s header", c->header);
     }
     const struct tokens *t = df_snapshot_read(&v->view);
     if (!t) {

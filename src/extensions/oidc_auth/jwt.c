@@ -313,10 +313,6 @@ void oidc_jwt_release(struct oidc_jwt *t)
 int oidc_jwt_parse(const char *tok, size_t len, struct oidc_jwt *out, char *why)
 {
     out->payload = NULL;
-    if (len > OIDC_TOKEN_MAX) {
-        say(why, "malformed token: longer than %d bytes", OIDC_TOKEN_MAX);
-        return -1;
-    }
     const char *d1 = memchr(tok, '.', len);
     const char *d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - tok)) : NULL;
     if (!d2 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - tok))) {
@@ -401,7 +397,7 @@ static bool ecdsa_der(const unsigned char *sig, size_t coord, unsigned char *der
 }
 
 int oidc_jwt_verify(const struct oidc_jwt *t, const char *tok, const struct oidc_keyset *ks,
-                    char *why)
+                    EVP_MD_CTX *mc, char *why)
 {
     const struct oidc_key *k = NULL;
     if (t->has_kid) {
@@ -447,10 +443,11 @@ int oidc_jwt_verify(const struct oidc_jwt *t, const char *tok, const struct oidc
         say(why, "bad signature (RSA length)");
         return OIDC_BAD;
     }
-    EVP_MD_CTX *mc = EVP_MD_CTX_new();
+    /* Reset first: OpenSSL would otherwise reinitialise the context with the
+     * key of its previous verification. */
+    EVP_MD_CTX_reset(mc);
     EVP_PKEY_CTX *pc = NULL;
-    int ok =
-        mc && EVP_DigestVerifyInit_ex(mc, &pc, algs[t->alg].md, NULL, NULL, k->pkey, NULL) == 1;
+    int ok = EVP_DigestVerifyInit_ex(mc, &pc, algs[t->alg].md, NULL, NULL, k->pkey, NULL) == 1;
     if (ok && t->alg >= OIDC_PS256 && t->alg <= OIDC_PS512)
         ok = EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) == 1 &&
              EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, RSA_PSS_SALTLEN_DIGEST) == 1 &&
@@ -458,7 +455,7 @@ int oidc_jwt_verify(const struct oidc_jwt *t, const char *tok, const struct oidc
     else if (ok && algs[t->alg].kty == OIDC_KTY_RSA)
         ok = EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1;
     ok = ok && EVP_DigestVerify(mc, sig, sig_len, (const unsigned char *)tok, t->signed_len) == 1;
-    EVP_MD_CTX_free(mc);
+    EVP_MD_CTX_reset(mc); /* back to a plain context (EVP_DigestInit on it would verify again) */
     if (!ok) {
         say(why, "bad signature");
         return OIDC_BAD;

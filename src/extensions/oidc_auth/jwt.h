@@ -18,7 +18,8 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
-/* The longest token accepted (its compact serialisation). */
+/* The longest token accepted (its compact serialisation); the caller of
+ * oidc_jwt_parse refuses longer ones (oidc_auth.c, before hashing them). */
 #define OIDC_TOKEN_MAX (16 * 1024)
 /* The largest JWKS or discovery document fetched. */
 #define OIDC_DOC_MAX (256 * 1024)
@@ -91,11 +92,13 @@ struct oidc_jwt {
     size_t sig_len;
 };
 
-/* Parses `tok[0..len)`: three base64url parts without padding, a header
- * that is a JSON object with a supported `alg` (`none` and HS* are refused:
- * only asymmetric signatures are verified), an optional string `kid`, no
- * `crit`; a payload that is a JSON object. Returns 0 (release with
- * oidc_jwt_release), or -1 with the reason in why[OIDC_WHY_MAX]. */
+/* Parses `tok[0..len)` (len at most OIDC_TOKEN_MAX, which the caller
+ * checks; a longer input is still read within bounds): three base64url
+ * parts without padding, a header that is a JSON object with a supported
+ * `alg` (`none` and HS* are refused: only asymmetric signatures are
+ * verified), an optional string `kid`, no `crit`; a payload that is a JSON
+ * object. Returns 0 (release with oidc_jwt_release), or -1 with the reason
+ * in why[OIDC_WHY_MAX]. */
 int oidc_jwt_parse(const char *tok, size_t len, struct oidc_jwt *out, char *why);
 void oidc_jwt_release(struct oidc_jwt *t);
 
@@ -106,9 +109,10 @@ enum { OIDC_OK = 0, OIDC_BAD = -1, OIDC_UNKNOWN_KID = -2 };
  * named by its `kid` (without a kid: the only key that fits the alg). The
  * key's type, curve and `alg` must match the token's alg. Returns OIDC_OK,
  * OIDC_UNKNOWN_KID (no such key: a refresh may bring it) or OIDC_BAD, with
- * the reason in why. */
+ * the reason in why. `mc` is the caller's scratch context (one per thread),
+ * reset before and after use, so it may serve plain digests in between. */
 int oidc_jwt_verify(const struct oidc_jwt *t, const char *tok, const struct oidc_keyset *ks,
-                    char *why);
+                    EVP_MD_CTX *mc, char *why);
 
 /* Checks the registered claims at time `now` (seconds since the epoch)
  * allowing `skew` seconds either way: `iss` equals `issuer`; `aud` (a

@@ -45,7 +45,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <openssl/crypto.h>
@@ -120,7 +119,7 @@ struct view {
     struct oidc *o;
     struct view *next;
     struct df_snapshot_view *ks; /* per issuer */
-    EVP_MD_CTX *md;
+    EVP_MD_CTX *md;              /* token digests, and signature checks (jwt.h) */
     struct cache_entry *cache;
     size_t cache_mask;
     struct interned **ids; /* open addressing */
@@ -545,28 +544,6 @@ static enum df_auth_decision fail(struct df_auth_result *out, const char *fmt, .
     return out->decision = DF_AUTH_ERROR;
 }
 
-/* The token of an `authorization` value `Bearer <token>` (scheme in any
- * case, then one or more spaces; surrounding spaces and tabs ignored), or
- * NULL when the value is something else. */
-static const char *bearer_token(const char *s, size_t len, size_t *tlen)
-{
-    while (len && (*s == ' ' || *s == '\t'))
-        s++, len--;
-    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-        len--;
-    if (len < 8 || strncasecmp(s, "bearer ", 7))
-        return NULL;
-    size_t i = 7;
-    while (i < len && s[i] == ' ')
-        i++;
-    for (size_t k = i; k < len; k++) {
-        if ((unsigned char)s[k] < 0x21 || (unsigned char)s[k] > 0x7e)
-            return NULL;
-    }
-    *tlen = len - i;
-    return i < len ? s + i : NULL;
-}
-
 static int64_t now_s(void)
 {
     struct timespec ts;
@@ -586,7 +563,7 @@ static int verify(struct view *v, const struct oidc_jwt *t, const char *tok,
                   const struct oidc_keyset *ks, char *why)
 {
     v->stats.verified++;
-    return oidc_jwt_verify(t, tok, ks, why);
+    return oidc_jwt_verify(t, tok, ks, v->md, why);
 }
 
 /* Decides from the `authorization` header:
@@ -603,19 +580,19 @@ static enum df_auth_decision check(void *self, const struct df_auth_request *req
 {
     struct view *v = self;
     struct oidc *o = v->o;
-    size_t len = 0, other = 0;
-    const char *s = df_auth_header_get(req, "authorization", 0, &len);
-    if (s && df_auth_header_get(req, "authorization", 1, &other))
-        return deny(out, DF_AUTH_INVALID_CREDENTIAL, "several authorization headers");
-    size_t blank = 0;
-    while (s && blank < len && (s[blank] == ' ' || s[blank] == '\t'))
-        blank++;
-    if (!s || blank == len)
-        return deny(out, DF_AUTH_MISSING_CREDENTIAL, "no authorization header");
+    const char *tok = NULL;
     size_t tlen = 0;
-    const char *tok = bearer_token(s, len, &tlen);
-    if (!tok)
+    switch (df_auth_credential(req, "authorization", "Bearer", &tok, &tlen)) {
+    case DF_AUTH_CREDENTIAL_OK:
+        break;
+    case DF_AUTH_CREDENTIAL_SEVERAL:
+        return deny(out, DF_AUTH_INVALID_CREDENTIAL, "several authorization headers");
+    case DF_AUTH_CREDENTIAL_MISSING:
+        return deny(out, DF_AUTH_MISSING_CREDENTIAL, "no authorization header");
+    case DF_AUTH_CREDENTIAL_OTHER_SCHEME:
+    case DF_AUTH_CREDENTIAL_MALFORMED:
         return deny(out, DF_AUTH_INVALID_CREDENTIAL, "not a Bearer token");
+    }
     if (tlen > OIDC_TOKEN_MAX)
         return deny(out, DF_AUTH_INVALID_CREDENTIAL, "token longer than %d bytes", OIDC_TOKEN_MAX);
     int64_t now = now_s(), skew = (int64_t)(o->c->clock_skew / NS_PER_S);

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "df/capabilities/auth_check.h"
 #include "extension/manager.h"
 #include "tests/support/test_http_server.h"
 #include "tests/support/test_extensions.h"
@@ -471,6 +472,56 @@ static void test_shared_set_concurrent_readers(void **state)
     journal_before("detach lookup", "destroy lookup");
 }
 
+/* df_auth_credential: one header, the scheme as a word, SP, visible ASCII. */
+static enum df_auth_credential credential(const char *value, const char **cred, size_t *len)
+{
+    struct df_auth_header h[2] = {{"X-Other", 7, "Bearer x", 8},
+                                  {"Authorization", 13, value, value ? strlen(value) : 0}};
+    struct df_auth_request req = {.headers = h, .nheaders = value ? 2 : 1};
+    return df_auth_credential(&req, "authorization", "Bearer", cred, len);
+}
+
+static void test_auth_credential(void **state)
+{
+    (void)state;
+    const char *cred = NULL;
+    size_t len = 0;
+    assert_int_equal(credential(" \tbearer   tok/en+== \t", &cred, &len), DF_AUTH_CREDENTIAL_OK);
+    assert_int_equal(len, 9);
+    assert_memory_equal(cred, "tok/en+==", 9);
+    static const struct {
+        const char *value;
+        enum df_auth_credential want;
+    } cases[] = {
+        {NULL, DF_AUTH_CREDENTIAL_MISSING},
+        {"", DF_AUTH_CREDENTIAL_MISSING},
+        {" \t ", DF_AUTH_CREDENTIAL_MISSING},
+        {"Basic YTpi", DF_AUTH_CREDENTIAL_OTHER_SCHEME},
+        {"Bearers tok", DF_AUTH_CREDENTIAL_OTHER_SCHEME},
+        {"tok", DF_AUTH_CREDENTIAL_OTHER_SCHEME},
+        {"Bearer", DF_AUTH_CREDENTIAL_MALFORMED},
+        {"Bearer   ", DF_AUTH_CREDENTIAL_MALFORMED},
+        {"Bearer\ttok", DF_AUTH_CREDENTIAL_MALFORMED},
+        {"Bearer:tok", DF_AUTH_CREDENTIAL_MALFORMED},
+        {"Bearer to k", DF_AUTH_CREDENTIAL_MALFORMED},
+        {"Bearer \ttok", DF_AUTH_CREDENTIAL_MALFORMED},
+        {"Bearer tok\x7f", DF_AUTH_CREDENTIAL_MALFORMED},
+        {"Bearer t\xc3\xa9", DF_AUTH_CREDENTIAL_MALFORMED},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cred = NULL;
+        if (credential(cases[i].value, &cred, &len) != cases[i].want)
+            fail_msg("'%s': not %d", cases[i].value ? cases[i].value : "(none)", cases[i].want);
+        assert_null(cred); /* left alone */
+    }
+    /* Two of them, even both good; names compared case-insensitively. */
+    struct df_auth_header two[2] = {{"authorization", 13, "Bearer a", 8},
+                                    {"AUTHORIZATION", 13, "Bearer a", 8}};
+    struct df_auth_request req = {.headers = two, .nheaders = 2};
+    assert_int_equal(df_auth_credential(&req, "authorization", "Bearer", &cred, &len),
+                     DF_AUTH_CREDENTIAL_SEVERAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -489,6 +540,7 @@ int main(void)
         cmocka_unit_test_setup(test_refresh_seen_by_reader, setup),
         cmocka_unit_test_setup(test_fetch_from_task, setup),
         cmocka_unit_test_setup(test_shared_set_concurrent_readers, setup),
+        cmocka_unit_test(test_auth_credential),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -521,6 +521,55 @@ static void test_cache_eviction(void **state)
     ext_fx_finish(&f.e);
 }
 
+/* A full cache where a reload dropped an entry: the next verified
+ * credential takes the dropped one's place, and the oldest entry stays; the
+ * one after that replaces the oldest. */
+static void test_cache_reuses_dropped_entry(void **state)
+{
+    (void)state;
+    enum { USERS = BA_CACHE_ENTRIES + 2 };
+    static char text[USERS * 48];
+    char user[32], pw[32], hash[64];
+    size_t o = 0;
+    for (int i = 0; i < USERS; i++) {
+        snprintf(pw, sizeof pw, "pw-%d", i);
+        sha1_hash(pw, hash, sizeof hash);
+        o += (size_t)snprintf(text + o, sizeof text - o, "u%d:%.33s\n", i, hash);
+    }
+    ext_write_file(ext_path("many"), text);
+    char cfg[256];
+    snprintf(cfg, sizeof cfg, "{htpasswd: {file: '%s'}, watch_interval: 10ms}", ext_path("many"));
+    struct fx f;
+    fx_start(&f, cfg);
+    for (int i = 0; i < BA_CACHE_ENTRIES; i++) {
+        snprintf(user, sizeof user, "u%d", i);
+        snprintf(pw, sizeof pw, "pw-%d", i);
+        expect_allow(&f, user, pw);
+    }
+    assert_int_equal(stats(&f).hashes, BA_CACHE_ENTRIES);
+    /* u7 gets another password: its entry is dropped. */
+    sha1_hash("other", hash, sizeof hash);
+    char *line = strstr(text, "\nu7:") + 1;
+    memcpy(line + 3, hash, 33);
+    uint64_t ok = refreshes(&f, 0);
+    ext_rotate(ext_path("many"), text);
+    assert_true(RUN_UNTIL(&f, refreshes(&f, 0) > ok));
+    assert_int_equal(stats(&f).invalidated, 1);
+    snprintf(pw, sizeof pw, "pw-%d", BA_CACHE_ENTRIES);
+    snprintf(user, sizeof user, "u%d", BA_CACHE_ENTRIES);
+    expect_allow(&f, user, pw); /* into u7's entry */
+    expect_allow(&f, "u0", "pw-0");
+    assert_int_equal(stats(&f).hashes, BA_CACHE_ENTRIES + 1); /* u0 still cached */
+    snprintf(pw, sizeof pw, "pw-%d", BA_CACHE_ENTRIES + 1);
+    snprintf(user, sizeof user, "u%d", BA_CACHE_ENTRIES + 1);
+    expect_allow(&f, user, pw); /* in place of u0, the oldest */
+    expect_allow(&f, "u1", "pw-1");
+    assert_int_equal(stats(&f).hashes, BA_CACHE_ENTRIES + 2);
+    expect_allow(&f, "u0", "pw-0");
+    assert_int_equal(stats(&f).hashes, BA_CACHE_ENTRIES + 3);
+    fx_finish(&f);
+}
+
 /* The file replaced by an atomic rename: a changed user's cache entry is
  * dropped (the old password is refused at once), an unchanged user's stays;
  * a bad file keeps the last good users and counts a failed refresh; a
@@ -615,6 +664,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_decisions, ext_dir_setup, ext_dir_teardown),
         cmocka_unit_test_setup_teardown(test_cache, ext_dir_setup, ext_dir_teardown),
         cmocka_unit_test_setup_teardown(test_cache_eviction, ext_dir_setup, ext_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_cache_reuses_dropped_entry, ext_dir_setup,
+                                        ext_dir_teardown),
         cmocka_unit_test_setup_teardown(test_reload, ext_dir_setup, ext_dir_teardown),
         cmocka_unit_test_setup_teardown(test_not_loaded_fails_closed, ext_dir_setup,
                                         ext_dir_teardown),
