@@ -551,9 +551,9 @@ static void test_cache_reuses_dropped_entry(void **state)
     sha1_hash("other", hash, sizeof hash);
     char *line = strstr(text, "\nu7:") + 1;
     memcpy(line + 3, hash, 33);
-    uint64_t ok = refreshes(&f, 0);
+    uint64_t ok = ext_fx_refreshes(&f.e, 0);
     ext_rotate(ext_path("many"), text);
-    assert_true(RUN_UNTIL(&f, refreshes(&f, 0) > ok));
+    assert_true(RUN_UNTIL(&f, ext_fx_refreshes(&f.e, 0) > ok));
     assert_int_equal(stats(&f).invalidated, 1);
     snprintf(pw, sizeof pw, "pw-%d", BA_CACHE_ENTRIES);
     snprintf(user, sizeof user, "u%d", BA_CACHE_ENTRIES);
@@ -567,7 +567,7 @@ static void test_cache_reuses_dropped_entry(void **state)
     assert_int_equal(stats(&f).hashes, BA_CACHE_ENTRIES + 2);
     expect_allow(&f, "u0", "pw-0");
     assert_int_equal(stats(&f).hashes, BA_CACHE_ENTRIES + 3);
-    fx_finish(&f);
+    ext_fx_finish(&f.e);
 }
 
 /* The file replaced by an atomic rename: a changed user's cache entry is
