@@ -24,9 +24,9 @@
  * entry (the first to expire) makes room. Failures are not cached. A reload
  * drops the entries of users removed or whose hash changed.
  *
- * Background task (the core's loop). The file is watched with
- * df_extension_watch and read with the shared asynchronous reader
- * (extensions/common/file_read.h). A file that cannot be read or parsed
+ * Background task (the core's loop). The file is watched and read with
+ * the shared asynchronous watched set (extensions/common/file_watch.h). A
+ * file that cannot be read or parsed
  * keeps the last good users (logged at warn with the line and user, never
  * a hash; a failed refresh). Ready once the file has loaded (at once
  * without a file). Logs, details and metrics never contain a password. */
@@ -44,7 +44,7 @@
 #include "df/capabilities/auth_check.h"
 #include "df/extension.h"
 #include "extensions/basic_auth/basic_auth.h"
-#include "extensions/common/file_read.h"
+#include "extensions/common/file_watch.h"
 
 #define KEY_LEN  32
 #define SALT_LEN 32
@@ -88,8 +88,8 @@ struct ba {
     struct table *t;       /* NULL until the file loaded */
     struct ident **idents; /* open addressing, by name; half full at most */
     size_t nidents, cap_idents;
-    struct ext_file_read *reader; /* with a file only */
-    bool again, stopping, ready;
+    struct ext_file_watch *file; /* with a file only */
+    bool ready;
     char challenge[128];
     EVP_MD *sha256;
     EVP_MD_CTX *md;
@@ -250,15 +250,12 @@ static void install(struct ba *b, struct table *t)
 
 /* ---- the file ------------------------------------------------------------------- */
 
-static void start_read(struct ba *b);
-
-static void on_read(struct ext_file_read *r, void *ud)
+/* The file was read (again): its users replace the ones in force when it
+ * parses. */
+static void on_round(void *ud, const struct ext_file_read *const *files)
 {
     struct ba *b = ud;
-    if (b->stopping) {
-        df_extension_stopped(b->ext);
-        return;
-    }
+    const struct ext_file_read *r = files[0];
     const char *path = b->c->htpasswd.file;
     const char *keeping =
         b->t ? "; the previous users stay in force" : "; requests are refused until it loads";
@@ -284,29 +281,12 @@ static void on_read(struct ext_file_read *r, void *ud)
         b->ready = true;
         df_extension_ready(b->ext);
     }
-    if (b->again) {
-        b->again = false;
-        start_read(b);
-    }
-}
-
-/* Reads the file (again); a change seen during a read is followed by
- * another read, so none is missed. */
-static void start_read(struct ba *b)
-{
-    if (b->stopping)
-        return;
-    if (b->reader->busy) {
-        b->again = true;
-        return;
-    }
-    ext_file_read_start(b->reader, b->c->htpasswd.file, on_read, b);
 }
 
 static void on_watch(struct df_extension *ext, void *state)
 {
     (void)ext;
-    start_read(state);
+    ext_file_watch_kick(((struct ba *)state)->file);
 }
 
 /* ---- auth_check -------------------------------------------------------------------- */
@@ -510,7 +490,7 @@ void ba_stats_get(const void *state, struct ba_stats *out)
 
 static void ba_free(struct ba *b)
 {
-    ext_file_read_free(b->reader); /* one still reading frees itself */
+    ext_file_watch_free(b->file);
     table_free(b->t);
     ba_users_free(&b->inline_users);
     for (size_t i = 0; i < b->cap_idents; i++)
@@ -542,8 +522,10 @@ static int ba_create(struct df_extension *ext, const void *options, void **state
     snprintf(b->challenge, sizeof b->challenge, "Basic realm=\"%s\", charset=\"UTF-8\"", c->realm);
     if (!(b->cd = calloc(1, sizeof *b->cd)) || !(b->md = EVP_MD_CTX_new()) ||
         (c->cache_ttl && !(b->cache = calloc(BA_CACHE_ENTRIES, sizeof *b->cache))) ||
-        (c->htpasswd.file && !(b->reader = ext_file_read_new(df_extension_loop(ext), BA_FILE_MAX,
-                                                             "it is larger than 1MiB")))) {
+        (c->htpasswd.file &&
+         (!(b->file = ext_file_watch_new(ext, "htpasswd file", BA_FILE_MAX,
+                                         "it is larger than 1MiB", on_round, b)) ||
+          ext_file_watch_add(b->file, c->htpasswd.file) < 0))) {
         ba_free(b);
         return DF_ENOMEM;
     }
@@ -573,18 +555,15 @@ static int ba_create(struct df_extension *ext, const void *options, void **state
 static int ba_start(struct df_extension *ext, void *state, struct df_error *err)
 {
     struct ba *b = state;
-    if (!b->reader) {
+    if (!b->file) {
         b->ready = true;
         df_extension_ready(ext);
         return 0;
     }
-    int rc = df_extension_watch(ext, b->c->htpasswd.file, b->c->watch_interval, on_watch);
-    if (rc < 0) {
-        snprintf(err->msg, sizeof err->msg, "cannot watch htpasswd file '%s': %s",
-                 b->c->htpasswd.file, df_strerror(rc));
+    int rc = ext_file_watch_start(b->file, b->c->watch_interval, on_watch, err);
+    if (rc < 0)
         return rc;
-    }
-    start_read(b);
+    ext_file_watch_kick(b->file);
     return 0;
 }
 
@@ -592,8 +571,9 @@ static int ba_start(struct df_extension *ext, void *state, struct df_error *err)
 static void ba_stop(struct df_extension *ext, void *state)
 {
     struct ba *b = state;
-    b->stopping = true;
-    if (!b->reader || !b->reader->busy)
+    if (b->file)
+        ext_file_watch_stop(b->file);
+    else
         df_extension_stopped(ext);
 }
 

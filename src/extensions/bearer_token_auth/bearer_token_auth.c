@@ -14,12 +14,11 @@
  * every token is loaded, so until then checks answer error (fail closed)
  * and the provider answers none.
  *
- * Background task (control thread). Every token file is watched with
- * df_extension_watch; a change of any of them starts a round that reads
- * every file again (the watch does not say which one changed; they are
- * small). Files are read with libuv's asynchronous uv_fs_* calls (the
- * thread pool; extensions/common/file_read.h), never blocking the control
- * loop even on a slow file system, bounded to BTA_TOKEN_MAX bytes. A file
+ * Background task (control thread). The token files are a watched set
+ * (extensions/common/file_watch.h): a change of any of them starts a round
+ * that reads every file again with libuv's asynchronous uv_fs_* calls (the
+ * thread pool), never blocking the control loop even on a slow file
+ * system, bounded to BTA_TOKEN_MAX bytes. A file
  * that fails to read or holds no usable token keeps its previous token;
  * each round counts one refresh, ok only when every file read well, and the
  * cell is republished only when a token changed. The instance is ready once
@@ -43,7 +42,7 @@
 #include "df/capabilities/bearer_token_provider.h"
 #include "df/extension.h"
 #include "extensions/bearer_token_auth/bearer_token_auth.h"
-#include "extensions/common/file_read.h"
+#include "extensions/common/file_watch.h"
 
 #define DIGEST_LEN 32
 
@@ -57,7 +56,7 @@ struct source {
     /* Control thread: the token in force. */
     bool loaded;
     unsigned char digest[DIGEST_LEN];
-    struct ext_file_read *reader; /* files only */
+    int file; /* files only: its index in a round's files */
 };
 
 /* One published state; immutable. */
@@ -79,9 +78,8 @@ struct bta {
     struct source *src;
     char *subjects; /* the default subjects' text */
     /* Control thread only. */
-    size_t nfiles;
-    unsigned inflight;
-    bool again, stopping, ready, round_failed;
+    struct ext_file_watch *files; /* NULL without token files */
+    bool ready, round_failed;
     bool dirty;  /* a token changed since the last publication */
     char *token; /* the provider token (source 0) */
     size_t token_len;
@@ -149,8 +147,6 @@ static int publish(struct bta *b)
 
 /* ---- reading token files ----------------------------------------------------- */
 
-static void end_round(struct bta *b);
-
 /* The token `r` read (or why not) becomes the source's, if it is usable. */
 static void apply(struct bta *b, struct source *s, const struct ext_file_read *r)
 {
@@ -185,44 +181,15 @@ static void apply(struct bta *b, struct source *s, const struct ext_file_read *r
     b->dirty = true;
 }
 
-static void on_read(struct ext_file_read *r, void *ud)
+/* Every token file was read (again): one refresh, ok only when every file
+ * read well; the cell is republished when a token changed. */
+static void on_round(void *ud, const struct ext_file_read *const *files)
 {
     struct bta *b = ud;
+    b->round_failed = false;
     for (size_t i = 0; i < b->n; i++) {
-        if (b->src[i].reader == r)
-            apply(b, &b->src[i], r);
-    }
-    if (--b->inflight == 0)
-        end_round(b);
-}
-
-/* Reads every token file (again). A round in flight is followed by
- * another one, so a change during a round is never missed. */
-static void start_round(struct bta *b)
-{
-    if (b->stopping)
-        return;
-    if (b->inflight) {
-        b->again = true;
-        return;
-    }
-    b->again = b->round_failed = false;
-    b->inflight = 1; /* held until every read is submitted */
-    for (size_t i = 0; i < b->n; i++) {
-        if (!b->src[i].reader)
-            continue;
-        b->inflight++;
-        ext_file_read_start(b->src[i].reader, b->src[i].path, on_read, b);
-    }
-    if (--b->inflight == 0)
-        end_round(b);
-}
-
-static void end_round(struct bta *b)
-{
-    if (b->stopping) {
-        df_extension_stopped(b->ext);
-        return;
+        if (b->src[i].path)
+            apply(b, &b->src[i], files[b->src[i].file]);
     }
     bool all = true;
     for (size_t i = 0; i < b->n; i++)
@@ -240,14 +207,12 @@ static void end_round(struct bta *b)
         b->ready = true;
         df_extension_ready(b->ext);
     }
-    if (b->again)
-        start_round(b);
 }
 
 static void on_watch(struct df_extension *ext, void *state)
 {
     (void)ext;
-    start_round(state);
+    ext_file_watch_kick(((struct bta *)state)->files);
 }
 
 /* ---- auth_check ---------------------------------------------------------------- */
@@ -359,8 +324,7 @@ static const struct df_bearer_token_provider_ops provider_ops = {.token = provid
 
 static void bta_free(struct bta *b)
 {
-    for (size_t i = 0; b->src && i < b->n; i++)
-        ext_file_read_free(b->src[i].reader); /* one still reading frees itself */
+    ext_file_watch_free(b->files);
     if (b->token) {
         OPENSSL_cleanse(b->token, b->token_len);
         free(b->token);
@@ -422,14 +386,17 @@ static int bta_create(struct df_extension *ext, const void *options, void **stat
             s->loaded = true;
             continue;
         }
-        if (!(s->reader = ext_file_read_new(df_extension_loop(ext), BTA_TOKEN_MAX,
-                                            "it is larger than 16KiB"))) {
+        if (!b->files && !(b->files = ext_file_watch_new(ext, "token file", BTA_TOKEN_MAX,
+                                                         "it is larger than 16KiB", on_round, b))) {
             bta_free(b);
             return DF_ENOMEM;
         }
-        b->nfiles++;
+        if ((s->file = ext_file_watch_add(b->files, s->path)) < 0) {
+            bta_free(b);
+            return DF_ENOMEM;
+        }
     }
-    if (!b->nfiles && publish(b) < 0) {
+    if (!b->files && publish(b) < 0) {
         bta_free(b);
         return DF_ENOMEM;
     }
@@ -440,26 +407,15 @@ static int bta_create(struct df_extension *ext, const void *options, void **stat
 static int bta_start(struct df_extension *ext, void *state, struct df_error *err)
 {
     struct bta *b = state;
-    if (!b->nfiles) {
+    if (!b->files) {
         b->ready = true;
         df_extension_ready(ext);
         return 0;
     }
-    for (size_t i = 0; i < b->n; i++) {
-        const char *path = b->src[i].path;
-        bool seen = !path;
-        for (size_t k = 0; k < i && !seen; k++)
-            seen = b->src[k].path && !strcmp(b->src[k].path, path);
-        if (seen)
-            continue;
-        int rc = df_extension_watch(ext, path, b->c->watch_interval, on_watch);
-        if (rc < 0) {
-            snprintf(err->msg, sizeof err->msg, "cannot watch token file '%s': %s", path,
-                     df_strerror(rc));
-            return rc;
-        }
-    }
-    start_round(b);
+    int rc = ext_file_watch_start(b->files, b->c->watch_interval, on_watch, err);
+    if (rc < 0)
+        return rc;
+    ext_file_watch_kick(b->files);
     return 0;
 }
 
@@ -467,8 +423,9 @@ static int bta_start(struct df_extension *ext, void *state, struct df_error *err
 static void bta_stop(struct df_extension *ext, void *state)
 {
     struct bta *b = state;
-    b->stopping = true;
-    if (!b->inflight)
+    if (b->files)
+        ext_file_watch_stop(b->files);
+    else
         df_extension_stopped(ext);
 }
 

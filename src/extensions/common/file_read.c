@@ -68,10 +68,22 @@ static void finish(struct ext_file_read *r)
         return;
     }
     r->done(r, r->ud);
-    if (!r->busy) {
+    if (!r->busy && !r->held) {
         OPENSSL_cleanse(r->buf, len < r->cap ? len : r->cap);
         r->len = 0;
     }
+}
+
+void ext_file_read_hold(struct ext_file_read *r)
+{
+    r->held = true;
+}
+
+void ext_file_read_release(struct ext_file_read *r)
+{
+    OPENSSL_cleanse(r->buf, r->len < r->cap ? r->len : r->cap);
+    r->len = 0;
+    r->held = false;
 }
 
 static void on_close(uv_fs_t *req)
@@ -154,6 +166,7 @@ void ext_file_read_start(struct ext_file_read *r, const char *path, ext_file_rea
     r->done = done;
     r->ud = ud;
     r->busy = true;
+    r->held = false;
     r->too_large = false;
     r->why = NULL;
     r->len = 0;

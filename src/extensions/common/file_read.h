@@ -51,7 +51,7 @@ struct ext_file_read;
  * the content (r->len <= max); otherwise r->why says why (a static string:
  * an I/O error's text, or "it is larger than <max>" when too_large). The
  * buffer is wiped after the callback returns, unless it started another
- * read of the same object. */
+ * read of the same object or called ext_file_read_hold. */
 typedef void (*ext_file_read_fn)(struct ext_file_read *r, void *ud);
 
 struct ext_file_read {
@@ -61,6 +61,7 @@ struct ext_file_read {
     void *ud;
     uv_file fd;
     bool busy;
+    bool held; /* the content outlives the callback (ext_file_read_hold) */
     bool too_large;
     const char *why;
     const char *too_large_why;
@@ -78,6 +79,11 @@ struct ext_file_read *ext_file_read_new(uv_loop_t *loop, size_t max, const char 
  * not be busy. */
 void ext_file_read_start(struct ext_file_read *r, const char *path, ext_file_read_fn done,
                          void *ud);
+
+/* From the callback: keeps the content past it, until
+ * ext_file_read_release, the next start or the free (which wipe it). */
+void ext_file_read_hold(struct ext_file_read *r);
+void ext_file_read_release(struct ext_file_read *r);
 
 /* Frees the reader; a read still in flight (its owner went away after its
  * stop deadline) finishes on its own and frees it then, without calling

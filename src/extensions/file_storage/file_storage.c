@@ -13,7 +13,8 @@
  *                       that core's loop and reads it through one view.
  * Either way a lookup is a view read (one relaxed load and a compare) and
  * a hash probe; the view keeps the previous snapshot until the next call on
- * that core, so a returned row stays valid until then. A failed reload
+ * that core, so a returned row stays valid until then. The file is read
+ * as a watched set of one (extensions/common/file_watch.h). A failed reload
  * keeps the snapshot in force. Thread: the instance's loop for the task;
  * lookups on the core's thread. */
 #include <stdbool.h>
@@ -25,7 +26,7 @@
 #include <openssl/sha.h>
 
 #include "df/extension.h"
-#include "extensions/common/file_read.h"
+#include "extensions/common/file_watch.h"
 #include "extensions/common/snapshot_view.h"
 #include "extensions/file_storage/file_storage.h"
 
@@ -33,13 +34,12 @@ struct fs {
     struct df_extension *ext;
     const struct fs_config *c;
     enum fs_format format;
-    struct ext_file_read *reader;
+    struct ext_file_watch *file;
     struct df_ext_timer *timer; /* reload_interval, when set */
     struct df_snapshot *cell;
     struct df_snapshot_view local;              /* file_storage_local's reader */
     uint64_t loads;                             /* successful loads so far */
     unsigned char digest[SHA256_DIGEST_LENGTH]; /* of the content in force */
-    bool reading, again, stopping;
 };
 
 static enum df_dataset_outcome lookup_shared(void *self, const char *key, size_t len,
@@ -60,8 +60,6 @@ static const struct df_dataset_lookup_ops ops_shared = {.lookup = lookup_shared}
 static const struct df_dataset_lookup_ops ops_local = {.lookup = lookup_local};
 
 /* ---- the background task ------------------------------------------------------ */
-
-static void read_start(struct fs *s);
 
 /* Parses what was read and publishes it, unless it is the content in force
  * (the same SHA-256): a periodic reload of an unchanged file makes no new
@@ -108,43 +106,23 @@ static bool load(struct fs *s, const struct ext_file_read *r)
     return false;
 }
 
-static void on_read(struct ext_file_read *r, void *ud)
+/* The dataset was read (again): one refresh; ready once a load is in force. */
+static void on_round(void *ud, const struct ext_file_read *const *files)
 {
     struct fs *s = ud;
-    s->reading = false;
-    bool ok = load(s, r);
-    if (!s->stopping) {
-        df_extension_refreshed(s->ext, ok);
-        if (ok) /* idempotent */
-            df_extension_ready(s->ext);
-        if (s->again) {
-            s->again = false;
-            read_start(s);
-        }
-    }
-    if (s->stopping)
-        df_extension_stopped(s->ext);
-}
-
-/* Reads the file (once more after the read in flight, if there is one). */
-static void read_start(struct fs *s)
-{
-    if (s->stopping)
-        return;
-    if (s->reading) {
-        s->again = true;
-        return;
-    }
-    s->reading = true;
-    ext_file_read_start(s->reader, s->c->path, on_read, s);
+    bool ok = load(s, files[0]);
+    df_extension_refreshed(s->ext, ok);
+    if (ok) /* idempotent */
+        df_extension_ready(s->ext);
 }
 
 /* The file changed, or reload_interval passed (a watch's and a timer's
- * callback). */
+ * callback): read it (once more after the read in flight, if there is
+ * one). */
 static void on_change(struct df_extension *ext, void *state)
 {
     (void)ext;
-    read_start(state);
+    ext_file_watch_kick(((struct fs *)state)->file);
 }
 
 /* ---- hooks ---------------------------------------------------------------------- */
@@ -155,8 +133,7 @@ static void fs_free(struct fs *s)
         return;
     if (s->local.cell)
         df_snapshot_view_close(&s->local);
-    if (s->reader)
-        ext_file_read_free(s->reader); /* one still reading frees itself */
+    ext_file_watch_free(s->file);
     if (s->cell)
         df_snapshot_free(s->cell);
     free(s);
@@ -167,8 +144,9 @@ static int create(struct df_extension *ext, const void *options, void **state, b
     const struct fs_config *c = options;
     struct fs *s = calloc(1, sizeof *s);
     if (!s || !(s->cell = df_snapshot_new(dataset_table_free)) ||
-        !(s->reader =
-              ext_file_read_new(df_extension_loop(ext), FS_FILE_MAX, "it is larger than 256MiB"))) {
+        !(s->file = ext_file_watch_new(ext, "dataset", FS_FILE_MAX, "it is larger than 256MiB",
+                                       on_round, s)) ||
+        ext_file_watch_add(s->file, c->path) < 0) {
         fs_free(s);
         return DF_ENOMEM;
     }
@@ -198,29 +176,26 @@ static int fs_create_local(struct df_extension *ext, const void *options, void *
 static int fs_start(struct df_extension *ext, void *state, struct df_error *err)
 {
     struct fs *s = state;
-    int rc = df_extension_watch(ext, s->c->path, s->c->watch_interval, on_change);
-    if (rc == 0 && s->c->reload_interval) {
-        if (!(s->timer = df_extension_timer(ext, on_change)))
-            rc = DF_ENOMEM;
-        else
-            df_ext_timer_start(s->timer, s->c->reload_interval, s->c->reload_interval);
-    }
-    if (rc < 0) {
-        snprintf(err->msg, sizeof err->msg, "cannot watch dataset '%s': %s", s->c->path,
-                 df_strerror(rc));
+    int rc = ext_file_watch_start(s->file, s->c->watch_interval, on_change, err);
+    if (rc < 0)
         return rc;
+    if (s->c->reload_interval) {
+        if (!(s->timer = df_extension_timer(ext, on_change))) {
+            snprintf(err->msg, sizeof err->msg, "cannot watch dataset '%s': %s", s->c->path,
+                     df_strerror(DF_ENOMEM));
+            return DF_ENOMEM;
+        }
+        df_ext_timer_start(s->timer, s->c->reload_interval, s->c->reload_interval);
     }
-    read_start(s);
+    ext_file_watch_kick(s->file);
     return 0;
 }
 
 /* Waits for the read in flight (it uses the instance's memory). */
 static void fs_stop(struct df_extension *ext, void *state)
 {
-    struct fs *s = state;
-    s->stopping = true;
-    if (!s->reading)
-        df_extension_stopped(ext);
+    (void)ext;
+    ext_file_watch_stop(((struct fs *)state)->file);
 }
 
 static void fs_destroy(struct df_extension *ext, void *state)

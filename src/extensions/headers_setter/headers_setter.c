@@ -9,9 +9,10 @@
  * once created. The files' values are published through a snapshot cell
  * (all of them together, each a copy): every core reads it through its own
  * view, without a lock, and the strings it hands out stay valid until that
- * core's next call. A background task watches the files and reads them
- * again when one changes; a file that cannot be read, or holds no usable
- * value, keeps its previous value in force (and is logged). The instance is
+ * core's next call. A background task watches the files and reads them all
+ * again when one changes (extensions/common/file_watch.h); a file that
+ * cannot be read, or holds no usable value, keeps its previous value in
+ * force (and is logged). Each file read counts a refresh. The instance is
  * ready once every file was read once.
  *
  * Values from an identity are checked on each call: one with a byte a header
@@ -23,7 +24,7 @@
 
 #include "df/capabilities/request_headers.h"
 #include "df/extension.h"
-#include "extensions/common/file_read.h"
+#include "extensions/common/file_watch.h"
 #include "extensions/common/snapshot_view.h"
 #include "extensions/headers_setter/headers_setter.h"
 #include "net/headers.h"
@@ -36,12 +37,11 @@ struct hs_header {
     int file; /* index into hs.files, or -1 */
 };
 
-/* A header whose value a file holds. Control loop only. */
+/* A header whose value a file holds (its index is its round's). Control
+ * loop only. */
 struct hs_file {
     const char *path;
-    struct ext_file_read *reader;
     char *value; /* the value in force (malloc'd), NULL before the first read */
-    bool again;  /* changed while being read: read it once more */
 };
 
 /* What the cores read: each file's value, by file index. */
@@ -57,9 +57,9 @@ struct hs {
     size_t n;
     struct hs_file *files;
     size_t nfiles;
+    struct ext_file_watch *watch; /* NULL without files */
     struct df_snapshot *cell;
-    unsigned reading; /* reads in flight */
-    bool ready, stopping;
+    bool ready;
 };
 
 static size_t hs_headers(void *self, const struct df_identity *sender,
@@ -113,64 +113,55 @@ static int publish(struct hs *s)
     return df_snapshot_publish(s->cell, vals);
 }
 
-static void read_file(struct hs *s, struct hs_file *f);
-
-static void on_read(struct ext_file_read *r, void *ud)
+/* What `r` read becomes f's value, if it is usable; returns whether the
+ * read went well and sets *changed when the value changed. */
+static bool apply(struct hs *s, struct hs_file *f, const struct ext_file_read *r, bool *changed)
 {
-    struct hs *s = ud;
-    struct hs_file *f = NULL;
-    for (size_t i = 0; i < s->nfiles && !f; i++)
-        f = s->files[i].reader == r ? &s->files[i] : NULL;
-    s->reading--;
     size_t start = 0, len = 0;
     const char *why = r->why ? r->why : hs_value_find(r->buf, r->len, &start, &len);
-    bool changed = false, ok = !why;
     if (why) {
         df_extension_log(s->ext, DF_LOG_WARN, "cannot %s the value file '%s': it %s%s",
                          f->value ? "reload" : "load", f->path, why,
                          f->value ? "; the previous value stays in force" : "");
-    } else if (!f->value || strlen(f->value) != len || memcmp(f->value, r->buf + start, len)) {
-        char *v = strndup(r->buf + start, len);
-        if (v) {
-            df_extension_log(s->ext, DF_LOG_INFO, "value file '%s' %s", f->path,
-                             f->value ? "changed: new value in force" : "loaded");
-            free(f->value);
-            f->value = v;
-            changed = true;
-        } else {
-            ok = false;
-        }
+        return false;
     }
-    if (changed && publish(s) < 0) {
-        ok = false;
-        df_extension_log(s->ext, DF_LOG_WARN, "cannot publish the new values: out of memory");
-    }
-    if (!s->stopping) {
-        df_extension_refreshed(s->ext, ok);
-        bool all = true;
-        for (size_t i = 0; i < s->nfiles; i++)
-            all &= s->files[i].value != NULL;
-        if (all && !s->ready) {
-            s->ready = true;
-            df_extension_ready(s->ext);
-        }
-        if (f->again) {
-            f->again = false;
-            read_file(s, f);
-        }
-    }
-    if (s->stopping && !s->reading)
-        df_extension_stopped(s->ext);
+    if (f->value && strlen(f->value) == len && !memcmp(f->value, r->buf + start, len))
+        return true;
+    char *v = strndup(r->buf + start, len);
+    if (!v)
+        return false;
+    df_extension_log(s->ext, DF_LOG_INFO, "value file '%s' %s", f->path,
+                     f->value ? "changed: new value in force" : "loaded");
+    free(f->value);
+    f->value = v;
+    *changed = true;
+    return true;
 }
 
-static void read_file(struct hs *s, struct hs_file *f)
+/* Every file was read (again): one refresh per file, a failed one for a
+ * file that did not read well or whose new value could not be published. */
+static void on_round(void *ud, const struct ext_file_read *const *files)
 {
-    if (f->reader->busy) {
-        f->again = true;
-        return;
+    struct hs *s = ud;
+    size_t failed = 0, fresh = 0;
+    for (size_t i = 0; i < s->nfiles; i++) {
+        bool changed = false;
+        failed += !apply(s, &s->files[i], files[i], &changed);
+        fresh += changed;
     }
-    s->reading++;
-    ext_file_read_start(f->reader, f->path, on_read, s);
+    if (fresh && publish(s) < 0) {
+        failed += fresh;
+        df_extension_log(s->ext, DF_LOG_WARN, "cannot publish the new values: out of memory");
+    }
+    for (size_t i = 0; i < s->nfiles; i++)
+        df_extension_refreshed(s->ext, i >= failed);
+    bool all = true;
+    for (size_t i = 0; i < s->nfiles; i++)
+        all &= s->files[i].value != NULL;
+    if (all && !s->ready) {
+        s->ready = true;
+        df_extension_ready(s->ext);
+    }
 }
 
 /* A watched file changed: every file is read again (a watch does not say
@@ -178,9 +169,7 @@ static void read_file(struct hs *s, struct hs_file *f)
 static void on_watch(struct df_extension *ext, void *state)
 {
     (void)ext;
-    struct hs *s = state;
-    for (size_t i = 0; i < s->nfiles && !s->stopping; i++)
-        read_file(s, &s->files[i]);
+    ext_file_watch_kick(((struct hs *)state)->watch);
 }
 
 /* ---- hooks ---------------------------------------------------------------------- */
@@ -191,11 +180,9 @@ static void hs_free(struct hs *s)
         return;
     for (size_t i = 0; i < s->n; i++)
         free(s->h[i].name);
-    for (size_t i = 0; s->files && i < s->nfiles; i++) {
-        if (s->files[i].reader)
-            ext_file_read_free(s->files[i].reader); /* one still reading frees itself */
+    ext_file_watch_free(s->watch);
+    for (size_t i = 0; s->files && i < s->nfiles; i++)
         free(s->files[i].value);
-    }
     if (s->cell)
         df_snapshot_free(s->cell);
     free(s->files);
@@ -231,10 +218,11 @@ static int hs_create(struct df_extension *ext, const void *options, void **state
         h->context = in[i].from_context ? df_identity_ref(in[i].from_context) : NULL;
         h->fallback = in[i].default_value;
         if (in[i].file) {
-            struct hs_file *f = &s->files[s->nfiles];
-            f->path = in[i].file;
-            if (!(f->reader = ext_file_read_new(df_extension_loop(ext), HS_FILE_MAX * 2,
-                                                "is larger than 16KiB"))) {
+            s->files[s->nfiles].path = in[i].file;
+            if ((!s->watch &&
+                 !(s->watch = ext_file_watch_new(ext, "value file", HS_FILE_MAX * 2,
+                                                 "is larger than 16KiB", on_round, s))) ||
+                ext_file_watch_add(s->watch, in[i].file) < 0) {
                 hs_free(s);
                 return DF_ENOMEM;
             }
@@ -248,33 +236,25 @@ static int hs_create(struct df_extension *ext, const void *options, void **state
 static int hs_start(struct df_extension *ext, void *state, struct df_error *err)
 {
     struct hs *s = state;
-    if (!s->nfiles) {
+    if (!s->watch) {
         s->ready = true;
         df_extension_ready(ext);
         return 0;
     }
-    for (size_t i = 0; i < s->nfiles; i++) {
-        bool seen = false;
-        for (size_t k = 0; k < i && !seen; k++)
-            seen = !strcmp(s->files[k].path, s->files[i].path);
-        int rc =
-            seen ? 0 : df_extension_watch(ext, s->files[i].path, s->c->watch_interval, on_watch);
-        if (rc < 0) {
-            snprintf(err->msg, sizeof err->msg, "cannot watch value file '%s': %s",
-                     s->files[i].path, df_strerror(rc));
-            return rc;
-        }
-        read_file(s, &s->files[i]);
-    }
+    int rc = ext_file_watch_start(s->watch, s->c->watch_interval, on_watch, err);
+    if (rc < 0)
+        return rc;
+    ext_file_watch_kick(s->watch);
     return 0;
 }
 
-/* Waits for reads in flight (they use the instance's memory). */
+/* Waits for a round in flight (its reads use the instance's memory). */
 static void hs_stop(struct df_extension *ext, void *state)
 {
     struct hs *s = state;
-    s->stopping = true;
-    if (!s->reading)
+    if (s->watch)
+        ext_file_watch_stop(s->watch);
+    else
         df_extension_stopped(ext);
 }
 
