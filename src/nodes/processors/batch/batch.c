@@ -79,7 +79,7 @@ struct batch {
     const struct batch_config *cfg;
     struct pending **parts; /* every partition made */
     uint32_t nparts, cap;
-    struct pending *last; /* the partition the last request went to */
+    struct pending *last;   /* the partition the last request went to */
     struct df_timer *timer; /* armed for `armed_for`, the earliest deadline */
     uint64_t armed_for;     /* 0 = not armed */
 };
